@@ -1,0 +1,160 @@
+/**
+ * Plain data the chain layer hands to its readers (rpc, bridge). Hashes, addresses and byte
+ * strings are 0x-hex; quantities are bigint. Blocks are @ethereumjs/block `Block` objects.
+ */
+import type { Block } from '@ethereumjs/block'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import type { Hex } from 'viem'
+
+export type { Hex }
+
+/** One log as stored and returned by eth_getLogs / receipts. */
+export interface StoredLog {
+  address: Hex
+  topics: Hex[]
+  data: Hex
+  blockNumber: bigint
+  blockHash: Hex
+  transactionHash: Hex
+  transactionIndex: number
+  /** Index of the log in the block. */
+  logIndex: number
+}
+
+/** A transaction receipt as stored with its block. */
+export interface StoredReceipt {
+  transactionHash: Hex
+  transactionIndex: number
+  blockHash: Hex
+  blockNumber: bigint
+  from: Hex
+  to: Hex | null
+  contractAddress: Hex | null
+  cumulativeGasUsed: bigint
+  gasUsed: bigint
+  effectiveGasPrice: bigint
+  /** 1 success, 0 reverted. */
+  status: 0 | 1
+  logs: StoredLog[]
+  logsBloom: Hex
+  /** EIP-2718 type: 0 legacy, 1 EIP-2930, 2 EIP-1559. */
+  type: number
+}
+
+/** Where a mined transaction sits. */
+export interface TxLocation {
+  tx: TypedTransaction
+  blockHash: Hex
+  blockNumber: bigint
+  transactionIndex: number
+}
+
+/** Block selectors accepted everywhere a block is named. */
+export type BlockTag = 'latest' | 'pending' | 'safe' | 'finalized' | 'earliest' | bigint | { hash: Hex }
+
+/** eth_getLogs filter, already parsed. `topics[i] = null` matches anything at position i. */
+export interface LogFilter {
+  fromBlock: bigint
+  toBlock: bigint
+  addresses?: Hex[]
+  topics?: (Hex | Hex[] | null)[]
+  blockHash?: Hex
+}
+
+/** A call or gas estimate request, already parsed (eth_call / eth_estimateGas params). */
+export interface CallRequest {
+  from?: Hex
+  to?: Hex
+  gas?: bigint
+  gasPrice?: bigint
+  maxFeePerGas?: bigint
+  maxPriorityFeePerGas?: bigint
+  value?: bigint
+  data?: Hex
+  nonce?: bigint
+  accessList?: { address: Hex; storageKeys: Hex[] }[]
+}
+
+/** eth_call state override for one account. */
+export interface AccountOverride {
+  balance?: bigint
+  nonce?: bigint
+  code?: Hex
+  /** Replaces the whole storage. */
+  state?: Record<Hex, Hex>
+  /** Patches single slots. */
+  stateDiff?: Record<Hex, Hex>
+}
+export type StateOverrides = Record<Hex, AccountOverride>
+
+/** Outcome of eth_call: returnData, or a revert with its data. Values, not exceptions. */
+export type CallResult =
+  | { ok: true; returnData: Hex; gasUsed: bigint }
+  | { ok: false; reverted: true; returnData: Hex; reason?: string; gasUsed: bigint }
+  | { ok: false; reverted: false; error: string; gasUsed: bigint }
+
+/** Account state at a block (eth_getProof shape, bigint quantities). */
+export interface AccountProof {
+  address: Hex
+  balance: bigint
+  codeHash: Hex
+  nonce: bigint
+  storageHash: Hex
+  accountProof: Hex[]
+  storageProof: { key: Hex; value: bigint; proof: Hex[] }[]
+}
+
+/** eth_feeHistory result. */
+export interface FeeHistory {
+  oldestBlock: bigint
+  baseFeePerGas: bigint[]
+  gasUsedRatio: number[]
+  reward?: bigint[][]
+}
+
+/** Events the chain emits after a block is durably committed. */
+export interface ChainEvents {
+  /** A new head, after its batch is on disk. */
+  block: (block: Block, receipts: StoredReceipt[]) => void
+  /** A transaction accepted into the mempool. */
+  pendingTransaction: (hash: Hex) => void
+}
+
+/**
+ * What the RPC layer reads and writes. Implemented by `chain/node.ts` (`Node`).
+ * Every method that names a block throws `UnknownBlockError` for a block that does not exist.
+ */
+export interface ChainApi {
+  readonly chainId: bigint
+  /** Client version string for web3_clientVersion. */
+  readonly clientVersion: string
+  /** Latest block number. */
+  headNumber(): bigint
+  /** Resolves a tag/number/hash to a block number (throws UnknownBlockError). */
+  resolveBlock(tag: BlockTag): Promise<bigint>
+  getBlockByNumber(n: bigint): Promise<Block | undefined>
+  getBlockByHash(hash: Hex): Promise<Block | undefined>
+  /** A mined transaction, or a pending one (then blockHash etc. are absent). */
+  getTransaction(hash: Hex): Promise<TxLocation | { tx: TypedTransaction; pending: true } | undefined>
+  getReceipt(hash: Hex): Promise<StoredReceipt | undefined>
+  /** All receipts of a block, in order. */
+  getBlockReceipts(n: bigint): Promise<StoredReceipt[]>
+  getLogs(filter: LogFilter): Promise<StoredLog[]>
+  getBalance(address: Hex, block: BlockTag): Promise<bigint>
+  /** For 'pending' this counts the mempool's queued nonces too. */
+  getTransactionCount(address: Hex, block: BlockTag): Promise<bigint>
+  getCode(address: Hex, block: BlockTag): Promise<Hex>
+  getStorageAt(address: Hex, slot: Hex, block: BlockTag): Promise<Hex>
+  getProof(address: Hex, slots: Hex[], block: BlockTag): Promise<AccountProof>
+  call(req: CallRequest, block: BlockTag, overrides?: StateOverrides): Promise<CallResult>
+  /** Throws ExecutionRevertedError (with data) when the call reverts at every gas limit. */
+  estimateGas(req: CallRequest, block: BlockTag, overrides?: StateOverrides): Promise<bigint>
+  /** Suggested legacy gas price (base fee of the next block + tip). */
+  gasPrice(): bigint
+  maxPriorityFeePerGas(): bigint
+  feeHistory(blockCount: number, newest: BlockTag, rewardPercentiles?: number[]): Promise<FeeHistory>
+  /** Validates and queues a raw signed transaction; throws a domain error when refused. */
+  sendRawTransaction(raw: Uint8Array): Promise<Hex>
+  on<E extends keyof ChainEvents>(event: E, fn: ChainEvents[E]): void
+  off<E extends keyof ChainEvents>(event: E, fn: ChainEvents[E]): void
+}
