@@ -1,0 +1,122 @@
+/**
+ * Domain errors of the chain layer. Messages follow geth's wording, which wallets and
+ * libraries (viem, ethers) pattern-match on. `rpc/errors.ts` maps them to JSON-RPC codes.
+ */
+import { BaseError } from '../lib/errors.ts'
+import type { Hex } from './types.ts'
+
+/** A raw transaction that does not decode, or is signed wrongly. */
+export class InvalidTransactionError extends BaseError {
+  override name = 'InvalidTransactionError'
+  constructor(reason: string, opts: { cause?: unknown } = {}) {
+    super(`invalid transaction: ${reason}`, opts)
+  }
+}
+
+export class WrongChainIdError extends BaseError {
+  override name = 'WrongChainIdError'
+  constructor(readonly expected: bigint, readonly got: bigint) {
+    super(`invalid chain id: have ${got}, want ${expected}`)
+  }
+}
+
+export class NonceTooLowError extends BaseError {
+  override name = 'NonceTooLowError'
+  constructor(readonly sender: Hex, readonly expected: bigint, readonly got: bigint) {
+    super(`nonce too low: address ${sender}, tx: ${got} state: ${expected}`)
+  }
+}
+
+/** The nonce leaves a gap larger than the mempool keeps queued for one sender. */
+export class NonceTooHighError extends BaseError {
+  override name = 'NonceTooHighError'
+  constructor(readonly sender: Hex, readonly expected: bigint, readonly got: bigint) {
+    super(`nonce too high: address ${sender}, tx: ${got} state: ${expected}`)
+  }
+}
+
+export class InsufficientFundsError extends BaseError {
+  override name = 'InsufficientFundsError'
+  constructor(readonly sender: Hex, readonly balance: bigint, readonly cost: bigint) {
+    super(
+      `insufficient funds for gas * price + value: address ${sender} have ${balance} want ${cost}`,
+    )
+  }
+}
+
+export class IntrinsicGasTooLowError extends BaseError {
+  override name = 'IntrinsicGasTooLowError'
+  constructor(readonly have: bigint, readonly want: bigint) {
+    super(`intrinsic gas too low: have ${have}, want ${want}`)
+  }
+}
+
+export class GasLimitExceededError extends BaseError {
+  override name = 'GasLimitExceededError'
+  constructor(readonly have: bigint, readonly limit: bigint) {
+    super(`exceeds block gas limit: have ${have}, limit ${limit}`)
+  }
+}
+
+/** maxFeePerGas below the next block's base fee. */
+export class FeeTooLowError extends BaseError {
+  override name = 'FeeTooLowError'
+  constructor(readonly maxFee: bigint, readonly baseFee: bigint) {
+    super(`max fee per gas less than block base fee: maxFeePerGas: ${maxFee}, baseFee: ${baseFee}`)
+  }
+}
+
+/** Same sender and nonce as a queued transaction, without a high enough fee bump. */
+export class ReplacementUnderpricedError extends BaseError {
+  override name = 'ReplacementUnderpricedError'
+  constructor() {
+    super('replacement transaction underpriced')
+  }
+}
+
+export class AlreadyKnownError extends BaseError {
+  override name = 'AlreadyKnownError'
+  constructor(readonly hash: Hex) {
+    super('already known')
+  }
+}
+
+/** The pool, or one sender's share of it, is full. */
+export class TxPoolFullError extends BaseError {
+  override name = 'TxPoolFullError'
+  constructor(what: string) {
+    super(`txpool is full: ${what}`)
+  }
+}
+
+/** A block number, hash or tag that names no block of this chain. */
+export class UnknownBlockError extends BaseError {
+  override name = 'UnknownBlockError'
+  constructor(readonly block: string) {
+    super(`unknown block ${block}`)
+  }
+}
+
+/** eth_estimateGas of a call that reverts whatever the gas; carries the revert data. */
+export class ExecutionRevertedError extends BaseError {
+  override name = 'ExecutionRevertedError'
+  constructor(readonly data: Hex, readonly reason?: string) {
+    super(reason ? `execution reverted: ${reason}` : 'execution reverted')
+  }
+}
+
+/** eth_estimateGas/eth_call that fails for a reason other than a revert (out of gas, bad opcode). */
+export class ExecutionFailedError extends BaseError {
+  override name = 'ExecutionFailedError'
+  constructor(reason: string) {
+    super(reason)
+  }
+}
+
+/** The node is shutting down and takes no new transactions. */
+export class ShuttingDownError extends BaseError {
+  override name = 'ShuttingDownError'
+  constructor() {
+    super('node is shutting down')
+  }
+}
