@@ -147,6 +147,8 @@ const CHAIN_ERRORS: { [K in ChainErrorName]: (err: InstanceType<(typeof chainErr
   ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),
   ExecutionFailedError: (e) => new ServerError(e.shortMessage),
   ShuttingDownError: (e) => new ServerError(e.shortMessage),
+  // Raised at start-up only; never by a request.
+  GenesisMismatchError: (e) => new ServerError(e.shortMessage),
 }
 
 const chainErrorEntries = (Object.keys(CHAIN_ERRORS) as ChainErrorName[]).map(
