@@ -147,6 +147,8 @@ const CHAIN_ERRORS: { [K in ChainErrorName]: (err: InstanceType<(typeof chainErr
   ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),
   ExecutionFailedError: (e) => new ServerError(e.shortMessage),
   ShuttingDownError: (e) => new ServerError(e.shortMessage),
+  // A start-up error; it never comes out of a running node, but if it did it is the server's.
+  GenesisMismatchError: (e) => new ServerError(e.shortMessage),
 }
 
 const chainErrorEntries = (Object.keys(CHAIN_ERRORS) as ChainErrorName[]).map(
