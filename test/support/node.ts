@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url'
 import { freePort } from '../../lib/freePort.ts'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-const binPath = join(repoRoot, 'bin', 'unimargin.mjs')
+/** The CLI script run with `process.execPath`; env `E2E_NODE_BIN` points elsewhere (a build). */
+const binPath = process.env.E2E_NODE_BIN ?? join(repoRoot, 'bin', 'unimargin.mjs')
 
 export interface StartNodeOptions {
   /** Data directory; a fresh one under `os.tmpdir()` when absent (removed by `dispose`). */
