@@ -145,3 +145,48 @@ export function normCdf(x: number): number {
   if (x < -TAIL_LIMIT) return x < -38.5 ? 0 : normPdf(x) * millsRatio(-x)
   return cdfNearCentre(x)
 }
+
+const ACKLAM_A = [
+  -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2,
+  -3.066479806614716e1, 2.506628277459239,
+]
+const ACKLAM_B = [
+  -5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1,
+  -1.328068155288572e1,
+]
+const ACKLAM_C = [
+  -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549671348433137,
+  4.374664141464968, 2.938163982698783,
+]
+const ACKLAM_D = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416]
+
+function acklamTail(q: number): number {
+  const [c0, c1, c2, c3, c4, c5] = ACKLAM_C
+  const [d0, d1, d2, d3] = ACKLAM_D
+  return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1)
+}
+
+/**
+ * Inverse standard normal CDF for p in (0, 1): Acklam's rational approximation (1e-9) refined by
+ * two Halley steps on {@link normCdf}, all with deterministic math.
+ */
+export function normInv(p: number): number {
+  if (!(p > 0 && p < 1)) return p === 0 ? Number.NEGATIVE_INFINITY : p === 1 ? Number.POSITIVE_INFINITY : Number.NaN
+  let x: number
+  if (p < 0.02425) x = acklamTail(Math.sqrt(-2 * logDet(p)))
+  else if (p > 1 - 0.02425) x = -acklamTail(Math.sqrt(-2 * logDet(1 - p)))
+  else {
+    const q = p - 0.5
+    const r = q * q
+    const [a0, a1, a2, a3, a4, a5] = ACKLAM_A
+    const [b0, b1, b2, b3, b4] = ACKLAM_B
+    x = ((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q) /
+      (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1)
+  }
+  for (let k = 0; k < 2; k++) {
+    const e = normCdf(x) - p
+    const u = e / normPdf(x)
+    x -= u / (1 + 0.5 * x * u)
+  }
+  return x
+}
