@@ -17,6 +17,8 @@ export interface AccountBook {
   entryCost: Float64Array
   /** Per account: bit u set when it holds something priced off underlying u (−1: all). */
   underlyingMask: Int32Array
+  /** Per account: OR of {@link riskClassBit} over its items (what can make it move). */
+  riskClassMask: Int32Array
 }
 
 /** One holding before canonicalisation. `entryPrice` (USD) matters for perps only. */
@@ -29,6 +31,18 @@ export interface BookEntry {
 /** The mask bit of underlying `u` (every bit for u ≥ 31). */
 export function underlyingBit(u: number): number {
   return u < 31 ? 1 << u : -1
+}
+
+/**
+ * The change-tracking class of an item: bit 2u for linear items on underlying u (perps,
+ * assets), bit 2u+1 for options on u (their values also move with time); 0 for fixed-price
+ * assets; every bit for u ≥ 15.
+ */
+export function riskClassBit(state: MarketState, item: number): number {
+  const u = state.itemUnderlying[item]
+  if (u < 0) return 0
+  if (u >= 15) return -1
+  return 1 << (2 * u + (state.items[item].type === 'option' ? 1 : 0))
 }
 
 /**
@@ -92,13 +106,17 @@ export function fromArrays(
 ): AccountBook {
   const count = arrays.offsets.length - 1
   const underlyingMask = new Int32Array(count)
+  const riskClassMask = new Int32Array(count)
   for (let a = 0; a < count; a++) {
     let mask = 0
+    let classes = 0
     for (let p = arrays.offsets[a]; p < arrays.offsets[a + 1]; p++) {
       const u = state.itemUnderlying[arrays.items[p]]
       if (u >= 0) mask |= underlyingBit(u)
+      classes |= riskClassBit(state, arrays.items[p])
     }
     underlyingMask[a] = mask
+    riskClassMask[a] = classes
   }
-  return { count, ...arrays, underlyingMask }
+  return { count, ...arrays, underlyingMask, riskClassMask }
 }

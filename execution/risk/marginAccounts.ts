@@ -1,4 +1,4 @@
-import { type AccountBook, underlyingBit } from './accountBook.ts'
+import { type AccountBook, riskClassBit, underlyingBit } from './accountBook.ts'
 import type { MarketState } from './marketState.ts'
 
 /** Per-account results of a re-margin, in USD (float64; round with lib/fixed for state). */
@@ -96,12 +96,12 @@ export function marginAccounts(state: MarketState, book: AccountBook, out: Margi
 }
 
 /**
- * Mask of the underlyings whose items' marks, margin charges or risk arrays differ between two
- * states with the same item layout (bitwise comparison): a price or vol move, time passing for
- * an option, or a parameter change. −1 (everything) when the layouts differ or a fixed-price
- * item changed.
+ * Mask of the risk classes ({@link riskClassBit}: linear items or options, per underlying)
+ * whose marks, margin charges or risk arrays differ between two states with the same item
+ * layout (bitwise comparison): a price or vol move, time passing for options, a parameter
+ * change. −1 (everything) when the layouts differ or a fixed-price item changed.
  */
-export function changedUnderlyings(prev: MarketState, next: MarketState): number {
+export function changedRiskClasses(prev: MarketState, next: MarketState): number {
   if (
     prev.items.length !== next.items.length ||
     prev.scenarios.length !== next.scenarios.length ||
@@ -123,7 +123,7 @@ export function changedUnderlyings(prev: MarketState, next: MarketState): number
     }
     if (changed) {
       if (u < 0) return -1
-      mask |= underlyingBit(u)
+      mask |= riskClassBit(next, i)
     }
   }
   return mask
@@ -132,7 +132,8 @@ export function changedUnderlyings(prev: MarketState, next: MarketState): number
 /**
  * Incremental re-margin: recomputes only accounts flagged in `dirty` (positions or balances
  * changed since `out` was filled) or holding something on an underlying that moved between
- * `prev` and `next`; the others keep their figures in `out`. Returns how many were recomputed.
+ * `prev` and `next` (perps and assets only when the spot moved; options also when time
+ * passed or their vol moved); the others keep their figures in `out`. Returns how many were recomputed.
  * With `prev` null everything is recomputed.
  */
 export function remarginAccounts(
@@ -142,14 +143,14 @@ export function remarginAccounts(
   out: MarginOutputs,
   dirty?: Uint8Array,
 ): number {
-  const moved = prev === null ? -1 : changedUnderlyings(prev, next)
+  const moved = prev === null ? -1 : changedRiskClasses(prev, next)
   const scratch = createScratch(next)
   let recomputed = 0
   for (let a = 0; a < book.count; a++) {
     if (
       moved === -1 ||
       (dirty !== undefined && dirty[a] !== 0) ||
-      (book.underlyingMask[a] & moved) !== 0
+      (book.riskClassMask[a] & moved) !== 0
     ) {
       marginRange(next, book, out, a, a + 1, scratch)
       recomputed++
