@@ -76,7 +76,7 @@ export function marginRange(
       for (let s = 0; s < nS; s++) if (scratch[acc + s] < worst) worst = scratch[acc + s]
       loss -= worst
     }
-    out.equity[a] = equity
+    out.equity[a] = equity + 0 // + 0 turns −0 into 0
     out.scenarioLoss[a] = loss
     out.shortOptionMinimum[a] = shortMin
     out.collateralHaircut[a] = haircut

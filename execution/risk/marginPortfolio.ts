@@ -104,7 +104,15 @@ export function marginPortfolio(state: MarketState, entries: BookEntry[]): Portf
     }
     if (!touched) continue
     const symbol = state.underlyings[u].symbol
-    greeks.push({ underlying: symbol, ...g, deltaUsd: g.delta * state.spot[u] })
+    greeks.push({
+      underlying: symbol,
+      delta: g.delta + 0, // + 0 turns −0 into 0
+      deltaUsd: g.delta * state.spot[u] + 0,
+      gamma: g.gamma + 0,
+      vega: g.vega + 0,
+      theta: g.theta + 0,
+      rho: g.rho + 0,
+    })
     for (let s = 0; s < nS; s++) {
       const sc = state.scenarios[s]
       const entry = {
