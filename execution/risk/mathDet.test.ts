@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { expDet, logDet, normCdf, normPdf } from './mathDet.ts'
+import { expDet, logDet, normCdf, normInv, normPdf } from './mathDet.ts'
 
 // A high-precision reference in BigInt fixed point (700 decimal digits), independent of the
 // code under test: plain series, no range tricks shared with mathDet.ts.
@@ -173,5 +173,16 @@ describe('mathDet', () => {
         .replace(/\/\/.*$/gm, '')
       expect(/Math\.(exp|log|pow|expm1|log1p|cbrt|sin|cos)\b|[\w)\]] *\*\* *[\w(]/.test(src), f).toBe(false)
     }
+  })
+})
+
+describe('normInv', () => {
+  it('inverts normCdf to 1e-13 relative', () => {
+    for (const p of [1e-300, 1e-20, 1e-6, 0.001, 0.02425, 0.025, 0.3, 0.5, 0.7, 0.975, 0.999, 1 - 1e-12]) {
+      const x = normInv(p)
+      expect(Math.abs(normCdf(x) - p) / p, String(p)).toBeLessThan(1e-13)
+    }
+    expect(normInv(0.975)).toBeCloseTo(1.959963984540054, 13)
+    expect(normInv(0)).toBe(Number.NEGATIVE_INFINITY)
   })
 })
