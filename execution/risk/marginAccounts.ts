@@ -25,9 +25,30 @@ export function createMarginOutputs(count: number): MarginOutputs {
   }
 }
 
+/**
+ * What the inner loop reads from a market state: plain numbers and typed arrays only, so a
+ * worker thread can receive it by structured clone ({@link kernelArraysOf}).
+ */
+export type KernelArrays = Pick<
+  MarketState,
+  | 'scenarioCount'
+  | 'underlyingCount'
+  | 'itemMark'
+  | 'itemLongCharge'
+  | 'itemShortCharge'
+  | 'itemUnderlying'
+  | 'riskArray'
+>
+
+/** The {@link KernelArrays} of a state (no copies). */
+export function kernelArraysOf(state: MarketState): KernelArrays {
+  const { scenarioCount, underlyingCount, itemMark, itemLongCharge, itemShortCharge } = state
+  return { scenarioCount, underlyingCount, itemMark, itemLongCharge, itemShortCharge, itemUnderlying: state.itemUnderlying, riskArray: state.riskArray }
+}
+
 /** A scratch scenario vector (`underlyings × scenarios`) for {@link marginRange}. */
-export function createScratch(state: MarketState): Float64Array {
-  return new Float64Array(state.underlyings.length * state.scenarios.length)
+export function createScratch(state: KernelArrays): Float64Array {
+  return new Float64Array(state.underlyingCount * state.scenarioCount)
 }
 
 /**
@@ -36,15 +57,15 @@ export function createScratch(state: MarketState): Float64Array {
  * under scenario s of underlying u (for the underlyings it touches) — the report path reads it.
  */
 export function marginRange(
-  state: MarketState,
+  state: KernelArrays,
   book: AccountBook,
   out: MarginOutputs,
   from: number,
   to: number,
   scratch: Float64Array,
 ): void {
-  const nS = state.scenarios.length
-  const nU = state.underlyings.length
+  const nS = state.scenarioCount
+  const nU = state.underlyingCount
   const { offsets, items, sizes, entryCost, underlyingMask } = book
   const { itemMark, itemLongCharge, itemShortCharge, itemUnderlying, riskArray } = state
   for (let a = from; a < to; a++) {
