@@ -149,7 +149,7 @@ sample.forEach((entries, k) => {
   const ref = naiveMargin(state, entries)
   maxDiff = Math.max(maxDiff, Math.abs(ref.maintenanceMargin - single.maintenanceMargin[k * stride]))
 })
-const baselineMs = ((performance.now() - tb) * ACCOUNTS) / (sample.length * stride) * stride
+const baselineMs = ((performance.now() - tb) * ACCOUNTS) / sample.length
 if (maxDiff > 1e-6) throw new Error(`naive baseline disagrees with the kernel by ${maxDiff}`)
 
 log(`threads ${pool.threads}; re-margin ms (risk arrays + accounts): ${times.map((t) => t.toFixed(1)).join(' ')}`)
