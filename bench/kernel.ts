@@ -108,7 +108,8 @@ const arrayTimes: number[] = []
 let state = state0
 for (let r = 0; r < REPS; r++) {
   const t0 = performance.now()
-  state = buildMarketState(marketAt(3000 * (1 + 0.002 * (r + 1)), 60000 * (1 - 0.002 * (r + 1))), devRiskParams, NOW)
+  const move = 0.002 * (r + 1)
+  state = buildMarketState(marketAt(3000 * (1 + move), 60000 * (1 - move)), devRiskParams, NOW)
   const t1 = performance.now()
   await pool.remargin(state)
   const t2 = performance.now()
@@ -152,8 +153,9 @@ sample.forEach((entries, k) => {
 const baselineMs = ((performance.now() - tb) * ACCOUNTS) / sample.length
 if (maxDiff > 1e-6) throw new Error(`naive baseline disagrees with the kernel by ${maxDiff}`)
 
-log(`threads ${pool.threads}; re-margin ms (risk arrays + accounts): ${times.map((t) => t.toFixed(1)).join(' ')}`)
-log(`risk arrays ms: ${arrayTimes.map((t) => t.toFixed(1)).join(' ')}; single-thread accounts ms: ${singleTimes.map((t) => t.toFixed(1)).join(' ')}`)
+const fmt = (xs: number[]) => xs.map((t) => t.toFixed(1)).join(' ')
+log(`threads ${pool.threads}; re-margin ms (risk arrays + accounts): ${fmt(times)}`)
+log(`of which risk arrays ms: ${fmt(arrayTimes)}; single-thread accounts ms: ${fmt(singleTimes)}`)
 log(`naive baseline: ${sample.length} accounts sampled, max |MM diff| ${maxDiff.toExponential(2)}`)
 process.stdout.write(
   `${JSON.stringify({

@@ -42,8 +42,15 @@ export type KernelArrays = Pick<
 
 /** The {@link KernelArrays} of a state (no copies). */
 export function kernelArraysOf(state: MarketState): KernelArrays {
-  const { scenarioCount, underlyingCount, itemMark, itemLongCharge, itemShortCharge } = state
-  return { scenarioCount, underlyingCount, itemMark, itemLongCharge, itemShortCharge, itemUnderlying: state.itemUnderlying, riskArray: state.riskArray }
+  return {
+    scenarioCount: state.scenarioCount,
+    underlyingCount: state.underlyingCount,
+    itemMark: state.itemMark,
+    itemLongCharge: state.itemLongCharge,
+    itemShortCharge: state.itemShortCharge,
+    itemUnderlying: state.itemUnderlying,
+    riskArray: state.riskArray,
+  }
 }
 
 /** A scratch scenario vector (`underlyings × scenarios`) for {@link marginRange}. */
@@ -154,7 +161,8 @@ export function changedRiskClasses(prev: MarketState, next: MarketState): number
  * Incremental re-margin: recomputes only accounts flagged in `dirty` (positions or balances
  * changed since `out` was filled) or holding something on an underlying that moved between
  * `prev` and `next` (perps and assets only when the spot moved; options also when time
- * passed or their vol moved); the others keep their figures in `out`. Returns how many were recomputed.
+ * passed or their vol moved); the others keep their figures in `out`. Returns how many were
+ * recomputed.
  * With `prev` null everything is recomputed.
  */
 export function remarginAccounts(
