@@ -25,9 +25,37 @@ export function createMarginOutputs(count: number): MarginOutputs {
   }
 }
 
+/**
+ * What the inner loop reads from a market state: plain numbers and typed arrays only, so a
+ * worker thread can receive it by structured clone ({@link kernelArraysOf}).
+ */
+export type KernelArrays = Pick<
+  MarketState,
+  | 'scenarioCount'
+  | 'underlyingCount'
+  | 'itemMark'
+  | 'itemLongCharge'
+  | 'itemShortCharge'
+  | 'itemUnderlying'
+  | 'riskArray'
+>
+
+/** The {@link KernelArrays} of a state (no copies). */
+export function kernelArraysOf(state: MarketState): KernelArrays {
+  return {
+    scenarioCount: state.scenarioCount,
+    underlyingCount: state.underlyingCount,
+    itemMark: state.itemMark,
+    itemLongCharge: state.itemLongCharge,
+    itemShortCharge: state.itemShortCharge,
+    itemUnderlying: state.itemUnderlying,
+    riskArray: state.riskArray,
+  }
+}
+
 /** A scratch scenario vector (`underlyings × scenarios`) for {@link marginRange}. */
-export function createScratch(state: MarketState): Float64Array {
-  return new Float64Array(state.underlyings.length * state.scenarios.length)
+export function createScratch(state: KernelArrays): Float64Array {
+  return new Float64Array(state.underlyingCount * state.scenarioCount)
 }
 
 /**
@@ -36,15 +64,15 @@ export function createScratch(state: MarketState): Float64Array {
  * under scenario s of underlying u (for the underlyings it touches) — the report path reads it.
  */
 export function marginRange(
-  state: MarketState,
+  state: KernelArrays,
   book: AccountBook,
   out: MarginOutputs,
   from: number,
   to: number,
   scratch: Float64Array,
 ): void {
-  const nS = state.scenarios.length
-  const nU = state.underlyings.length
+  const nS = state.scenarioCount
+  const nU = state.underlyingCount
   const { offsets, items, sizes, entryCost, underlyingMask } = book
   const { itemMark, itemLongCharge, itemShortCharge, itemUnderlying, riskArray } = state
   for (let a = from; a < to; a++) {
@@ -133,7 +161,8 @@ export function changedRiskClasses(prev: MarketState, next: MarketState): number
  * Incremental re-margin: recomputes only accounts flagged in `dirty` (positions or balances
  * changed since `out` was filled) or holding something on an underlying that moved between
  * `prev` and `next` (perps and assets only when the spot moved; options also when time
- * passed or their vol moved); the others keep their figures in `out`. Returns how many were recomputed.
+ * passed or their vol moved); the others keep their figures in `out`. Returns how many were
+ * recomputed.
  * With `prev` null everything is recomputed.
  */
 export function remarginAccounts(
