@@ -26,6 +26,7 @@ export {
   type PortfolioMargin,
   type ScenarioPnl,
   type UnderlyingGreeks,
+  marginBookAccount,
   marginPortfolio,
 } from './marginPortfolio.ts'
 export { type MarketState, buildMarketState } from './marketState.ts'
