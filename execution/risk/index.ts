@@ -20,6 +20,7 @@ export {
   marginAccounts,
   marginRange,
   remarginAccounts,
+  remarginRange,
 } from './marginAccounts.ts'
 export { type MarginPool, createMarginPool, shareAccountBook } from './marginPool.ts'
 export {

@@ -188,17 +188,42 @@ export function remarginAccounts(
   dirty?: Uint8Array,
 ): number {
   const moved = prev === null ? -1 : changedRiskClasses(prev, next)
-  const scratch = createScratch(next)
+  return remarginRange(next, book, out, 0, book.count, moved, dirty, createScratch(next))
+}
+
+/**
+ * The incremental loop over accounts `[from, to)`: recomputes an account when `moved` (a
+ * {@link changedRiskClasses} mask, −1 for all) meets its risk classes or `dirty[a]` is set,
+ * running contiguous stretches through {@link marginRange}. Returns how many were recomputed.
+ */
+export function remarginRange(
+  state: KernelArrays,
+  book: AccountBook,
+  out: MarginOutputs,
+  from: number,
+  to: number,
+  moved: number,
+  dirty: Uint8Array | undefined,
+  scratch: Float64Array,
+): number {
+  if (moved === -1) {
+    marginRange(state, book, out, from, to, scratch)
+    return to - from
+  }
+  const classes = book.riskClassMask
   let recomputed = 0
-  for (let a = 0; a < book.count; a++) {
-    if (
-      moved === -1 ||
-      (dirty !== undefined && dirty[a] !== 0) ||
-      (book.riskClassMask[a] & moved) !== 0
-    ) {
-      marginRange(next, book, out, a, a + 1, scratch)
-      recomputed++
+  const needs = (k: number) => (classes[k] & moved) !== 0 || (dirty !== undefined && dirty[k] !== 0)
+  let a = from
+  while (a < to) {
+    if (!needs(a)) {
+      a++
+      continue
     }
+    let b = a + 1
+    while (b < to && needs(b)) b++
+    marginRange(state, book, out, a, b, scratch)
+    recomputed += b - a
+    a = b
   }
   return recomputed
 }

@@ -3,9 +3,10 @@ import { Worker } from 'node:worker_threads'
 import type { AccountBook } from './accountBook.ts'
 import {
   type MarginOutputs,
+  changedRiskClasses,
   createScratch,
   kernelArraysOf,
-  marginRange,
+  remarginRange,
 } from './marginAccounts.ts'
 import type { MarketState } from './marketState.ts'
 import type { WorkerJob } from './marginWorker.ts'
@@ -24,8 +25,14 @@ export interface MarginPool {
   out: MarginOutputs
   /** Threads in use, the main one included. */
   threads: number
-  /** Full re-margin of every account against `state`. */
-  remargin(state: MarketState): Promise<void>
+  /**
+   * Re-margins against `state`: every account, or with `prev` only those whose risk classes
+   * moved since `prev` or whose `dirty` flag (a SharedArrayBuffer-backed array from
+   * {@link MarginPool.createDirtyFlags}) is set. Resolves to the number recomputed.
+   */
+  remargin(state: MarketState, opts?: { prev?: MarketState; dirty?: Uint8Array }): Promise<number>
+  /** Per-account dirty flags the workers can read (set 1 after a position change). */
+  createDirtyFlags(): Uint8Array
   close(): Promise<void>
 }
 
@@ -101,24 +108,35 @@ export async function createMarginPool(
     book: sharedBook,
     out,
     threads,
-    async remargin(state) {
+    createDirtyFlags() {
+      return new Uint8Array(new SharedArrayBuffer(n))
+    },
+    async remargin(state, opts = {}) {
       const kernel = kernelArraysOf(state)
+      const moved = opts.prev ? changedRiskClasses(opts.prev, state) : -1
+      const dirty = opts.prev ? opts.dirty : undefined
+      if (dirty && !(dirty.buffer instanceof SharedArrayBuffer)) {
+        throw new TypeError('dirty flags must live in a SharedArrayBuffer (createDirtyFlags)')
+      }
       const id = ++seq
       const done = workers.map((w, k) => {
-        const job: WorkerJob = { seq: id, kernel, from: ranges[k + 1][0], to: ranges[k + 1][1] }
-        return new Promise<void>((resolve, reject) => {
+        const [from, to] = ranges[k + 1]
+        const job: WorkerJob = { seq: id, kernel, from, to, moved, dirty }
+        return new Promise<number>((resolve, reject) => {
           const onError = (err: Error) => reject(err)
           w.once('error', onError)
-          w.once('message', () => {
+          w.once('message', (msg: { recomputed: number }) => {
             w.off('error', onError)
-            resolve()
+            resolve(msg.recomputed)
           })
           w.postMessage(job)
         })
       })
       if (scratch.length !== state.scenarioCount * state.underlyingCount) scratch = createScratch(kernel)
-      marginRange(kernel, sharedBook, out, ranges[0][0], ranges[0][1], scratch)
-      await Promise.all(done)
+      const [from, to] = ranges[0]
+      let recomputed = remarginRange(kernel, sharedBook, out, from, to, moved, dirty, scratch)
+      for (const r of await Promise.all(done)) recomputed += r
+      return recomputed
     },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()))
