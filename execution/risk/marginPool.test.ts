@@ -78,3 +78,18 @@ describe('marginPool (worker threads over SharedArrayBuffers)', () => {
     }
   })
 })
+
+describe('marginPool guard', () => {
+  it('refuses a second remargin while one is running', async () => {
+    const state = buildMarketState(devMarket, devRiskParams, T0)
+    const book = createAccountBook([[{ item: 0, size: 1, entryPrice: 3000 }]], state)
+    const pool = await createMarginPool(book, { threads: 2 })
+    try {
+      const first = pool.remargin(state)
+      await expect(pool.remargin(state)).rejects.toThrow('one remargin at a time')
+      expect(await first).toBe(1)
+    } finally {
+      await pool.close()
+    }
+  })
+})

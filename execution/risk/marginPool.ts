@@ -103,6 +103,7 @@ export async function createMarginPool(
     })),
   )
   let seq = 0
+  let busy = false
   let scratch: Float64Array = new Float64Array(0)
   return {
     book: sharedBook,
@@ -112,34 +113,48 @@ export async function createMarginPool(
       return new Uint8Array(new SharedArrayBuffer(n))
     },
     async remargin(state, opts = {}) {
-      const kernel = kernelArraysOf(state)
-      const moved = opts.prev ? changedRiskClasses(opts.prev, state) : -1
-      const dirty = opts.prev ? opts.dirty : undefined
-      if (dirty && !(dirty.buffer instanceof SharedArrayBuffer)) {
-        throw new TypeError('dirty flags must live in a SharedArrayBuffer (createDirtyFlags)')
+      if (busy) throw new Error('marginPool: one remargin at a time')
+      busy = true
+      try {
+        return await run(state, opts)
+      } finally {
+        busy = false
       }
-      const id = ++seq
-      const done = workers.map((w, k) => {
-        const [from, to] = ranges[k + 1]
-        const job: WorkerJob = { seq: id, kernel, from, to, moved, dirty }
-        return new Promise<number>((resolve, reject) => {
-          const onError = (err: Error) => reject(err)
-          w.once('error', onError)
-          w.once('message', (msg: { recomputed: number }) => {
-            w.off('error', onError)
-            resolve(msg.recomputed)
-          })
-          w.postMessage(job)
-        })
-      })
-      if (scratch.length !== state.scenarioCount * state.underlyingCount) scratch = createScratch(kernel)
-      const [from, to] = ranges[0]
-      let recomputed = remarginRange(kernel, sharedBook, out, from, to, moved, dirty, scratch)
-      for (const r of await Promise.all(done)) recomputed += r
-      return recomputed
     },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()))
     },
+  }
+
+  async function run(
+    state: MarketState,
+    opts: { prev?: MarketState; dirty?: Uint8Array },
+  ): Promise<number> {
+    const kernel = kernelArraysOf(state)
+    const moved = opts.prev ? changedRiskClasses(opts.prev, state) : -1
+    const dirty = opts.prev ? opts.dirty : undefined
+    if (dirty && !(dirty.buffer instanceof SharedArrayBuffer)) {
+      throw new TypeError('dirty flags must live in a SharedArrayBuffer (createDirtyFlags)')
+    }
+    const id = ++seq
+    const done = workers.map((w, k) => {
+      const [from, to] = ranges[k + 1]
+      const job: WorkerJob = { seq: id, kernel, from, to, moved, dirty }
+      return new Promise<number>((resolve, reject) => {
+        const onError = (err: Error) => reject(err)
+        w.once('error', onError)
+        w.once('message', (msg: { recomputed: number }) => {
+          w.off('error', onError)
+          resolve(msg.recomputed)
+        })
+        w.postMessage(job)
+      })
+    })
+    const need = state.scenarioCount * state.underlyingCount
+    if (scratch.length !== need) scratch = createScratch(kernel)
+    const [from, to] = ranges[0]
+    let recomputed = remarginRange(kernel, sharedBook, out, from, to, moved, dirty, scratch)
+    for (const r of await Promise.all(done)) recomputed += r
+    return recomputed
   }
 }
