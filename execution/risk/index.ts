@@ -40,7 +40,7 @@ export {
   resolvePortfolio,
   toBookEntries,
 } from './portfolio.ts'
-export { type RiskReport, buildRiskReport } from './report.ts'
+export { type MarginWad, type RiskReport, buildRiskReport, marginWad } from './report.ts'
 export { type MarketItem, buildRiskArrays, itemValue } from './riskArray.ts'
 export { patchMarketPrices, patchRiskParams } from './riskParams.ts'
 export { buildScenarios } from './scenarios.ts'

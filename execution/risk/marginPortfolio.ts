@@ -1,9 +1,9 @@
-import { numberToWad } from '../../lib/fixed.ts'
 import { type AccountBook, type BookEntry, createAccountBook } from './accountBook.ts'
 import { bsGreeks, yearsToExpiry } from './blackScholes.ts'
 import { expectedShortfall } from './expectedShortfall.ts'
 import { createMarginOutputs, createScratch, marginRange } from './marginAccounts.ts'
 import type { MarketState } from './marketState.ts'
+import { marginWad } from './report.ts'
 
 /** Greeks of a portfolio on one underlying (SPEC section 6 units). */
 export interface UnderlyingGreeks {
@@ -152,7 +152,7 @@ export function marginBookAccount(
     initialMargin: im,
     maintenanceMargin: mm,
     health: equity - mm,
-    liquidatable: numberToWad(equity) < numberToWad(mm),
+    liquidatable: marginWad({ equity, initialMargin: im, maintenanceMargin: mm }).liquidatable,
     scenarioLoss,
     shortOptionMinimum,
     collateralHaircut,
