@@ -9,6 +9,8 @@ import { devGenesis } from '../genesis/dev.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { parseGenesis } from '../genesis/validate.ts'
 import { BaseError } from '../lib/errors.ts'
+import { govMethods } from '../rpc/gov.ts'
+import { marginMethods } from '../rpc/margin.ts'
 import { createRpcServer } from '../rpc/server.ts'
 import { renderBanner } from './banner.ts'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts'
@@ -65,7 +67,8 @@ async function start(o: StartOptions): Promise<void> {
     logger,
     produce: false,
   })
-  const rpc = createRpcServer({ chain: node, host: o.host, port: o.port, logger })
+  const methods = { ...govMethods(node), ...marginMethods(node) }
+  const rpc = createRpcServer({ chain: node, host: o.host, port: o.port, logger, methods })
   try {
     await rpc.listen()
   } catch (err) {

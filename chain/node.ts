@@ -25,6 +25,11 @@ import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.t
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
 import { createChainCommon } from '../execution/common.ts'
+import type { RiskParams } from '../execution/risk/types.ts'
+import { systemPrecompiles } from '../execution/systemPrecompiles.ts'
+import { readGovernedConfig, writeGenesisGovernance } from '../genesis/governedConfig.ts'
+import type { GovernedConfig } from '../genesis/marginTypes.ts'
+import { listProposals, type Proposal, readProposal } from '../genesis/proposals.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { ChainDb } from '../state/chainDb.ts'
 import { decodeReceipts } from '../state/receiptCodec.ts'
@@ -36,9 +41,11 @@ import {
   InsufficientFundsError,
   IntrinsicGasTooLowError,
   InvalidTransactionError,
+  NoMarginConfigError,
   NonceTooLowError,
   ShuttingDownError,
   UnknownBlockError,
+  UnknownProposalError,
   WrongChainIdError,
 } from './errors.ts'
 import { logMatches, bloomMayMatch } from './logFilter.ts'
@@ -51,6 +58,7 @@ import type {
   ChainApi,
   ChainEvents,
   FeeHistory,
+  GovernanceApi,
   Hex,
   LogFilter,
   StateOverrides,
@@ -69,7 +77,10 @@ export interface NodeOptions {
   logger: Logger
   /** Start producing blocks at once (default true). */
   produce?: boolean
-  /** System precompiles (margin, risk kernel, oracle, governance). */
+  /**
+   * Extra precompiles, besides the system ones the genesis calls for (`systemPrecompiles`); one
+   * at the address of a system precompile replaces it.
+   */
   precompiles?: readonly PrecompileSpec[]
 }
 
@@ -105,7 +116,7 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
   }
 }
 
-export class Node implements ChainApi {
+export class Node implements ChainApi, GovernanceApi {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
   readonly mempool = new Mempool()
@@ -134,7 +145,9 @@ export class Node implements ChainApi {
   }
 
   private get precompiles(): readonly PrecompileSpec[] {
-    return this.opts.precompiles ?? []
+    const extra = this.opts.precompiles ?? []
+    const taken = new Set(extra.map((p) => p.address.toLowerCase()))
+    return [...systemPrecompiles(this.opts.genesis).filter((p) => !taken.has(p.address.toLowerCase())), ...extra]
   }
 
   private get log(): Logger {
@@ -195,6 +208,7 @@ export class Node implements ChainApi {
         await state.putStorage(address, hexToBytes(slot as Hex), hexToBytes(value))
       }
     }
+    if (g.margin) await writeGenesisGovernance(state, g.margin.config)
     const stateRoot = await state.getStateRoot()
     const block = createBlock(
       {
@@ -568,6 +582,33 @@ export class Node implements ChainApi {
         proof: p.proof as Hex[],
       })),
     }
+  }
+
+  // ---------------------------------------------------------------- governance reads
+
+  async getGovernedConfig(tag: BlockTag): Promise<GovernedConfig> {
+    const { state } = await this.stateAt(tag)
+    const config = await readGovernedConfig(state)
+    if (config === undefined) throw new NoMarginConfigError()
+    return config
+  }
+
+  async getRiskParams(tag: BlockTag): Promise<RiskParams> {
+    return (await this.getGovernedConfig(tag)).riskParams
+  }
+
+  async getProposal(id: bigint, tag: BlockTag): Promise<Proposal> {
+    const { state } = await this.stateAt(tag)
+    if (this.opts.genesis.margin === undefined) throw new NoMarginConfigError()
+    const p = await readProposal(state, id)
+    if (p === undefined) throw new UnknownProposalError(id)
+    return p
+  }
+
+  async listProposals(tag: BlockTag): Promise<Proposal[]> {
+    const { state } = await this.stateAt(tag)
+    if (this.opts.genesis.margin === undefined) throw new NoMarginConfigError()
+    return listProposals(state)
   }
 
   private async callContext(tag: BlockTag): Promise<CallContext> {
