@@ -13,6 +13,7 @@ import { govMethods } from '../rpc/gov.ts'
 import { marginMethods } from '../rpc/margin.ts'
 import { createRpcServer } from '../rpc/server.ts'
 import { renderBanner } from './banner.ts'
+import { GovCliInputError, registerGovCommands } from './govCli.ts'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts'
 import { createNode } from './node.ts'
 
@@ -128,6 +129,7 @@ export function buildProgram(): Command {
     .option('--heartbeat <ms>', 'make an empty block when none was made for this long', intOption('--heartbeat', 1, 86_400_000), 2000)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(start)
+  registerGovCommands(program)
   return program
 }
 
@@ -138,6 +140,6 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     const msg = err instanceof BaseError ? err.message : (err as Error).stack ?? String(err)
     process.stderr.write(`error: ${msg}\n`)
-    process.exit(err instanceof GenesisError ? 2 : 1)
+    process.exit(err instanceof GenesisError || err instanceof GovCliInputError ? 2 : 1)
   }
 }
