@@ -9,10 +9,12 @@ import { devGenesis } from '../genesis/dev.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { parseGenesis } from '../genesis/validate.ts'
 import { BaseError } from '../lib/errors.ts'
+import { govMethods } from '../rpc/gov.ts'
 import { marginMethods, marginSubscriptions } from '../rpc/margin.ts'
 import { createRpcServer } from '../rpc/server.ts'
 import { MarginReads } from './marginReads.ts'
 import { renderBanner } from './banner.ts'
+import { GovCliInputError, registerGovCommands } from './govCli.ts'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts'
 import { createNode } from './node.ts'
 
@@ -75,7 +77,7 @@ async function start(o: StartOptions): Promise<void> {
     host: o.host,
     port: o.port,
     logger,
-    methods: margin ? marginMethods(margin) : undefined,
+    methods: margin ? { ...govMethods(node), ...marginMethods(margin, node) } : undefined,
     subscriptions: margin ? marginSubscriptions(margin) : undefined,
   })
   try {
@@ -137,6 +139,7 @@ export function buildProgram(): Command {
     .option('--heartbeat <ms>', 'make an empty block when none was made for this long', intOption('--heartbeat', 1, 86_400_000), 2000)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(start)
+  registerGovCommands(program)
   return program
 }
 
@@ -147,6 +150,6 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     const msg = err instanceof BaseError ? err.message : (err as Error).stack ?? String(err)
     process.stderr.write(`error: ${msg}\n`)
-    process.exit(err instanceof GenesisError ? 2 : 1)
+    process.exit(err instanceof GenesisError || err instanceof GovCliInputError ? 2 : 1)
   }
 }

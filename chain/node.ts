@@ -28,6 +28,11 @@ import { createChainCommon } from '../execution/common.ts'
 import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
 import { MarginSystem } from '../execution/margin/marginSystem.ts'
 import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
+import type { RiskParams } from '../execution/risk/types.ts'
+import { systemPrecompiles } from '../execution/systemPrecompiles.ts'
+import { readGovernedConfig, writeGenesisGovernance } from '../genesis/governedConfig.ts'
+import type { GovernedConfig } from '../genesis/marginTypes.ts'
+import { listProposals, type Proposal, readProposal } from '../genesis/proposals.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { ChainDb } from '../state/chainDb.ts'
 import { decodeReceipts } from '../state/receiptCodec.ts'
@@ -39,9 +44,11 @@ import {
   InsufficientFundsError,
   IntrinsicGasTooLowError,
   InvalidTransactionError,
+  NoMarginConfigError,
   NonceTooLowError,
   ShuttingDownError,
   UnknownBlockError,
+  UnknownProposalError,
   WrongChainIdError,
 } from './errors.ts'
 import { logMatches, bloomMayMatch } from './logFilter.ts'
@@ -54,6 +61,7 @@ import type {
   ChainApi,
   ChainEvents,
   FeeHistory,
+  GovernanceApi,
   Hex,
   LogFilter,
   StateOverrides,
@@ -72,7 +80,10 @@ export interface NodeOptions {
   logger: Logger
   /** Start producing blocks at once (default true). */
   produce?: boolean
-  /** System precompiles (margin, risk kernel, oracle, governance). */
+  /**
+   * Extra precompiles, besides the system ones the genesis calls for (`systemPrecompiles`); one
+   * at the address of a system precompile replaces it.
+   */
   precompiles?: readonly PrecompileSpec[]
 }
 
@@ -99,7 +110,13 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
   try {
     const common = createChainCommon(opts.genesis.chainId)
     const margin = opts.genesis.margin
-      ? new MarginSystem(createStateMarginEnv(async () => opts.genesis.margin!.config))
+      ? new MarginSystem(
+          createStateMarginEnv(async (state) => {
+            const config = await readGovernedConfig(state)
+            if (config === undefined) throw new Error('no governed configuration in state')
+            return config
+          }),
+        )
       : undefined
     const node = new Node(opts, db, common, margin)
     await node.init()
@@ -111,7 +128,7 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
   }
 }
 
-export class Node implements ChainApi {
+export class Node implements ChainApi, GovernanceApi {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
   readonly mempool = new Mempool()
@@ -142,7 +159,10 @@ export class Node implements ChainApi {
   }
 
   private get precompiles(): readonly PrecompileSpec[] {
-    return [...(this.margin?.precompiles ?? []), ...(this.opts.precompiles ?? [])]
+    const extra = this.opts.precompiles ?? []
+    const taken = new Set(extra.map((p) => p.address.toLowerCase()))
+    const system = [...(this.margin?.precompiles ?? []), ...systemPrecompiles(this.opts.genesis)]
+    return [...system.filter((p) => !taken.has(p.address.toLowerCase())), ...extra]
   }
 
   private get log(): Logger {
@@ -205,6 +225,7 @@ export class Node implements ChainApi {
       }
     }
     if (g.margin) {
+      await writeGenesisGovernance(state, g.margin.config)
       await writeGenesisPrices(state, g.margin.config.market, g.timestamp)
       await MarginSystem.writeGenesis(state, g.margin)
     }
@@ -586,6 +607,33 @@ export class Node implements ChainApi {
         proof: p.proof as Hex[],
       })),
     }
+  }
+
+  // ---------------------------------------------------------------- governance reads
+
+  async getGovernedConfig(tag: BlockTag): Promise<GovernedConfig> {
+    const { state } = await this.stateAt(tag)
+    const config = await readGovernedConfig(state)
+    if (config === undefined) throw new NoMarginConfigError()
+    return config
+  }
+
+  async getRiskParams(tag: BlockTag): Promise<RiskParams> {
+    return (await this.getGovernedConfig(tag)).riskParams
+  }
+
+  async getProposal(id: bigint, tag: BlockTag): Promise<Proposal> {
+    const { state } = await this.stateAt(tag)
+    if (this.opts.genesis.margin === undefined) throw new NoMarginConfigError()
+    const p = await readProposal(state, id)
+    if (p === undefined) throw new UnknownProposalError(id)
+    return p
+  }
+
+  async listProposals(tag: BlockTag): Promise<Proposal[]> {
+    const { state } = await this.stateAt(tag)
+    if (this.opts.genesis.margin === undefined) throw new NoMarginConfigError()
+    return listProposals(state)
   }
 
   private async callContext(tag: BlockTag): Promise<CallContext> {

@@ -5,6 +5,9 @@
 import type { Block } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Hex } from 'viem'
+import type { RiskParams } from '../execution/risk/types.ts'
+import type { GovernedConfig } from '../genesis/marginTypes.ts'
+import type { Proposal } from '../genesis/proposals.ts'
 
 export type { Hex }
 
@@ -205,4 +208,21 @@ export interface MarginApi {
   /** `margin_simulate`: the report of a hypothetical portfolio at the head's market. */
   simulate(portfolio: unknown): Promise<unknown>
   getMarkets(tag: BlockTag): Promise<MarketsView>
+}
+
+/**
+ * Governance reads at a block (SPEC sections 5–7): the governed config and the proposals, as
+ * the state of block `tag` holds them. Implemented by `chain/node.ts` (`Node`). Every method
+ * throws `UnknownBlockError` for a block that does not exist and `NoMarginConfigError` on a
+ * chain without a margin genesis.
+ */
+export interface GovernanceApi {
+  /** SPEC section 6's parameters in force at `tag`. */
+  getRiskParams(tag: BlockTag): Promise<RiskParams>
+  /** Everything governance controls (markets, risk params, protocols, oracle, council) at `tag`. */
+  getGovernedConfig(tag: BlockTag): Promise<GovernedConfig>
+  /** One proposal; throws `UnknownProposalError` when `id` names none. */
+  getProposal(id: bigint, tag: BlockTag): Promise<Proposal>
+  /** Every proposal, by id. */
+  listProposals(tag: BlockTag): Promise<Proposal[]>
 }

@@ -1,8 +1,9 @@
 /**
- * The `margin_` namespace (SPEC section 5): accounts, risk reports, simulations and markets, each
- * at an optional trailing block tag; and the `marginHealth` subscription.
+ * The `margin_` namespace (SPEC section 5): accounts, risk reports, simulations, markets and the
+ * risk parameters in force, each at an optional trailing block tag; and the `marginHealth`
+ * subscription.
  */
-import type { MarginApi } from '../chain/types.ts'
+import type { GovernanceApi, MarginApi } from '../chain/types.ts'
 import { InvalidMarketError, InvalidPortfolioError } from '../execution/risk/errors.ts'
 import { InvalidParamsError } from './errors.ts'
 import { arity, parseAddress, parseBlockTag } from './params.ts'
@@ -20,8 +21,13 @@ async function asParams<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The `margin_` methods over `api`. */
-export function marginMethods(api: MarginApi): RpcMethods {
+/**
+ * The `margin_` methods.
+ *
+ * @example
+ * // {"method":"margin_getRiskParams","params":["0x10"]} → { imMultiplier: 1.3, haircut: { WETH: 0.1, … }, … }
+ */
+export function marginMethods(api: MarginApi, gov: GovernanceApi): RpcMethods {
   return {
     margin_getAccount(params) {
       const [address, tag] = arity(params, 1, 2)
@@ -34,13 +40,18 @@ export function marginMethods(api: MarginApi): RpcMethods {
     margin_simulate(params) {
       const [portfolio] = arity(params, 1, 2)
       if (typeof portfolio !== 'object' || portfolio === null || Array.isArray(portfolio)) {
-        throw new InvalidParamsError('invalid argument 0: portfolio must be an object { balances, positions }')
+        throw new InvalidParamsError('portfolio must be an object { balances, positions }', 0)
       }
       return asParams(() => api.simulate(portfolio))
     },
     margin_getMarkets(params) {
       const [tag] = arity(params, 0, 1)
       return api.getMarkets(parseBlockTag(tag, 0))
+    },
+    /** SPEC section 6's parameters in force at the block, numbers as JSON numbers. */
+    margin_getRiskParams(params) {
+      const [tag] = arity(params, 0, 1)
+      return gov.getRiskParams(parseBlockTag(tag, 0))
     },
   }
 }
