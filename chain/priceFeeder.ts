@@ -156,6 +156,7 @@ export function startPriceFeeder(opts: PriceFeederOptions): PriceFeeder {
     tick().catch((err) => opts.logger.warn({ err }, 'price feeder: update failed'))
   }, opts.intervalMs)
   timer.unref?.()
+  opts.logger.info({ feeder: payer.address, intervalMs: opts.intervalMs }, 'price feeder started')
 
   return {
     tick,
