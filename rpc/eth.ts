@@ -216,6 +216,7 @@ export const ethMethods: RpcMethods = {
     const blockCount = Math.min(n, MAX_FEE_HISTORY_BLOCKS)
     const tag = parseBlockTag(newest, 1)
     const pct = parsePercentiles(percentiles, 2)
+    if (blockCount === 0) return { oldestBlock: '0x0', baseFeePerGas: [], gasUsedRatio: [] }
     const h = await chain.feeHistory(blockCount, tag, pct)
     const out: Record<string, unknown> = {
       oldestBlock: quantity(h.oldestBlock),
