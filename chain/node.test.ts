@@ -38,11 +38,11 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-async function transfer(nonce: number, opts: { to?: `0x${string}`; value?: bigint; maxFee?: bigint; tip?: bigint; gas?: bigint; chainId?: number; from?: typeof alice } = {}) {
+async function transfer(nonce: number, opts: { to?: `0x${string}` | string; value?: bigint; maxFee?: bigint; tip?: bigint; gas?: bigint; chainId?: number; from?: typeof alice } = {}) {
   const raw = await (opts.from ?? alice).signTransaction({
     chainId: opts.chainId ?? 31338,
     type: 'eip1559',
-    to: opts.to ?? bob.address,
+    to: (opts.to ?? bob.address) as `0x${string}`,
     value: opts.value ?? 1n,
     nonce,
     gas: opts.gas ?? 21_000n,
@@ -62,7 +62,7 @@ describe('Node', () => {
 
   it('mines transfers in nonce order and charges value plus gas exactly', async () => {
     const { node } = await open()
-    const hashes = []
+    const hashes: `0x${string}`[] = []
     for (let i = 0; i < 5; i++) hashes.push(await node.sendRawTransaction(await transfer(i, { value: 1000n })))
     expect(await node.getTransactionCount(alice.address, 'pending')).toBe(5n)
     const block = (await node.produceBlock())!

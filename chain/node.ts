@@ -116,6 +116,7 @@ export class Node implements ChainApi {
   private timer?: NodeJS.Timeout
   private producing?: Promise<void>
   private closed = false
+  private dbClosed = false
   private lastBlockAt = Date.now()
 
   constructor(
@@ -296,12 +297,22 @@ export class Node implements ChainApi {
     }
   }
 
-  /** Stops block production (finishing the block in progress) and closes the store. */
-  async close(): Promise<void> {
-    if (this.closed) return
+  /**
+   * Stops taking transactions and making blocks; resolves once the block in progress is
+   * committed. Reads keep working until `close`.
+   */
+  async stopProducing(): Promise<void> {
     this.closed = true
     if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
     await this.producing
+  }
+
+  /** Stops block production (finishing the block in progress) and closes the store. */
+  async close(): Promise<void> {
+    if (this.dbClosed) return
+    this.dbClosed = true
+    await this.stopProducing()
     await this.db.close()
   }
 
