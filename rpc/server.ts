@@ -39,6 +39,8 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024
 export const MAX_BATCH_CALLS = 1000
 /** A WebSocket client whose unsent notifications exceed this many bytes is disconnected. */
 export const MAX_WS_BUFFERED_BYTES = 64 * 1024 * 1024
+/** Interval of WebSocket pings; a client that has not answered the previous one is dropped. */
+export const WS_PING_INTERVAL_MS = 30_000
 
 /** Options of `createRpcServer`. */
 export interface RpcServerOptions {
@@ -300,8 +302,13 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   // ----------------------------------------------------------------------------- WebSocket
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES })
 
+  const alive = new WeakMap<WebSocket, boolean>()
+  let pingTimer: NodeJS.Timeout | undefined
+
   function onConnection(ws: WebSocket): void {
     const subs = new Map<string, Unsubscribe>()
+    alive.set(ws, true)
+    ws.on('pong', () => alive.set(ws, true))
     const notify = (id: Hex, result: unknown): void => {
       if (ws.readyState !== ws.OPEN) return
       if (ws.bufferedAmount > MAX_WS_BUFFERED_BYTES) {
@@ -384,18 +391,26 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
       if (listening) return
       await app.ready()
       app.server.on('upgrade', onUpgrade)
-      app.server.on('clientError', (_err, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n')
-        else socket.destroy()
-      })
       await app.listen({ host: opts.host, port: opts.port })
       const addr = app.server.address()
       if (addr && typeof addr === 'object') boundPort = addr.port
       events.attach()
       filters.start()
+      pingTimer = setInterval(() => {
+        for (const ws of wss.clients) {
+          if (!alive.get(ws)) {
+            ws.terminate()
+            continue
+          }
+          alive.set(ws, false)
+          ws.ping()
+        }
+      }, WS_PING_INTERVAL_MS)
+      pingTimer.unref()
       listening = true
     },
     async close() {
+      if (pingTimer) clearInterval(pingTimer)
       filters.stop()
       events.detach()
       for (const ws of wss.clients) ws.terminate()
