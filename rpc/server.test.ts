@@ -323,6 +323,22 @@ describe('HTTP JSON-RPC', () => {
     expect((await post(rpc('eth_chainId'))).json.result).toBe('0x7a6a')
   })
 
+  it('reads an oversized chunked body to its end, so the sender gets the error, not EPIPE', async () => {
+    const bytes = new TextEncoder().encode(`[${JSON.stringify(rpc('eth_chainId')).repeat(1).padEnd(6 * 1024 * 1024, ' ')}]`)
+    for (let i = 0; i < 5; i++) {
+      const body = new ReadableStream({
+        start(c) {
+          for (let o = 0; o < bytes.length; o += 64 * 1024) c.enqueue(bytes.subarray(o, o + 64 * 1024))
+          c.close()
+        },
+      })
+      const res = await fetch(server.url, { method: 'POST', body, duplex: 'half' } as RequestInit)
+      expect(res.status).toBe(413)
+      expect((await res.json()).error.message).toBe('request body too large: the limit is 5242880 bytes (5 MB)')
+    }
+    expect((await post(rpc('eth_chainId'))).json.result).toBe('0x7a6a')
+  })
+
   it('refuses a batch of 1,001 calls with one error, and serves one of 1,000', async () => {
     expect(MAX_BATCH_CALLS).toBe(1000)
     const batch = Array.from({ length: 1001 }, (_, i) => rpc('eth_chainId', [], i))

@@ -39,6 +39,8 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024
 export const MAX_BATCH_CALLS = 1000
 /** A WebSocket client whose unsent notifications exceed this many bytes is disconnected. */
 export const MAX_WS_BUFFERED_BYTES = 64 * 1024 * 1024
+/** A body over the limit is still read (and dropped) up to this size, then the socket is closed. */
+export const MAX_DRAIN_BYTES = 64 * 1024 * 1024
 /** Interval of WebSocket pings; a client that has not answered the previous one is dropped. */
 export const WS_PING_INTERVAL_MS = 30_000
 
@@ -74,6 +76,17 @@ export interface RpcServer {
   registerSubscription(kind: string, handler: SubscriptionHandler): void
   /** Dispatches one parsed JSON-RPC payload (object or batch) as HTTP would; for tests/tools. */
   handle(payload: unknown): Promise<unknown>
+}
+
+/** The parsed body of a request over MAX_BODY_BYTES. */
+const TOO_LARGE = Symbol('request body too large')
+
+/** The error fastify itself raises for an oversized body; the error handler answers it. */
+function bodyTooLarge(): Error {
+  return Object.assign(new Error('request body too large'), {
+    code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+    statusCode: 413,
+  })
 }
 
 interface RpcResponse {
@@ -243,7 +256,8 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   // ---------------------------------------------------------------------------------- HTTP
   const app: FastifyInstance = Fastify({
     logger: false,
-    bodyLimit: MAX_BODY_BYTES,
+    // Enforced by our parser below (which drains what is over); this one only backs it up.
+    bodyLimit: MAX_DRAIN_BYTES,
     forceCloseConnections: true,
   })
   app.register(cors, {
@@ -253,19 +267,44 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     maxAge: 86_400,
   })
   // Our own parser for every content type (and none): the body is JSON-RPC whatever the header.
+  // A body over the limit is read to its end and dropped, so the client, still sending, gets
+  // to read the JSON-RPC error instead of a reset connection (EPIPE in Node's fetch).
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  app.addContentTypeParser('*', (req, payload, done) => {
+    const declared = Number(req.headers['content-length'])
+    if (declared > MAX_DRAIN_BYTES) return done(bodyTooLarge(), undefined)
+    const chunks: Buffer[] = []
+    let size = 0
+    let over = false
+    payload.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (over) {
+        if (size > MAX_DRAIN_BYTES) payload.destroy(bodyTooLarge())
+        return
+      }
+      if (size > MAX_BODY_BYTES) {
+        over = true
+        chunks.length = 0
+        return
+      }
+      chunks.push(chunk)
+    })
+    payload.on('end', () => done(null, over ? TOO_LARGE : Buffer.concat(chunks, size).toString('utf8')))
+    payload.on('error', (err) => done(err, undefined))
+  })
 
+  const tooLargeResponse = (): string =>
+    serialize(
+      errorResponse(
+        null,
+        new InvalidRequestError(`request body too large: the limit is ${MAX_BODY_BYTES} bytes (5 MB)`),
+      ),
+    )
   const sendJson = (reply: import('fastify').FastifyReply, status: number, body: string) =>
     reply.code(status).header('content-type', 'application/json').send(body)
 
   app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const e = new InvalidRequestError(
-        `request body too large: the limit is ${MAX_BODY_BYTES} bytes (5 MB)`,
-      )
-      return sendJson(reply, 413, serialize(errorResponse(null, e)))
-    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendJson(reply, 413, tooLargeResponse())
     if (err.statusCode && err.statusCode < 500) {
       return sendJson(reply, err.statusCode, serialize(errorResponse(null, new InvalidRequestError(`invalid request: ${err.message}`))))
     }
@@ -278,6 +317,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
 
   const post = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const body = req.body
+    if (body === TOO_LARGE) return sendJson(reply, 413, tooLargeResponse())
     const text = typeof body === 'string' ? body : body === undefined || body === null ? '' : String(body)
     const out = await handleText(text, baseCtx)
     if (out === undefined) return reply.code(200).send('')
