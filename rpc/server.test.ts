@@ -502,6 +502,19 @@ describe('WebSocket JSON-RPC', () => {
     ws.close()
   })
 
+  it('answers a 6 MB message with a JSON-RPC error and keeps the connection', async () => {
+    const { ws, call, next } = await openWs()
+    ws.send(JSON.stringify(rpc('eth_call', [{ data: `0x${'ab'.repeat(3 * 1024 * 1024)}` }])))
+    const err = await next()
+    expect(err).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32600, message: 'request message too large: the limit is 5242880 bytes (5 MB)' },
+    })
+    expect((await call('eth_chainId')).result).toBe('0x7a6a')
+    ws.close()
+  })
+
   it('refuses an unknown subscription kind naming it', async () => {
     const { ws, call } = await openWs()
     const r = await call('eth_subscribe', ['nope'])

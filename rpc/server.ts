@@ -293,11 +293,11 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     payload.on('error', (err) => done(err, undefined))
   })
 
-  const tooLargeResponse = (): string =>
+  const tooLargeResponse = (what = 'body'): string =>
     serialize(
       errorResponse(
         null,
-        new InvalidRequestError(`request body too large: the limit is ${MAX_BODY_BYTES} bytes (5 MB)`),
+        new InvalidRequestError(`request ${what} too large: the limit is ${MAX_BODY_BYTES} bytes (5 MB)`),
       ),
     )
   const sendJson = (reply: import('fastify').FastifyReply, status: number, body: string) =>
@@ -340,7 +340,9 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   app.get('/health', health)
 
   // ----------------------------------------------------------------------------- WebSocket
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES })
+  // Messages up to MAX_DRAIN_BYTES are received so that one over MAX_BODY_BYTES gets a JSON-RPC
+  // error and the connection stays; larger ones close it (1009).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_DRAIN_BYTES })
 
   const alive = new WeakMap<WebSocket, boolean>()
   let pingTimer: NodeJS.Timeout | undefined
@@ -387,12 +389,17 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
       },
     }
     const ctx: RpcContext = { ...baseCtx, connection }
-    ws.on('message', (data, isBinary) => {
-      const text = Array.isArray(data)
-        ? Buffer.concat(data).toString('utf8')
-        : Buffer.from(data as ArrayBuffer).toString('utf8')
-      void isBinary
-      handleText(text, ctx).then(
+    ws.on('message', (data) => {
+      const buf = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data as ArrayBuffer)
+      if (buf.length > MAX_BODY_BYTES) {
+        ws.send(tooLargeResponse('message'))
+        return
+      }
+      handleText(buf.toString('utf8'), ctx).then(
         (out) => {
           if (out !== undefined && ws.readyState === ws.OPEN) ws.send(out)
         },
