@@ -16,10 +16,13 @@ import {
   setLengthLeft,
 } from '@ethereumjs/util'
 import { getMerkleStateProof } from '@ethereumjs/statemanager'
-import { createVM, type VM } from '@ethereumjs/vm'
+import type { VM } from '@ethereumjs/vm'
 import type { Logger } from 'pino'
 import { BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
+import { createChainVm } from '../execution/chainVm.ts'
+import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
+import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
 import { createChainCommon } from '../execution/common.ts'
 import type { Genesis } from '../genesis/types.ts'
@@ -66,6 +69,8 @@ export interface NodeOptions {
   logger: Logger
   /** Start producing blocks at once (default true). */
   produce?: boolean
+  /** System precompiles (margin, risk kernel, oracle, governance). */
+  precompiles?: readonly PrecompileSpec[]
 }
 
 /** How many recent blocks (with receipts) stay in memory. */
@@ -128,6 +133,10 @@ export class Node implements ChainApi {
     this.events.setMaxListeners(0)
   }
 
+  private get precompiles(): readonly PrecompileSpec[] {
+    return this.opts.precompiles ?? []
+  }
+
   private get log(): Logger {
     return this.opts.logger
   }
@@ -160,13 +169,23 @@ export class Node implements ChainApi {
       if (b) this.blockHashes.record(n, b.hash())
     }
     this.state = await openStateManager(this.db.trie, { common: this.common, root: head.header.stateRoot, caches: true })
-    this.vm = await createVM({ common: this.common, stateManager: this.state, blockchain: this.blockHashes as never })
+    this.vm = await createChainVm({
+      common: this.common,
+      state: this.state,
+      blockHashes: this.blockHashes,
+      precompiles: this.precompiles,
+    })
     this.executor = new BlockExecutor(this.vm, this.state, this.common)
   }
 
   private async buildGenesis(): Promise<{ block: Block }> {
     const g = this.opts.genesis
     const state = await openStateManager(this.db.trie, { common: this.common })
+    // System accounts get nonce 1 so EIP-161 cleanup never deletes them with their storage.
+    const system = new Set<Hex>([...SYSTEM_ACCOUNTS, ...this.precompiles.map((p) => p.address.toLowerCase() as Hex)])
+    for (const addrHex of [...system].sort()) {
+      if (g.alloc[addrHex] === undefined) await state.putAccount(createAddressFromString(addrHex), new Account(1n, 0n))
+    }
     for (const addrHex of Object.keys(g.alloc).sort()) {
       const a = g.alloc[addrHex as Hex]
       const address = createAddressFromString(addrHex)
@@ -553,7 +572,14 @@ export class Node implements ChainApi {
 
   private async callContext(tag: BlockTag): Promise<CallContext> {
     const { state, block } = await this.stateAt(tag)
-    return { common: this.common, state, block, blockHashes: this.blockHashes, gasCap: this.opts.genesis.gasLimit }
+    return {
+      common: this.common,
+      state,
+      block,
+      blockHashes: this.blockHashes,
+      gasCap: this.opts.genesis.gasLimit,
+      precompiles: this.precompiles,
+    }
   }
 
   async call(req: CallRequest, tag: BlockTag, overrides?: StateOverrides): Promise<CallResult> {

@@ -4,6 +4,8 @@
  * parts (markets, UMAs, feeder, council, insurance fund) join it with their issues.
  */
 import type { Hex } from 'viem'
+import { INSURANCE_FUND_ADDRESS } from '../execution/precompiles/addresses.ts'
+import { devMarket, devRiskParams } from './devMarket.ts'
 import type { Genesis } from './types.ts'
 import { parseGenesis } from './validate.ts'
 
@@ -33,7 +35,12 @@ const DEV_BALANCE = 10_000n * 10n ** 18n
 /** The dev genesis as a JSON document (what `--genesis FILE` would contain). */
 export function devGenesisDocument(): Record<string, unknown> {
   const alloc: Record<string, unknown> = {}
-  for (const [address] of DEV_ACCOUNTS) alloc[address] = { balance: DEV_BALANCE.toString() }
+  const accounts: Record<string, unknown> = {}
+  for (const [address] of DEV_ACCOUNTS) {
+    alloc[address] = { balance: DEV_BALANCE.toString() }
+    accounts[address] = { USDC: '1000000', WETH: '100' }
+  }
+  accounts[INSURANCE_FUND_ADDRESS] = { USDC: '100000' }
   return {
     chainId: DEV_CHAIN_ID,
     // 2026-01-01T00:00:00Z
@@ -42,6 +49,20 @@ export function devGenesisDocument(): Record<string, unknown> {
     baseFeePerGas: '1000000000',
     minBaseFeePerGas: '1000000',
     alloc,
+    margin: {
+      market: devMarket,
+      riskParams: devRiskParams,
+      protocols: [],
+      // Dev oracle: feeder set = dev account 9, threshold 1.
+      oracle: { feeders: [DEV_ACCOUNTS[9][0]], threshold: 1 },
+      // Dev governance: council = dev accounts 0, 1, 2, quorum 2, timelock 4 blocks.
+      council: {
+        members: [DEV_ACCOUNTS[0][0], DEV_ACCOUNTS[1][0], DEV_ACCOUNTS[2][0]],
+        quorum: 2,
+        timelockBlocks: 4,
+      },
+      accounts,
+    },
   }
 }
 
