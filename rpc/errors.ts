@@ -130,7 +130,11 @@ type ChainErrorName = {
  * Every domain error class → how it travels. The key set is checked by the compiler against the
  * module's exports: a new class in chain/errors.ts without an entry here fails `tsc`.
  */
-const CHAIN_ERRORS: { [K in ChainErrorName]: (err: InstanceType<(typeof chainErrors)[K]>) => RpcError } = {
+type ChainErrorMap = {
+  [K in ChainErrorName]: (err: InstanceType<(typeof chainErrors)[K]>) => RpcError
+}
+
+const CHAIN_ERRORS: ChainErrorMap = {
   InvalidTransactionError: (e) => new ServerError(e.shortMessage),
   WrongChainIdError: (e) => new ServerError(e.shortMessage),
   NonceTooLowError: (e) => new ServerError(e.shortMessage),
@@ -144,7 +148,9 @@ const CHAIN_ERRORS: { [K in ChainErrorName]: (err: InstanceType<(typeof chainErr
   TxPoolFullError: (e) => new ServerError(e.shortMessage),
   // geth answers state queries at a block it does not have with "header not found".
   UnknownBlockError: (e) =>
-    new ServerError(/^0x[0-9a-fA-F]{64}$/.test(e.block) ? 'header for hash not found' : 'header not found'),
+    new ServerError(
+      /^0x[0-9a-fA-F]{64}$/.test(e.block) ? 'header for hash not found' : 'header not found',
+    ),
   ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),
   ExecutionFailedError: (e) => new ServerError(e.shortMessage),
   ShuttingDownError: (e) => new ServerError(e.shortMessage),
@@ -162,7 +168,8 @@ const chainErrorEntries = (Object.keys(CHAIN_ERRORS) as ChainErrorName[]).map(
  * server logs it.
  *
  * @example
- * toRpcError(new NonceTooLowError(addr, 3n, 1n)).toJSON() // { code: -32000, message: 'nonce too low: …' }
+ * toRpcError(new NonceTooLowError(addr, 3n, 1n)).error.toJSON()
+ * // { code: -32000, message: 'nonce too low: …' }
  */
 export function toRpcError(err: unknown): { error: RpcError; isBug: boolean } {
   if (err instanceof RpcError) return { error: err, isBug: false }

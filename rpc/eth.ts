@@ -112,7 +112,8 @@ export async function resolveLogFilter(chain: ChainApi, raw: RawLogFilter): Prom
   const span = to - from + 1n
   if (span > MAX_LOG_BLOCK_RANGE) {
     throw new LimitExceededError(
-      `block range too large: ${span} blocks (${quantity(from)} to ${quantity(to)}), the limit is ${MAX_LOG_BLOCK_RANGE}`,
+      `block range too large: ${span} blocks (${quantity(from)} to ${quantity(to)}), ` +
+        `the limit is ${MAX_LOG_BLOCK_RANGE}`,
     )
   }
   return { ...base, fromBlock: from, toBlock: to }

@@ -153,7 +153,8 @@ export function parseBlockTag(v: unknown, index: number, fallback: BlockTag = 'l
     if (v.length === 66 && /^0x[0-9a-fA-F]{64}$/.test(v)) return { hash: v.toLowerCase() as Hex }
     if (v.startsWith('0x') || v.startsWith('0X')) return parseQuantity(v, index)
     throw new InvalidParamsError(
-      `invalid block tag ${JSON.stringify(v.slice(0, 40))}, want latest, pending, safe, finalized, earliest or a hex number`,
+      `invalid block tag ${JSON.stringify(v.slice(0, 40))}, ` +
+        'want latest, pending, safe, finalized, earliest or a hex number',
       index,
     )
   }

@@ -181,7 +181,8 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     const hasId = 'id' in r
     const id = r.id
     if (hasId && id !== null && typeof id !== 'string' && typeof id !== 'number') {
-      return errorResponse(null, new InvalidRequestError('invalid request: id must be a string, number or null'))
+      const e = new InvalidRequestError('invalid request: id must be a string, number or null')
+      return errorResponse(null, e)
     }
     const rid = (hasId ? id : null) as RpcResponse['id']
     if (r.jsonrpc !== '2.0') {
@@ -306,13 +307,18 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendJson(reply, 413, tooLargeResponse())
     if (err.statusCode && err.statusCode < 500) {
-      return sendJson(reply, err.statusCode, serialize(errorResponse(null, new InvalidRequestError(`invalid request: ${err.message}`))))
+      const e = new InvalidRequestError(`invalid request: ${err.message}`)
+      return sendJson(reply, err.statusCode, serialize(errorResponse(null, e)))
     }
     logger.error({ err }, 'HTTP request failed')
     return sendJson(reply, 500, serialize(errorResponse(null, toRpcError(err).error)))
   })
   app.setNotFoundHandler((_req, reply) =>
-    sendJson(reply, 404, serialize(errorResponse(null, new InvalidRequestError('not found: POST JSON-RPC to /')))),
+    sendJson(
+      reply,
+      404,
+      serialize(errorResponse(null, new InvalidRequestError('not found: POST JSON-RPC to /'))),
+    ),
   )
 
   const post = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
@@ -358,17 +364,21 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
         ws.terminate()
         return
       }
-      ws.send(serialize({ jsonrpc: '2.0', method: 'eth_subscription', params: { subscription: id, result } }))
+      const note = { jsonrpc: '2.0', method: 'eth_subscription', params: { subscription: id, result } }
+      ws.send(serialize(note))
     }
     const connection: RpcConnection = {
       async subscribe(kind, args) {
         const handler = subscriptionKinds.get(kind)
-        if (!handler) throw new InvalidParamsError(`no "${String(kind).slice(0, 50)}" subscription in eth namespace`)
+        if (!handler) {
+          throw new InvalidParamsError(`no "${kind.slice(0, 50)}" subscription in eth namespace`)
+        }
         const id = `0x${randomBytes(16).toString('hex')}` as Hex
         let ready = false
         const early: unknown[] = []
         // Notifications go out only after the subscription id has been answered.
-        const stop = await handler(args, ctx, (result) => (ready ? notify(id, result) : early.push(result)))
+        const emit = (result: unknown) => (ready ? notify(id, result) : early.push(result))
+        const stop = await handler(args, ctx, emit)
         if (ws.readyState !== ws.OPEN) {
           stop()
           return id
