@@ -539,6 +539,13 @@ describe('WebSocket JSON-RPC', () => {
       return () => ctx.events.off('block', fn)
     })
     expect(() => server.register({ eth_chainId: () => 1 })).toThrow(/already registered/)
+    // A handler bug (a bigint in the result) fails its own call only.
+    server.register({ test_buggy: () => ({ n: 1n }) })
+    const mixed = await post([rpc('test_buggy', [], 1), rpc('eth_chainId', [], 2)])
+    expect(mixed.json).toEqual([
+      { jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'internal error' } },
+      { jsonrpc: '2.0', id: 2, result: '0x7a6a' },
+    ])
     const { ws, call, next } = await openWs()
     expect((await call('margin_echo', [`0x${'AB'.repeat(20)}`])).result).toBe(`0x${'ab'.repeat(20)}`)
     expect((await call('eth_subscribe', ['marginHealth', '0x12'])).error.message).toMatch(/^invalid argument 1:/)

@@ -233,13 +233,24 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     return out.length > 0 ? out : undefined
   }
 
-  /** Serializes a response; a non-JSON result (a bug) becomes an internal error. */
+  /**
+   * Serializes a response; a result that is not JSON (a bug, e.g. a bigint) becomes an internal
+   * error for its own call only, the rest of a batch is answered.
+   */
   function serialize(res: unknown): string {
     try {
       return JSON.stringify(res)
     } catch (err) {
       logger.error({ err }, 'JSON-RPC result is not serializable')
-      return JSON.stringify(errorResponse(null, toRpcError(err).error))
+      const one = (r: unknown): string => {
+        try {
+          return JSON.stringify(r)
+        } catch {
+          const id = (r as RpcResponse | undefined)?.id ?? null
+          return JSON.stringify(errorResponse(id, toRpcError(err).error))
+        }
+      }
+      return Array.isArray(res) ? `[${res.map(one).join(',')}]` : one(res)
     }
   }
 
