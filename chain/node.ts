@@ -25,6 +25,7 @@ import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.t
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
 import { createChainCommon } from '../execution/common.ts'
+import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { ChainDb } from '../state/chainDb.ts'
 import { decodeReceipts } from '../state/receiptCodec.ts'
@@ -195,6 +196,7 @@ export class Node implements ChainApi {
         await state.putStorage(address, hexToBytes(slot as Hex), hexToBytes(value))
       }
     }
+    if (g.margin) await writeGenesisPrices(state, g.margin.config.market, g.timestamp)
     const stateRoot = await state.getStateRoot()
     const block = createBlock(
       {
