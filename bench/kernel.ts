@@ -121,10 +121,14 @@ const ms = median(times)
 // Same figures single-threaded (bit-identical), and its time for the record.
 const single = createMarginOutputs(ACCOUNTS)
 const singleTimes: number[] = []
+const singleCpu: number[] = []
 for (let r = 0; r < 3; r++) {
+  const c0 = process.cpuUsage()
   const t0 = performance.now()
   marginAccounts(state, book, single)
   singleTimes.push(performance.now() - t0)
+  const c = process.cpuUsage(c0)
+  singleCpu.push((c.user + c.system) / 1000)
 }
 for (let a = 0; a < ACCOUNTS; a++) {
   if (!Object.is(single.maintenanceMargin[a], pool.out.maintenanceMargin[a])) {
@@ -156,6 +160,7 @@ if (maxDiff > 1e-6) throw new Error(`naive baseline disagrees with the kernel by
 const fmt = (xs: number[]) => xs.map((t) => t.toFixed(1)).join(' ')
 log(`threads ${pool.threads}; re-margin ms (risk arrays + accounts): ${fmt(times)}`)
 log(`of which risk arrays ms: ${fmt(arrayTimes)}; single-thread accounts ms: ${fmt(singleTimes)}`)
+log(`single-thread accounts CPU ms (less sensitive to other load): ${fmt(singleCpu)}`)
 log(`naive baseline: ${sample.length} accounts sampled, max |MM diff| ${maxDiff.toExponential(2)}`)
 process.stdout.write(
   `${JSON.stringify({

@@ -26,6 +26,8 @@ import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
 import { createChainCommon } from '../execution/common.ts'
 import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
+import { MarginSystem } from '../execution/margin/marginSystem.ts'
+import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { ChainDb } from '../state/chainDb.ts'
 import { decodeReceipts } from '../state/receiptCodec.ts'
@@ -96,7 +98,10 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
   const db = await ChainDb.open(opts.datadir)
   try {
     const common = createChainCommon(opts.genesis.chainId)
-    const node = new Node(opts, db, common)
+    const margin = opts.genesis.margin
+      ? new MarginSystem(createStateMarginEnv(async () => opts.genesis.margin!.config))
+      : undefined
+    const node = new Node(opts, db, common, margin)
     await node.init()
     if (opts.produce !== false) node.startProducing()
     return node
@@ -129,13 +134,15 @@ export class Node implements ChainApi {
     private readonly opts: NodeOptions,
     private readonly db: ChainDb,
     readonly common: Common,
+    /** The margin system, when the genesis has markets. */
+    readonly margin?: MarginSystem,
   ) {
     this.chainId = opts.genesis.chainId
     this.events.setMaxListeners(0)
   }
 
   private get precompiles(): readonly PrecompileSpec[] {
-    return this.opts.precompiles ?? []
+    return [...(this.margin?.precompiles ?? []), ...(this.opts.precompiles ?? [])]
   }
 
   private get log(): Logger {
@@ -177,11 +184,12 @@ export class Node implements ChainApi {
       precompiles: this.precompiles,
     })
     this.executor = new BlockExecutor(this.vm, this.state, this.common)
+    await this.margin?.load(this.state)
   }
 
   private async buildGenesis(): Promise<{ block: Block }> {
     const g = this.opts.genesis
-    const state = await openStateManager(this.db.trie, { common: this.common })
+    const state = await openStateManager(this.db.trie, { common: this.common, caches: true })
     // System accounts get nonce 1 so EIP-161 cleanup never deletes them with their storage.
     const system = new Set<Hex>([...SYSTEM_ACCOUNTS, ...this.precompiles.map((p) => p.address.toLowerCase() as Hex)])
     for (const addrHex of [...system].sort()) {
@@ -196,7 +204,10 @@ export class Node implements ChainApi {
         await state.putStorage(address, hexToBytes(slot as Hex), hexToBytes(value))
       }
     }
-    if (g.margin) await writeGenesisPrices(state, g.margin.config.market, g.timestamp)
+    if (g.margin) {
+      await writeGenesisPrices(state, g.margin.config.market, g.timestamp)
+      await MarginSystem.writeGenesis(state, g.margin)
+    }
     const stateRoot = await state.getStateRoot()
     const block = createBlock(
       {
@@ -278,6 +289,10 @@ export class Node implements ChainApi {
           blocked.add(ptx.sender)
         }
       }
+      if (this.margin) {
+        const eob = await this.margin.endOfBlock(this.state, this.executor.timestamp)
+        if (eob.settled.length > 0) this.log.info({ settled: eob.settled.map((x) => x.instrumentId) }, 'options settled')
+      }
       const { block, receipts } = await this.executor.seal()
       await this.db.commitBlock({
         number: block.header.number,
@@ -291,6 +306,7 @@ export class Node implements ChainApi {
     } catch (err) {
       await this.executor.abort()
       this.db.trie.discard()
+      await this.margin?.load(this.state)
       throw err
     }
   }
@@ -513,7 +529,7 @@ export class Node implements ChainApi {
   }
 
   /** A fresh state manager at the state of block `tag` (callers may scribble inside a checkpoint). */
-  private async stateAt(tag: BlockTag): Promise<{ state: MerkleStateManager; block: Block }> {
+  async stateAt(tag: BlockTag): Promise<{ state: MerkleStateManager; block: Block }> {
     const n = await this.resolveBlock(tag)
     const block = await this.getBlockByNumber(n)
     if (block === undefined) throw new UnknownBlockError(`0x${n.toString(16)}`)

@@ -62,9 +62,10 @@ export class MarginMirror {
   /** Re-reads `accounts` from `state` (in address order, so the result never depends on call order). */
   async refresh(state: StateManagerInterface, accounts: Iterable<Hex>): Promise<void> {
     const store = new UmaStore(state)
-    const sorted = [...new Set(accounts)].sort()
-    const known = new Set(await store.accounts())
-    for (const a of sorted) if (known.has(a) || this.index.has(a)) await this.put(a, await store.holdings(a))
+    for (const a of [...new Set(accounts)].sort()) {
+      const h = await store.holdings(a)
+      if (this.index.has(a) || h.balances.length > 0 || h.positions.length > 0) await this.put(a, h)
+    }
   }
 
   /** The holdings the mirror has for `account`. */

@@ -20,12 +20,14 @@ export {
   marginAccounts,
   marginRange,
   remarginAccounts,
+  remarginRange,
 } from './marginAccounts.ts'
 export { type MarginPool, createMarginPool, shareAccountBook } from './marginPool.ts'
 export {
   type PortfolioMargin,
   type ScenarioPnl,
   type UnderlyingGreeks,
+  marginBookAccount,
   marginPortfolio,
 } from './marginPortfolio.ts'
 export { type MarketState, buildMarketState } from './marketState.ts'
@@ -38,7 +40,7 @@ export {
   resolvePortfolio,
   toBookEntries,
 } from './portfolio.ts'
-export { type RiskReport, buildRiskReport } from './report.ts'
+export { type MarginWad, type RiskReport, buildRiskReport, marginWad } from './report.ts'
 export { type MarketItem, buildRiskArrays, itemValue } from './riskArray.ts'
 export { patchMarketPrices, patchRiskParams } from './riskParams.ts'
 export { buildScenarios } from './scenarios.ts'

@@ -36,7 +36,7 @@ describe('marginPool (worker threads over SharedArrayBuffers)', () => {
             devRiskParams,
             T0,
           )
-          await pool.remargin(moved)
+          expect(await pool.remargin(moved)).toBe(book.count)
           const single = createMarginOutputs(book.count)
           marginAccounts(moved, book, single)
           expect(pool.out).toEqual(single)
@@ -45,6 +45,51 @@ describe('marginPool (worker threads over SharedArrayBuffers)', () => {
       } finally {
         await pool.close()
       }
+    }
+  })
+
+  it('runs the incremental path across threads: only moved or dirty accounts', async () => {
+    const state = buildMarketState(devMarket, devRiskParams, T0)
+    const perp = state.itemByName.get('ETH-PERP')!
+    const wbtc = state.itemByName.get('WBTC')!
+    const usdc = state.itemByName.get('USDC')!
+    const accounts: BookEntry[][] = []
+    for (let a = 0; a < 1000; a++) {
+      accounts.push([{ item: a % 3 === 0 ? perp : a % 3 === 1 ? wbtc : usdc, size: a + 1, entryPrice: 2900 }])
+    }
+    const book = createAccountBook(accounts, state)
+    const pool = await createMarginPool(book, { threads: 2 })
+    try {
+      await pool.remargin(state)
+      const btcMove = buildMarketState(
+        { ...devMarket, underlyings: devMarket.underlyings.map((u) => (u.symbol === 'BTC' ? { ...u, price: 55000 } : u)) },
+        devRiskParams,
+        T0,
+      )
+      const dirty = pool.createDirtyFlags()
+      dirty[2] = 1 // a USDC account changed
+      expect(await pool.remargin(btcMove, { prev: state, dirty })).toBe(333 + 1)
+      const single = createMarginOutputs(book.count)
+      marginAccounts(btcMove, book, single)
+      expect(pool.out).toEqual(single)
+      expect(await pool.remargin(btcMove, { prev: btcMove })).toBe(0)
+    } finally {
+      await pool.close()
+    }
+  })
+})
+
+describe('marginPool guard', () => {
+  it('refuses a second remargin while one is running', async () => {
+    const state = buildMarketState(devMarket, devRiskParams, T0)
+    const book = createAccountBook([[{ item: 0, size: 1, entryPrice: 3000 }]], state)
+    const pool = await createMarginPool(book, { threads: 2 })
+    try {
+      const first = pool.remargin(state)
+      await expect(pool.remargin(state)).rejects.toThrow('one remargin at a time')
+      expect(await first).toBe(1)
+    } finally {
+      await pool.close()
     }
   })
 })

@@ -3,9 +3,10 @@ import { Worker } from 'node:worker_threads'
 import type { AccountBook } from './accountBook.ts'
 import {
   type MarginOutputs,
+  changedRiskClasses,
   createScratch,
   kernelArraysOf,
-  marginRange,
+  remarginRange,
 } from './marginAccounts.ts'
 import type { MarketState } from './marketState.ts'
 import type { WorkerJob } from './marginWorker.ts'
@@ -24,8 +25,14 @@ export interface MarginPool {
   out: MarginOutputs
   /** Threads in use, the main one included. */
   threads: number
-  /** Full re-margin of every account against `state`. */
-  remargin(state: MarketState): Promise<void>
+  /**
+   * Re-margins against `state`: every account, or with `prev` only those whose risk classes
+   * moved since `prev` or whose `dirty` flag (a SharedArrayBuffer-backed array from
+   * {@link MarginPool.createDirtyFlags}) is set. Resolves to the number recomputed.
+   */
+  remargin(state: MarketState, opts?: { prev?: MarketState; dirty?: Uint8Array }): Promise<number>
+  /** Per-account dirty flags the workers can read (set 1 after a position change). */
+  createDirtyFlags(): Uint8Array
   close(): Promise<void>
 }
 
@@ -96,32 +103,58 @@ export async function createMarginPool(
     })),
   )
   let seq = 0
+  let busy = false
   let scratch: Float64Array = new Float64Array(0)
   return {
     book: sharedBook,
     out,
     threads,
-    async remargin(state) {
-      const kernel = kernelArraysOf(state)
-      const id = ++seq
-      const done = workers.map((w, k) => {
-        const job: WorkerJob = { seq: id, kernel, from: ranges[k + 1][0], to: ranges[k + 1][1] }
-        return new Promise<void>((resolve, reject) => {
-          const onError = (err: Error) => reject(err)
-          w.once('error', onError)
-          w.once('message', () => {
-            w.off('error', onError)
-            resolve()
-          })
-          w.postMessage(job)
-        })
-      })
-      if (scratch.length !== state.scenarioCount * state.underlyingCount) scratch = createScratch(kernel)
-      marginRange(kernel, sharedBook, out, ranges[0][0], ranges[0][1], scratch)
-      await Promise.all(done)
+    createDirtyFlags() {
+      return new Uint8Array(new SharedArrayBuffer(n))
+    },
+    async remargin(state, opts = {}) {
+      if (busy) throw new Error('marginPool: one remargin at a time')
+      busy = true
+      try {
+        return await run(state, opts)
+      } finally {
+        busy = false
+      }
     },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()))
     },
+  }
+
+  async function run(
+    state: MarketState,
+    opts: { prev?: MarketState; dirty?: Uint8Array },
+  ): Promise<number> {
+    const kernel = kernelArraysOf(state)
+    const moved = opts.prev ? changedRiskClasses(opts.prev, state) : -1
+    const dirty = opts.prev ? opts.dirty : undefined
+    if (dirty && !(dirty.buffer instanceof SharedArrayBuffer)) {
+      throw new TypeError('dirty flags must live in a SharedArrayBuffer (createDirtyFlags)')
+    }
+    const id = ++seq
+    const done = workers.map((w, k) => {
+      const [from, to] = ranges[k + 1]
+      const job: WorkerJob = { seq: id, kernel, from, to, moved, dirty }
+      return new Promise<number>((resolve, reject) => {
+        const onError = (err: Error) => reject(err)
+        w.once('error', onError)
+        w.once('message', (msg: { recomputed: number }) => {
+          w.off('error', onError)
+          resolve(msg.recomputed)
+        })
+        w.postMessage(job)
+      })
+    })
+    const need = state.scenarioCount * state.underlyingCount
+    if (scratch.length !== need) scratch = createScratch(kernel)
+    const [from, to] = ranges[0]
+    let recomputed = remarginRange(kernel, sharedBook, out, from, to, moved, dirty, scratch)
+    for (const r of await Promise.all(done)) recomputed += r
+    return recomputed
   }
 }

@@ -4,7 +4,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import type { AccountBook } from './accountBook.ts'
-import { type KernelArrays, type MarginOutputs, createScratch, marginRange } from './marginAccounts.ts'
+import {
+  type KernelArrays,
+  type MarginOutputs,
+  createScratch,
+  remarginRange,
+} from './marginAccounts.ts'
 
 /** What the pool sends per re-margin. */
 export interface WorkerJob {
@@ -12,6 +17,10 @@ export interface WorkerJob {
   kernel: KernelArrays
   from: number
   to: number
+  /** Changed risk classes (−1: everything). */
+  moved: number
+  /** Shared per-account dirty flags, or undefined. */
+  dirty?: Uint8Array
 }
 
 const { book, out } = workerData as { book: AccountBook; out: MarginOutputs }
@@ -20,6 +29,6 @@ let scratch: Float64Array = new Float64Array(0)
 parentPort?.on('message', (job: WorkerJob) => {
   const need = job.kernel.scenarioCount * job.kernel.underlyingCount
   if (scratch.length !== need) scratch = createScratch(job.kernel)
-  marginRange(job.kernel, book, out, job.from, job.to, scratch)
-  parentPort?.postMessage(job.seq)
+  const recomputed = remarginRange(job.kernel, book, out, job.from, job.to, job.moved, job.dirty, scratch)
+  parentPort?.postMessage({ seq: job.seq, recomputed })
 })
