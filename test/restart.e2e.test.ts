@@ -66,7 +66,8 @@ async function pollReceipt(
 }
 
 describe('restart with SIGTERM and SIGINT', () => {
-  it('keeps blocks, receipts, logs and state, then continues', async () => {
+  // Three starts of the node: allow for a slow start on a loaded machine.
+  it('keeps blocks, receipts, logs and state, then continues', { timeout: 180_000 }, async () => {
     node = await startNode()
     const client = publicHttp(node.url)
     const owner = devAccounts[0]
@@ -156,7 +157,7 @@ describe('restart with SIGTERM and SIGINT', () => {
 })
 
 describe('kill -9 during a stream of transactions', () => {
-  it('loses no receipted transaction, keeps the state root, and the chain continues', async () => {
+  it('loses no receipted transaction, keeps the state root, and the chain continues', { timeout: 180_000 }, async () => {
     node = await startNode()
     const client = publicHttp(node.url)
     const senders = devAccounts.slice(1, 5)

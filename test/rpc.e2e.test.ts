@@ -170,6 +170,18 @@ describe('transfers', () => {
     })
   }
 
+  it('mines a transfer with calldata to an EOA on viem\'s own gas estimate (EIP-7623 floor)', async () => {
+    const wallet = walletHttp(target.url, sender)
+    const to = freshAddress()
+    // 3 non-zero bytes: Prague charges max(21,000 + 3·16, 21,000 + 10·12) = 21,120.
+    const gas = await client.estimateGas({ account: sender, to, data: '0xc0ffee' })
+    expect(gas).toBeGreaterThanOrEqual(21_120n)
+    const hash = await wallet.sendTransaction({ to, data: '0xc0ffee', value: 1n })
+    const receipt = await client.waitForTransactionReceipt({ hash, timeout: 10_000 })
+    expect(receipt.status).toBe('success')
+    expect(receipt.gasUsed).toBe(21_120n)
+  })
+
   it('counts nonces at latest and, with queued transactions, at pending', async () => {
     const account = devAccounts[2]
     const wallet = walletHttp(target.url, account)
@@ -671,6 +683,8 @@ describe('blocks and transactions', () => {
       to,
       value: 12345n,
       data: '0xc0ffee',
+      // Explicit, so these tests do not hang on eth_estimateGas (tested in 'transfers').
+      gas: 30_000n,
       maxFeePerGas: parseGwei('50'),
       maxPriorityFeePerGas: parseGwei('2'),
     })
@@ -734,7 +748,7 @@ describe('blocks and transactions', () => {
     expect(tx.blockHash).toBe(receipt.blockHash)
     expect(tx.blockNumber).toBe(receipt.blockNumber)
     expect(tx.transactionIndex).toBe(receipt.transactionIndex)
-    expect(tx.gas).toBeGreaterThanOrEqual(receipt.gasUsed)
+    expect(tx.gas).toBe(30_000n)
     expect([0, 1]).toContain(tx.yParity)
     expect(tx.r).toMatch(/^0x[0-9a-f]+$/)
     expect(tx.s).toMatch(/^0x[0-9a-f]+$/)
