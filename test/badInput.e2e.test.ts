@@ -142,6 +142,38 @@ describe('bad params → -32602 naming the parameter', () => {
   })
 })
 
+describe('bad ranges', () => {
+  it('eth_getLogs with fromBlock after toBlock is an error, not an empty list', async () => {
+    // Make sure blocks 1 and 2 exist.
+    const deadline = Date.now() + 10_000
+    while (BigInt(await rpcResult<Hex>(target.url, 'eth_blockNumber')) < 2n && Date.now() < deadline) {
+      await rpc(target.url, 'eth_sendRawTransaction', [
+        await signTransfer(devAccounts[5], {
+          nonce: Number(await rpcResult(target.url, 'eth_getTransactionCount', [devAccounts[5].address, 'pending'])),
+        }),
+      ])
+      await new Promise((r) => setTimeout(r, 300))
+    }
+    const res = await rpc(target.url, 'eth_getLogs', [{ fromBlock: '0x2', toBlock: '0x1' }])
+    if (geth) {
+      // geth: -32000 "invalid block range params".
+      expect(res.result).toBeUndefined()
+      expect(res.error?.message).toMatch(/invalid block range/i)
+    } else {
+      // Anvil answers an empty list.
+      expect(res.result).toEqual([])
+    }
+  })
+
+  it('a state read at a block after the head → "header not found"', async () => {
+    const res = await rpc(target.url, 'eth_getBalance', [to, '0xffffff'])
+    expect(res.result).toBeUndefined()
+    // geth: -32000 "header not found"; Anvil: -32602 "BlockOutOfRangeError: …".
+    if (geth) expect(res.error).toMatchObject({ code: -32000, message: 'header not found' })
+    else expect(res.error?.code).toBe(-32602)
+  })
+})
+
 describe('transactions the pool refuses', () => {
   it('garbage raw transaction', async () => {
     const res = await rpc(target.url, 'eth_sendRawTransaction', ['0xdeadbeef'])
