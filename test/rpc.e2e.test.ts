@@ -37,7 +37,7 @@ import {
   walletHttp,
 } from './support/clients.ts'
 import { deployProbe, probeContract } from './support/probe.ts'
-import { openWs, rpc, rpcResult } from './support/rpc.ts'
+import { openWs, postRaw, rpc, rpcResult } from './support/rpc.ts'
 import { type Target, startTarget } from './support/target.ts'
 
 const { abi } = probeContract()
@@ -199,6 +199,67 @@ describe('transfers', () => {
     expect(
       await client.getTransactionCount({ address: account.address, blockNumber: r1.blockNumber - 1n }),
     ).toBe(start)
+  })
+})
+
+describe('batches and browsers', () => {
+  it('takes 50 signed transactions from one sender in one JSON-RPC batch, in nonce order', async () => {
+    const account = devAccounts[7]
+    const sink = freshAddress()
+    const nonce = await client.getTransactionCount({ address: account.address, blockTag: 'pending' })
+    const raws = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        account.signTransaction({
+          type: 'eip1559',
+          chainId: 31338,
+          to: sink,
+          value: BigInt(i + 1),
+          nonce: nonce + i,
+          gas: 21_000n,
+          maxFeePerGas: parseGwei('20'),
+          maxPriorityFeePerGas: parseGwei('1'),
+        }),
+      ),
+    )
+    const { body } = await postRaw(
+      target.url,
+      JSON.stringify(
+        raws.map((raw, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [raw] })),
+      ),
+    )
+    expect(body).toHaveLength(50)
+    const hashes = (body as { id: number; result?: Hex; error?: unknown }[])
+      .sort((a, b) => a.id - b.id)
+      .map((r) => r.result ?? r.error)
+    expect(hashes.every((h) => typeof h === 'string' && /^0x[0-9a-f]{64}$/.test(h))).toBe(true)
+    const last = await client.waitForTransactionReceipt({ hash: hashes[49] as Hex, timeout: 20_000 })
+    expect(last.status).toBe('success')
+    expect(await client.getTransactionCount({ address: account.address })).toBe(nonce + 50)
+    // 1 + 2 + … + 50 wei.
+    expect(await client.getBalance({ address: sink })).toBe(1275n)
+  })
+
+  it('answers a browser wallet\'s CORS preflight and requests', async () => {
+    const origin = 'http://localhost:5173'
+    const pre = await fetch(target.url, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    })
+    expect(pre.status).toBeLessThan(300)
+    expect(['*', origin]).toContain(pre.headers.get('access-control-allow-origin'))
+    expect(pre.headers.get('access-control-allow-methods') ?? '').toMatch(/POST|\*/i)
+    expect(pre.headers.get('access-control-allow-headers') ?? '').toMatch(/content-type|\*/i)
+    const res = await fetch(target.url, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+    })
+    expect(['*', origin]).toContain(res.headers.get('access-control-allow-origin'))
+    expect((await res.json()).result).toBe('0x7a6a')
   })
 })
 
