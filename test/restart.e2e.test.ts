@@ -18,7 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 import { deployProbe, probeContract } from './support/probe.ts'
-import { openWs, rpcResult } from './support/rpc.ts'
+import { openWs, postRaw, rpcResult } from './support/rpc.ts'
 
 const { abi } = probeContract()
 
@@ -191,6 +191,47 @@ describe('kill -9 during a stream of transactions', () => {
           if (r) receipted.push(r)
         }
       })
+      // And one sender posting batches of 20 signed transfers: blocks full enough that the kill
+      // is likely to land while one is being written.
+      const batcher = devAccounts[6]
+      streams.push(
+        (async () => {
+          let nonce = await client.getTransactionCount({ address: batcher.address, blockTag: 'pending' })
+          while (!stopped) {
+            const raws = await Promise.all(
+              Array.from({ length: 20 }, (_, i) =>
+                batcher.signTransaction({
+                  type: 'eip1559',
+                  chainId: 31338,
+                  to: sink,
+                  value: 1n,
+                  nonce: nonce + i,
+                  gas: 21_000n,
+                  maxFeePerGas: parseGwei('20'),
+                  maxPriorityFeePerGas: parseGwei('1'),
+                }),
+              ),
+            )
+            let body: { result?: Hex }[]
+            try {
+              body = (
+                await postRaw(
+                  node!.url,
+                  JSON.stringify(
+                    raws.map((raw, id) => ({ jsonrpc: '2.0', id, method: 'eth_sendRawTransaction', params: [raw] })),
+                  ),
+                )
+              ).body
+            } catch {
+              return // the node is gone
+            }
+            nonce += 20
+            const hashes = (Array.isArray(body) ? body : []).flatMap((r) => (r.result ? [r.result] : []))
+            const rs = await Promise.all(hashes.map((h) => pollReceipt(client, h, () => stopped)))
+            for (const r of rs) if (r) receipted.push(r)
+          }
+        })(),
+      )
       // Kill somewhere between 1.5 and 3 s into the stream, without warning.
       await new Promise((r) => setTimeout(r, 1500 + Math.random() * 1500))
       const status = await node.kill9()
@@ -214,7 +255,7 @@ describe('kill -9 during a stream of transactions', () => {
         expect(block.transactions).toContain(r.transactionHash)
       }
       // Every sender's nonce covers its receipted transactions.
-      for (const account of senders) {
+      for (const account of [...senders, batcher]) {
         const mine = receipted.filter((r) => r.from === account.address.toLowerCase())
         const count = await client.getTransactionCount({ address: account.address })
         expect(count).toBeGreaterThanOrEqual(mine.length)
