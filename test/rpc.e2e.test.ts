@@ -399,6 +399,24 @@ describe('a contract', () => {
     }
   })
 
+  it('is watched over HTTP with polling filters (eth_newFilter, eth_getFilterChanges)', async () => {
+    const filter = await client.createContractEventFilter({ address: probe, abi, eventName: 'ValueSet' })
+    const blocks = await client.createBlockFilter()
+    const hash = await wallet.writeContract({ address: probe, abi, functionName: 'setValue', args: [321n] })
+    const r = await client.waitForTransactionReceipt({ hash, timeout: 20_000 })
+    const changes = (await client.getFilterChanges({ filter })) as any[]
+    expect(changes.map((l) => l.transactionHash)).toEqual([hash])
+    expect(changes[0].args.newValue).toBe(321n)
+    // Drained: nothing new until the next event.
+    expect(await client.getFilterChanges({ filter })).toEqual([])
+    const blockHashes = await client.getFilterChanges({ filter: blocks })
+    expect(blockHashes).toContain(r.blockHash)
+    expect(await client.uninstallFilter({ filter })).toBe(true)
+    expect(await client.uninstallFilter({ filter: blocks })).toBe(true)
+    const gone = await rpc(target.url, 'eth_getFilterChanges', [filter.id])
+    expect(gone.error?.message).toMatch(/filter not found/i)
+  })
+
   it('pushes its logs to a raw eth_subscribe("logs") filtered by address and topic', async () => {
     const ws = await openWs(target.wsUrl)
     try {
