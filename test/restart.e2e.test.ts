@@ -232,13 +232,16 @@ describe('kill -9 during a stream of transactions', () => {
           }
         })(),
       )
-      // Kill somewhere between 1.5 and 3 s into the stream, without warning.
-      await new Promise((r) => setTimeout(r, 1500 + Math.random() * 1500))
+      // Once receipts flow (at least 5), kill at a random moment within the next second,
+      // without warning.
+      const flowing = Date.now() + 30_000
+      while (receipted.length < 5 && Date.now() < flowing) await new Promise((r) => setTimeout(r, 50))
+      await new Promise((r) => setTimeout(r, Math.random() * 1000))
       const status = await node.kill9()
       stopped = true
       await Promise.all(streams)
       expect(status.signal).toBe('SIGKILL')
-      expect(receipted.length, 'receipts returned before the kill').toBeGreaterThan(3)
+      expect(receipted.length, `round ${round}: receipts within 30 s\n${node.output().slice(-3000)}`).toBeGreaterThanOrEqual(5)
       const lastBlockBeforeKill = receipted.reduce((m, r) => (r.blockNumber > m ? r.blockNumber : m), 0n)
 
       await node.restart()
