@@ -272,6 +272,29 @@ describe('transactions the pool refuses', () => {
     expect(
       BigInt(await rpcResult(target.url, 'eth_getTransactionCount', [account.address, 'pending'])),
     ).toBe(0n)
+    // A bump of both fees by 10% (geth's default price bump) replaces it; once nonce 0 arrives
+    // the replacement is the one mined.
+    const bumped = await account.signTransaction({
+      type: 'eip1559',
+      to,
+      value: 4n,
+      gas: 21_000n,
+      chainId: 31338,
+      nonce: 1,
+      maxFeePerGas: (fees.maxFeePerGas * 11n) / 10n,
+      maxPriorityFeePerGas: (fees.maxPriorityFeePerGas * 11n) / 10n,
+    })
+    const replaced = await rpc(target.url, 'eth_sendRawTransaction', [bumped])
+    expect(replaced.error).toBeUndefined()
+    await rpcResult(target.url, 'eth_sendRawTransaction', [await signTransfer(account, { nonce: 0 })])
+    const deadline = Date.now() + 10_000
+    let receipt: any = null
+    while (!receipt && Date.now() < deadline) {
+      receipt = (await rpc(target.url, 'eth_getTransactionReceipt', [replaced.result])).result
+      if (!receipt) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(receipt?.status).toBe('0x1')
+    expect((await rpc(target.url, 'eth_getTransactionReceipt', [h.result])).result).toBeNull()
   })
 })
 
