@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events'
 import { type Block, createBlock, createBlockFromRLP } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
-import { Capability, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
+import { Capability, createTxFromRLP, getMinimumGasLimit, type TypedTransaction } from '@ethereumjs/tx'
 import {
   Account,
   bytesToHex,
@@ -38,6 +38,7 @@ import { decodeReceipts } from '../state/receiptCodec.ts'
 import { openStateManager } from '../state/stateManager.ts'
 import {
   FeeTooLowError,
+  FloorDataGasError,
   GasLimitExceededError,
   GenesisMismatchError,
   InsufficientFundsError,
@@ -389,6 +390,8 @@ export class Node implements ChainApi, GovernanceApi {
     const sender = senderAddr.toString().toLowerCase() as Hex
     const intrinsic = tx.getIntrinsicGas()
     if (tx.gasLimit < intrinsic) throw new IntrinsicGasTooLowError(tx.gasLimit, intrinsic)
+    const floor = getMinimumGasLimit(tx, senderAddr)
+    if (tx.gasLimit < floor) throw new FloorDataGasError(tx.gasLimit, floor)
     if (tx.gasLimit > this.opts.genesis.gasLimit) throw new GasLimitExceededError(tx.gasLimit, this.opts.genesis.gasLimit)
     const baseFee = this.nextBaseFee(this.head)
     const maxFee = maxFeePerGas(tx)

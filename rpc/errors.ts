@@ -155,6 +155,7 @@ const DOMAIN_ERRORS: Entry[] = [
     NonceTooHighError: (e) => new ServerError(e.shortMessage),
     InsufficientFundsError: (e) => new ServerError(e.shortMessage),
     IntrinsicGasTooLowError: (e) => new ServerError(e.shortMessage),
+    FloorDataGasError: (e) => new ServerError(e.shortMessage),
     GasLimitExceededError: (e) => new ServerError(e.shortMessage),
     FeeTooLowError: (e) => new ServerError(e.shortMessage),
     ReplacementUnderpricedError: (e) => new ServerError(e.shortMessage),
