@@ -102,3 +102,13 @@ export interface CommitmentRecord {
   /** L1 timestamp of the commit, unix seconds; the challenge period runs from it. */
   l1Timestamp: bigint
 }
+
+/** The part of a pino logger the bridge writes to. */
+export interface BridgeLogger {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  debug(obj: object, msg?: string): void
+}
+
+/** A logger that writes nothing. */
+export const silentLogger: BridgeLogger = { info() {}, warn() {}, debug() {} }
