@@ -2,7 +2,7 @@
  * Deploys the devnet's L1 side to an L1 (Anvil): TestToken USDC (6 decimals) and WBTC
  * (8 decimals), the Portal listing both, and mints L1 tokens to the ten dev accounts.
  */
-import { type Address, type Hex, createPublicClient, createWalletClient, http } from 'viem'
+import { type Address, type Hex, createPublicClient, createWalletClient, getAddress, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { DEV_ACCOUNTS, DEV_CHAIN_ID } from '../genesis/dev.ts'
 import { compileBridgeContracts } from './contracts/compile.ts'
@@ -73,8 +73,8 @@ export async function deployDevnet(opts: DeployDevnetOptions): Promise<DevnetDep
     pub.waitForTransactionReceipt({ hash: usdcTx }),
     pub.waitForTransactionReceipt({ hash: wbtcTx }),
   ])
-  const USDC = usdcR.contractAddress as Address
-  const WBTC = wbtcR.contractAddress as Address
+  const USDC = getAddress(usdcR.contractAddress as Address)
+  const WBTC = getAddress(wbtcR.contractAddress as Address)
   const challengePeriodSeconds = opts.challengePeriodSeconds ?? 10
   const sequencer = opts.sequencer ?? (DEV_ACCOUNTS[0][0] as Address)
   const portalTx = await wallet.deployContract({
@@ -111,7 +111,7 @@ export async function deployDevnet(opts: DeployDevnetOptions): Promise<DevnetDep
     l1Rpc: opts.l1Rpc,
     l1ChainId,
     l2ChainId: DEV_CHAIN_ID,
-    portal: portalR.contractAddress as Address,
+    portal: getAddress(portalR.contractAddress as Address),
     tokens: { USDC, WBTC },
     challengePeriodSeconds,
     sequencer,
