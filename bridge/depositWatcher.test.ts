@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Level } from 'level'
 import { type Address, parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMemoryBridgeStore } from './bridgeStore.ts'
 import { type DepositSink, type WatchedSource, createDepositWatcher } from './depositWatcher.ts'
 import { type L1Client, createViemL1Client } from './l1Client.ts'
+import { createLevelBridgeStore } from './levelBridgeStore.ts'
 import { type TestL1, devAccount, startTestL1 } from './testFixture.ts'
 import type { FinalDeposit, Finality } from './types.ts'
 
@@ -172,6 +177,41 @@ describe('DepositWatcher (Anvil, safe = latest-2, finalized = latest-4)', () => 
     await c.syncOnce()
     expect(sinkC.calls).toHaveLength(0)
     expect(c.status()[0].lastCreditedDepositId).toBe(1n)
+  })
+
+  it('resumes from LevelDB after the database is closed and reopened (a node restart)', async () => {
+    const portal = await freshPortal()
+    const dir = mkdtempSync(join(tmpdir(), 'um-watch-'))
+    try {
+      const open = () => new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' })
+      let db = open()
+      const sinkA = recordingSink()
+      const a = await createDepositWatcher({
+        sources: [source(portal, { confirmations: 2 })],
+        store: createLevelBridgeStore(db),
+        sink: sinkA,
+      })
+      await l1.depositETH({ from: 1, to: alice, wei: 3n, portal })
+      await a.syncOnce()
+      await a.stop()
+      await db.close()
+
+      db = open()
+      const sinkB = recordingSink()
+      const b = await createDepositWatcher({
+        sources: [source(portal, { confirmations: 2 })],
+        store: createLevelBridgeStore(db),
+        sink: sinkB,
+      })
+      expect(b.deposits().map((d) => d.status)).toEqual(['pending'])
+      await l1.mine(1)
+      await b.syncOnce()
+      await b.syncOnce()
+      expect([sinkA.calls.length, sinkB.all().map((d) => d.amountL1)]).toEqual([0, [3n]])
+      await db.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it("trusts the sink's last credited id over a stale store (crash after crediting, before saving)", async () => {

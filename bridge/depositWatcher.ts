@@ -189,16 +189,18 @@ export async function createDepositWatcher(opts: DepositWatcherOptions): Promise
     })
   }
 
-  const save = (s: SourceRuntime) =>
-    opts.store.put(
-      s.key,
-      toJson({
-        cursor: s.cursor,
-        checkpoints: s.checkpoints,
-        lastCreditedDepositId: s.lastCreditedDepositId,
-        deposits: s.deposits,
-      } satisfies SavedState),
-    )
+  const lastSaved = new Map<string, string>()
+  async function save(s: SourceRuntime): Promise<void> {
+    const json = toJson({
+      cursor: s.cursor,
+      checkpoints: s.checkpoints,
+      lastCreditedDepositId: s.lastCreditedDepositId,
+      deposits: s.deposits,
+    } satisfies SavedState)
+    if (lastSaved.get(s.key) === json) return
+    await opts.store.put(s.key, json)
+    lastSaved.set(s.key, json)
+  }
 
   /** Rewinds the source to `block`: scanning resumes after it; gone pending deposits drop. */
   async function unwind(s: SourceRuntime, block: bigint): Promise<void> {
@@ -244,8 +246,9 @@ export async function createDepositWatcher(opts: DepositWatcherOptions): Promise
       const logs = await s.client.getDepositLogs(s.config.portal, from, to)
       const tip = await s.client.getBlock(to)
       if (!tip) return // the L1 lost blocks under us: the next pass unwinds
+      // A reorg between the two calls: take nothing from this range; the next pass unwinds.
+      if (logs.some((l) => l.l1Block === to && l.l1BlockHash !== tip.hash)) return
       for (const l of logs) {
-        if (l.l1Block === to && l.l1BlockHash !== tip.hash) return // reorg mid-scan: next pass
         if (known.has(`${l.l1BlockHash}:${l.logIndex}`)) continue
         if (l.depositId <= s.lastCreditedDepositId) {
           log.warn(
