@@ -8,7 +8,11 @@
 import { type Address, type Hex, formatUnits } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { BridgeStore } from './bridgeStore.ts'
-import { type CommitmentPoster, type CommitmentSource, createCommitmentPoster } from './commitmentPoster.ts'
+import {
+  type CommitmentPoster,
+  type CommitmentSource,
+  createCommitmentPoster,
+} from './commitmentPoster.ts'
 import { type DepositSink, type DepositWatcher, createDepositWatcher } from './depositWatcher.ts'
 import { type L1Client, createViemL1Client } from './l1Client.ts'
 import type { BridgeLogger, DepositStatus, Finality, SourceConfig, Withdrawal } from './types.ts'
@@ -119,10 +123,14 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const account = opts.sequencerKey ? privateKeyToAccount(opts.sequencerKey) : undefined
   const clientFor =
     opts.clientFor ??
-    ((url: string, withKey: boolean) => createViemL1Client({ url, account: withKey ? account : undefined }))
+    ((url: string, withKey: boolean) =>
+      createViemL1Client({ url, account: withKey ? account : undefined }))
   const byToken = new Map(opts.assets.map((a) => [a.token.toLowerCase(), a]))
   const watcher = await createDepositWatcher({
-    sources: opts.sources.map((config) => ({ config, client: clientFor(urlFor(config.chainId), false) })),
+    sources: opts.sources.map((config) => ({
+      config,
+      client: clientFor(urlFor(config.chainId), false),
+    })),
     store: opts.store,
     sink: opts.sink,
     logger: opts.logger,

@@ -106,7 +106,10 @@ export interface CommitmentPoster {
   /** Withdrawals known to the poster, by id. */
   withdrawals(): KnownWithdrawal[]
   heads(): PosterHeads | null
-  /** The newest L2 block whose commitment is in an L1 block at or below the L1 head `tag`; 0 before any. */
+  /**
+   * The newest L2 block whose commitment sits in an L1 block at or below the L1 head `tag`;
+   * 0 (genesis) before any.
+   */
   l2BlockAt(tag: 'latest' | 'safe' | 'finalized'): bigint
   /** `bridge_status().commitments`. */
   status(): { last: { index: number; l2Block: bigint; l1Block: bigint } | null }
@@ -206,12 +209,18 @@ export async function createCommitmentPoster(opts: CommitmentPosterOptions): Pro
       for (const l of logs) {
         if (l.index < st.commitments.length) continue
         if (l.index > st.commitments.length) {
-          log.warn({ portal: opts.portal, index: l.index, have: st.commitments.length }, 'bridge: commitment gap')
+          log.warn(
+            { portal: opts.portal, index: l.index, have: st.commitments.length },
+            'bridge: commitment gap',
+          )
           continue
         }
         const withdrawalCount = countFor(l.withdrawalRoot)
         if (withdrawalCount < 0) {
-          log.warn({ portal: opts.portal, index: l.index }, 'bridge: a commitment with an unknown withdrawal root')
+          log.warn(
+            { portal: opts.portal, index: l.index },
+            'bridge: a commitment with an unknown withdrawal root',
+          )
         }
         st.commitments.push({ ...l, withdrawalCount })
       }
@@ -248,10 +257,16 @@ export async function createCommitmentPoster(opts: CommitmentPosterOptions): Pro
     await refresh()
     const rec = st.commitments.find((x) => x.index === res.commitment.index)
     log.info(
-      { index: res.commitment.index, l2Block: c.l2Block, l1Block: res.commitment.l1Block, withdrawals: included.length },
+      {
+        index: res.commitment.index,
+        l2Block: c.l2Block,
+        l1Block: res.commitment.l1Block,
+        withdrawals: included.length,
+      },
       'bridge: commitment posted',
     )
-    return { status: 'posted', commitment: rec ?? { ...res.commitment, withdrawalCount: included.length } }
+    const commitment = rec ?? { ...res.commitment, withdrawalCount: included.length }
+    return { status: 'posted', commitment }
   }
 
   const intervalMs = opts.intervalMs ?? 5_000
@@ -276,7 +291,10 @@ export async function createCommitmentPoster(opts: CommitmentPosterOptions): Pro
     await running
     running = null
     if (!stopped) {
-      const wait = failures === 0 ? intervalMs : Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures, 20))
+      const wait =
+        failures === 0
+          ? intervalMs
+          : Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures, 20))
       timer = setTimeout(loop, wait)
     }
   }

@@ -212,7 +212,12 @@ export async function createDepositWatcher(opts: DepositWatcherOptions): Promise
       if (canonical?.hash !== d.l1BlockHash) {
         d.status = 'dropped'
         log.warn(
-          { chainId: s.config.chainId, depositId: d.depositId, l1Block: d.l1Block, l1TxHash: d.l1TxHash },
+          {
+            chainId: s.config.chainId,
+            depositId: d.depositId,
+            l1Block: d.l1Block,
+            l1TxHash: d.l1TxHash,
+          },
           'bridge: deposit dropped, its L1 block was reorged away',
         )
       }
@@ -253,7 +258,7 @@ export async function createDepositWatcher(opts: DepositWatcherOptions): Promise
         if (l.depositId <= s.lastCreditedDepositId) {
           log.warn(
             { chainId: s.config.chainId, depositId: l.depositId, l1TxHash: l.l1TxHash },
-            'bridge: a log re-uses an already credited deposit id (reorg deeper than the finality rule); ignored',
+            'bridge: a log re-uses a credited deposit id (reorg deeper than the finality rule); ignored',
           )
           continue
         }

@@ -181,8 +181,8 @@ export function createViemL1Client(opts: ViemL1ClientOptions): L1Client {
           account: opts.account,
         })
       } catch (err) {
-        const reverted =
-          err instanceof ViemBaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : null
+        const isRevert = (e: unknown) => e instanceof ContractFunctionRevertedError
+        const reverted = err instanceof ViemBaseError ? err.walk(isRevert) : null
         if (reverted instanceof ContractFunctionRevertedError) {
           return { status: 'reverted', reason: reverted.reason ?? reverted.shortMessage }
         }

@@ -56,9 +56,17 @@ export async function startTestL1(opts: { challengePeriodSeconds?: number } = {}
     const pub = createPublicClient({ transport: http(anvil.url), pollingInterval: 50 }) as PublicClient
     const rpc = async <T>(method: string, params: unknown[] = []) =>
       (await pub.request({ method: method as never, params: params as never })) as T
-    const send = async (from: number, tx: { address: Address; abi: unknown; functionName: string; args: unknown[]; value?: bigint }) => {
-      const wallet = createWalletClient({ transport: http(anvil.url), account: devAccount(from), pollingInterval: 50 })
-      const hash = await wallet.writeContract({ ...(tx as object), chain: null } as never)
+    const walletOf = (i: number) =>
+      createWalletClient({ transport: http(anvil.url), account: devAccount(i), pollingInterval: 50 })
+    interface Call {
+      address: Address
+      abi: unknown
+      functionName: string
+      args: unknown[]
+      value?: bigint
+    }
+    const send = async (from: number, tx: Call) => {
+      const hash = await walletOf(from).writeContract({ ...tx, chain: null } as never)
       const r = await pub.waitForTransactionReceipt({ hash })
       if (r.status !== 'success') throw new Error(`${tx.functionName} reverted`)
       return r.blockNumber
@@ -71,15 +79,22 @@ export async function startTestL1(opts: { challengePeriodSeconds?: number } = {}
       async mine(n = 1) {
         await rpc('anvil_mine', [`0x${n.toString(16)}`])
       },
-      depositETH: ({ from, to, wei, portal }) =>
-        send(from, { address: portal ?? dep.portal, abi: portalAbi, functionName: 'depositETH', args: [to], value: wei }),
-      async depositERC20({ from, to, token, amount, portal }) {
-        await send(from, { address: token, abi: testTokenAbi, functionName: 'approve', args: [portal ?? dep.portal, amount] })
-        return send(from, { address: portal ?? dep.portal, abi: portalAbi, functionName: 'depositERC20', args: [token, amount, to] })
+      depositETH: ({ from, to, wei, portal = dep.portal }) =>
+        send(from, {
+          address: portal,
+          abi: portalAbi,
+          functionName: 'depositETH',
+          args: [to],
+          value: wei,
+        }),
+      async depositERC20({ from, to, token, amount, portal = dep.portal }) {
+        const approve = { abi: testTokenAbi, functionName: 'approve', args: [portal, amount] }
+        await send(from, { address: token, ...approve })
+        const deposit = { abi: portalAbi, functionName: 'depositERC20', args: [token, amount, to] }
+        return send(from, { address: portal, ...deposit })
       },
       async deployPortal(challengePeriodSeconds = 10) {
-        const wallet = createWalletClient({ transport: http(anvil.url), account: devAccount(0), pollingInterval: 50 })
-        const hash = await wallet.deployContract({
+        const hash = await walletOf(0).deployContract({
           abi: portalAbi,
           bytecode: compileBridgeContracts().Portal.bytecode,
           args: [dep.sequencer, BigInt(challengePeriodSeconds), [dep.tokens.USDC, dep.tokens.WBTC]],

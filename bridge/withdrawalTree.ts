@@ -50,7 +50,7 @@ export function hashPair(a: Hex, b: Hex): Hex {
  *
  * @example
  * const tree = createWithdrawalTree(ws)
- * portal.write.finalizeWithdrawal([w.id, w.account, w.token, w.amountL1, w.l1Recipient, idx, tree.proof(0)])
+ * const args = [w.id, w.account, w.token, w.amountL1, w.l1Recipient, index, tree.proof(0)]
  */
 export function createWithdrawalTree(withdrawals: readonly WithdrawalLeaf[]): WithdrawalTree {
   const leaves = withdrawals.map(withdrawalLeafHash)

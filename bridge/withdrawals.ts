@@ -105,7 +105,10 @@ export async function getWithdrawalRecord(
     known,
     commitments: poster.commitments(),
     challengePeriodSeconds: poster.challengePeriodSeconds,
-    nowSeconds: opts.nowSeconds ?? poster.heads()?.latestTimestamp ?? BigInt(Math.floor(Date.now() / 1000)),
+    nowSeconds:
+      opts.nowSeconds ??
+      poster.heads()?.latestTimestamp ??
+      BigInt(Math.floor(Date.now() / 1000)),
     finalizedOnL1: false,
   })
   if (draft.status === 'pending') return draft
