@@ -9,7 +9,9 @@ import { devGenesis } from '../genesis/dev.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { parseGenesis } from '../genesis/validate.ts'
 import { BaseError } from '../lib/errors.ts'
+import { marginMethods, marginSubscriptions } from '../rpc/margin.ts'
 import { createRpcServer } from '../rpc/server.ts'
+import { MarginReads } from './marginReads.ts'
 import { renderBanner } from './banner.ts'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts'
 import { createNode } from './node.ts'
@@ -65,7 +67,17 @@ async function start(o: StartOptions): Promise<void> {
     logger,
     produce: false,
   })
-  const rpc = createRpcServer({ chain: node, host: o.host, port: o.port, logger })
+  const margin = node.margin
+    ? new MarginReads({ env: node.margin.env, stateAt: (tag) => node.stateAt(tag) })
+    : undefined
+  const rpc = createRpcServer({
+    chain: node,
+    host: o.host,
+    port: o.port,
+    logger,
+    methods: margin ? marginMethods(margin) : undefined,
+    subscriptions: margin ? marginSubscriptions(margin) : undefined,
+  })
   try {
     await rpc.listen()
   } catch (err) {

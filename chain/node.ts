@@ -16,12 +16,18 @@ import {
   setLengthLeft,
 } from '@ethereumjs/util'
 import { getMerkleStateProof } from '@ethereumjs/statemanager'
-import { createVM, type VM } from '@ethereumjs/vm'
+import type { VM } from '@ethereumjs/vm'
 import type { Logger } from 'pino'
 import { BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
+import { createChainVm } from '../execution/chainVm.ts'
+import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
+import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
 import { createChainCommon } from '../execution/common.ts'
+import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
+import { MarginSystem } from '../execution/margin/marginSystem.ts'
+import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { ChainDb } from '../state/chainDb.ts'
 import { decodeReceipts } from '../state/receiptCodec.ts'
@@ -66,6 +72,8 @@ export interface NodeOptions {
   logger: Logger
   /** Start producing blocks at once (default true). */
   produce?: boolean
+  /** System precompiles (margin, risk kernel, oracle, governance). */
+  precompiles?: readonly PrecompileSpec[]
 }
 
 /** How many recent blocks (with receipts) stay in memory. */
@@ -90,7 +98,10 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
   const db = await ChainDb.open(opts.datadir)
   try {
     const common = createChainCommon(opts.genesis.chainId)
-    const node = new Node(opts, db, common)
+    const margin = opts.genesis.margin
+      ? new MarginSystem(createStateMarginEnv(async () => opts.genesis.margin!.config))
+      : undefined
+    const node = new Node(opts, db, common, margin)
     await node.init()
     if (opts.produce !== false) node.startProducing()
     return node
@@ -123,9 +134,15 @@ export class Node implements ChainApi {
     private readonly opts: NodeOptions,
     private readonly db: ChainDb,
     readonly common: Common,
+    /** The margin system, when the genesis has markets. */
+    readonly margin?: MarginSystem,
   ) {
     this.chainId = opts.genesis.chainId
     this.events.setMaxListeners(0)
+  }
+
+  private get precompiles(): readonly PrecompileSpec[] {
+    return [...(this.margin?.precompiles ?? []), ...(this.opts.precompiles ?? [])]
   }
 
   private get log(): Logger {
@@ -160,13 +177,24 @@ export class Node implements ChainApi {
       if (b) this.blockHashes.record(n, b.hash())
     }
     this.state = await openStateManager(this.db.trie, { common: this.common, root: head.header.stateRoot, caches: true })
-    this.vm = await createVM({ common: this.common, stateManager: this.state, blockchain: this.blockHashes as never })
+    this.vm = await createChainVm({
+      common: this.common,
+      state: this.state,
+      blockHashes: this.blockHashes,
+      precompiles: this.precompiles,
+    })
     this.executor = new BlockExecutor(this.vm, this.state, this.common)
+    await this.margin?.load(this.state)
   }
 
   private async buildGenesis(): Promise<{ block: Block }> {
     const g = this.opts.genesis
-    const state = await openStateManager(this.db.trie, { common: this.common })
+    const state = await openStateManager(this.db.trie, { common: this.common, caches: true })
+    // System accounts get nonce 1 so EIP-161 cleanup never deletes them with their storage.
+    const system = new Set<Hex>([...SYSTEM_ACCOUNTS, ...this.precompiles.map((p) => p.address.toLowerCase() as Hex)])
+    for (const addrHex of [...system].sort()) {
+      if (g.alloc[addrHex] === undefined) await state.putAccount(createAddressFromString(addrHex), new Account(1n, 0n))
+    }
     for (const addrHex of Object.keys(g.alloc).sort()) {
       const a = g.alloc[addrHex as Hex]
       const address = createAddressFromString(addrHex)
@@ -175,6 +203,10 @@ export class Node implements ChainApi {
       for (const [slot, value] of Object.entries(a.storage ?? {})) {
         await state.putStorage(address, hexToBytes(slot as Hex), hexToBytes(value))
       }
+    }
+    if (g.margin) {
+      await writeGenesisPrices(state, g.margin.config.market, g.timestamp)
+      await MarginSystem.writeGenesis(state, g.margin)
     }
     const stateRoot = await state.getStateRoot()
     const block = createBlock(
@@ -257,6 +289,10 @@ export class Node implements ChainApi {
           blocked.add(ptx.sender)
         }
       }
+      if (this.margin) {
+        const eob = await this.margin.endOfBlock(this.state, this.executor.timestamp)
+        if (eob.settled.length > 0) this.log.info({ settled: eob.settled.map((x) => x.instrumentId) }, 'options settled')
+      }
       const { block, receipts } = await this.executor.seal()
       await this.db.commitBlock({
         number: block.header.number,
@@ -270,6 +306,7 @@ export class Node implements ChainApi {
     } catch (err) {
       await this.executor.abort()
       this.db.trie.discard()
+      await this.margin?.load(this.state)
       throw err
     }
   }
@@ -492,7 +529,7 @@ export class Node implements ChainApi {
   }
 
   /** A fresh state manager at the state of block `tag` (callers may scribble inside a checkpoint). */
-  private async stateAt(tag: BlockTag): Promise<{ state: MerkleStateManager; block: Block }> {
+  async stateAt(tag: BlockTag): Promise<{ state: MerkleStateManager; block: Block }> {
     const n = await this.resolveBlock(tag)
     const block = await this.getBlockByNumber(n)
     if (block === undefined) throw new UnknownBlockError(`0x${n.toString(16)}`)
@@ -553,7 +590,14 @@ export class Node implements ChainApi {
 
   private async callContext(tag: BlockTag): Promise<CallContext> {
     const { state, block } = await this.stateAt(tag)
-    return { common: this.common, state, block, blockHashes: this.blockHashes, gasCap: this.opts.genesis.gasLimit }
+    return {
+      common: this.common,
+      state,
+      block,
+      blockHashes: this.blockHashes,
+      gasCap: this.opts.genesis.gasLimit,
+      precompiles: this.precompiles,
+    }
   }
 
   async call(req: CallRequest, tag: BlockTag, overrides?: StateOverrides): Promise<CallResult> {

@@ -4,13 +4,15 @@
  */
 import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
-import { createEVM, type EVMMockBlockchainInterface } from '@ethereumjs/evm'
+import type { EVMMockBlockchainInterface } from '@ethereumjs/evm'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { Account, bytesToHex, createAddressFromString, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { decodeErrorResult, type Hex } from 'viem'
 import { ExecutionFailedError, ExecutionRevertedError } from '../chain/errors.ts'
 import type { CallRequest, CallResult, StateOverrides } from '../chain/types.ts'
+import { createChainEvm } from './chainVm.ts'
+import type { PrecompileSpec } from './precompiles/definePrecompile.ts'
 
 const ZERO_ADDRESS = createAddressFromString('0x0000000000000000000000000000000000000000')
 
@@ -23,6 +25,7 @@ export interface CallContext {
   blockHashes: EVMMockBlockchainInterface
   /** Gas for a call that names none (and the upper bound of estimates). */
   gasCap: bigint
+  precompiles: readonly PrecompileSpec[]
 }
 
 /** Decodes `Error(string)` / `Panic(uint256)` revert data into a reason, if it is one. */
@@ -78,7 +81,12 @@ async function execute(ctx: CallContext, req: CallRequest, gasLimit: bigint): Pr
   if (gasLimit < intrinsic) {
     return { ok: false, reverted: false, error: `intrinsic gas too low: have ${gasLimit}, want ${intrinsic}`, gasUsed: 0n }
   }
-  const evm = await createEVM({ common: ctx.common, stateManager: ctx.state, blockchain: ctx.blockHashes })
+  const evm = await createChainEvm({
+    common: ctx.common,
+    state: ctx.state,
+    blockHashes: ctx.blockHashes,
+    precompiles: ctx.precompiles,
+  })
   const caller = req.from ? createAddressFromString(req.from) : ZERO_ADDRESS
   const result = await evm.runCall({
     caller,

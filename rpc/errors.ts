@@ -143,11 +143,12 @@ const CHAIN_ERRORS: { [K in ChainErrorName]: (err: InstanceType<(typeof chainErr
   AlreadyKnownError: (e) => new ServerError(e.shortMessage),
   TxPoolFullError: (e) => new ServerError(e.shortMessage),
   // geth answers state queries at a block it does not have with "header not found".
-  UnknownBlockError: () => new ServerError('header not found'),
+  UnknownBlockError: (e) =>
+    new ServerError(/^0x[0-9a-fA-F]{64}$/.test(e.block) ? 'header for hash not found' : 'header not found'),
   ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),
   ExecutionFailedError: (e) => new ServerError(e.shortMessage),
   ShuttingDownError: (e) => new ServerError(e.shortMessage),
-  // Raised at start-up only; never by a request.
+  // A start-up error; it never comes out of a running node, but if it did it is the server's.
   GenesisMismatchError: (e) => new ServerError(e.shortMessage),
 }
 

@@ -353,10 +353,16 @@ const newHeads: SubscriptionHandler = (args, ctx, emit) => {
 const logs: SubscriptionHandler = (args, ctx, emit) => {
   if (args.length > 1) throw new InvalidParamsError('too many arguments, want at most 2')
   const f = parseLogFilter(args[0], 1)
-  if (f.blockHash || f.fromBlock !== undefined || f.toBlock !== undefined) {
-    throw new InvalidParamsError('a logs subscription takes only address and topics', 1)
+  if (f.blockHash) throw new InvalidParamsError('a logs subscription takes no blockHash', 1)
+  // As geth: only new logs are pushed; numeric bounds still limit which blocks count.
+  const from = typeof f.fromBlock === 'bigint' ? f.fromBlock : undefined
+  const to = typeof f.toBlock === 'bigint' ? f.toBlock : undefined
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new InvalidParamsError('invalid from and to block combination', 1)
   }
-  const fn = (_block: unknown, receipts: { logs: StoredLog[] }[]) => {
+  const fn = (block: { header: { number: bigint } }, receipts: { logs: StoredLog[] }[]) => {
+    const n = block.header.number
+    if ((from !== undefined && n < from) || (to !== undefined && n > to)) return
     for (const r of receipts) {
       for (const log of r.logs) if (matchLog(log, f.addresses, f.topics)) emit(formatLog(log))
     }

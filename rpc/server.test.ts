@@ -295,6 +295,8 @@ describe('HTTP JSON-RPC', () => {
   it('answers state queries at an unknown block with -32000 header not found, blocks with null', async () => {
     const state = await post(rpc('eth_getBalance', [account.address, '0x999']))
     expect(state.json.error).toEqual({ code: -32000, message: 'header not found' })
+    const byHash = await post(rpc('eth_getBalance', [account.address, { blockHash: `0x${'12'.repeat(32)}` }]))
+    expect(byHash.json.error).toEqual({ code: -32000, message: 'header for hash not found' })
     expect((await post(rpc('eth_getBlockByNumber', ['0x999', false]))).json.result).toBe(null)
     expect((await post(rpc('eth_getBlockByHash', [`0x${'12'.repeat(32)}`, false]))).json.result).toBe(null)
     expect((await post(rpc('eth_getTransactionReceipt', [`0x${'12'.repeat(32)}`]))).json.result).toBe(null)
@@ -487,6 +489,8 @@ describe('WebSocket JSON-RPC', () => {
     const r = await call('eth_subscribe', ['nope'])
     expect(r.error.code).toBe(-32602)
     expect(r.error.message).toContain('nope')
+    const hashed = await call('eth_subscribe', ['logs', { blockHash: `0x${'12'.repeat(32)}` }])
+    expect(hashed.error).toEqual({ code: -32602, message: 'invalid argument 1: a logs subscription takes no blockHash' })
     ws.close()
   })
 
