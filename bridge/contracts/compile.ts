@@ -1,12 +1,9 @@
 /**
- * Compiles the bridge's L1 contracts (`Portal.sol`, `TestToken.sol` beside this file) with the
- * `solc` npm package (solc-js, the compiler bundled as WebAssembly: no download), optimizer on,
- * EVM version cancun. The output is cached in memory and in the OS temp directory under a hash of
- * the sources, the compiler version and the settings, so a fresh process pays the ~seconds of
+ * The bridge's L1 contracts (`Portal.sol`, `TestToken.sol` beside this file), compiled at run
+ * time with `lib/solc.ts` (solc-js, optimizer on, EVM cancun; no download). solc-js takes
+ * seconds, so the output is also cached on disk in the OS temp directory under a hash of the
+ * sources and the compiler version: a fresh process (a test file, `npm run devnet`) pays the
  * compilation once per change of the sources.
- *
- * A generic `lib/solc.ts` is being written on another branch; once it lands this file can keep
- * only `compileBridgeContracts` and delegate to it.
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
@@ -14,17 +11,9 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import solc from 'solc'
-import type { Abi, Hex } from 'viem'
-import { BaseError } from '../../lib/errors.ts'
+import { type CompiledContract, compileSolidity } from '../../lib/solc.ts'
 
-/** One compiled contract. */
-export interface CompiledContract {
-  abi: Abi
-  /** Creation code, 0x-prefixed. */
-  bytecode: Hex
-  /** Runtime code as deployed, 0x-prefixed. */
-  deployedBytecode: Hex
-}
+export type { CompiledContract }
 
 /** The bridge's compiled L1 contracts. */
 export interface BridgeContracts {
@@ -32,20 +21,7 @@ export interface BridgeContracts {
   TestToken: CompiledContract
 }
 
-/** solc reported errors; `errors` holds its formatted messages. */
-export class SolidityCompileError extends BaseError {
-  override name = 'SolidityCompileError'
-  constructor(readonly errors: string[]) {
-    super('solc: compilation failed', { details: errors.join('\n') })
-  }
-}
-
 const here = dirname(fileURLToPath(import.meta.url))
-const SETTINGS = {
-  evmVersion: 'cancun',
-  optimizer: { enabled: true, runs: 200 },
-  outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
-}
 let memo: BridgeContracts | undefined
 
 /** The Solidity sources of the bridge contracts, file name → text. */
@@ -57,41 +33,9 @@ export function bridgeSources(): Record<string, string> {
 }
 
 /**
- * Compiles a set of Solidity sources (file name → text) and returns every contract by name,
- * without any cache.
- *
- * @throws SolidityCompileError when solc reports an error.
- */
-export function compileSources(sources: Record<string, string>): Record<string, CompiledContract> {
-  const input = {
-    language: 'Solidity',
-    sources: Object.fromEntries(Object.entries(sources).map(([n, content]) => [n, { content }])),
-    settings: SETTINGS,
-  }
-  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
-    errors?: { severity: string; formattedMessage?: string; message: string }[]
-    contracts?: Record<string, Record<string, { abi: Abi; evm: Record<string, { object: string }> }>>
-  }
-  const errors = (output.errors ?? [])
-    .filter((e) => e.severity === 'error')
-    .map((e) => (e.formattedMessage ?? e.message).trim())
-  if (errors.length > 0) throw new SolidityCompileError(errors)
-  const out: Record<string, CompiledContract> = {}
-  for (const contracts of Object.values(output.contracts ?? {})) {
-    for (const [name, c] of Object.entries(contracts)) {
-      out[name] = {
-        abi: c.abi,
-        bytecode: `0x${c.evm.bytecode.object}`,
-        deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
-      }
-    }
-  }
-  return out
-}
-
-/**
  * The compiled Portal and TestToken, from the memory cache, the disk cache or a fresh compile.
  *
+ * @throws SolidityCompileError (lib/solc.ts) when the sources do not compile.
  * @example
  * const { Portal } = compileBridgeContracts()
  * await wallet.deployContract({ abi: Portal.abi, bytecode: Portal.bytecode, args })
@@ -100,7 +44,7 @@ export function compileBridgeContracts(): BridgeContracts {
   if (memo) return memo
   const sources = bridgeSources()
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: solc.version(), SETTINGS, sources }))
+    .update(JSON.stringify({ v: solc.version(), settings: 'lib/solc defaults', sources }))
     .digest('hex')
     .slice(0, 16)
   const file = join(tmpdir(), `unimargin-bridge-solc-${key}.json`)
@@ -112,7 +56,7 @@ export function compileBridgeContracts(): BridgeContracts {
       // A torn or foreign file: compile again and overwrite it.
     }
   }
-  const all = compileSources(sources)
+  const all = compileSolidity(sources)
   memo = { Portal: all.Portal, TestToken: all.TestToken }
   const tmp = `${file}.${process.pid}.tmp`
   writeFileSync(tmp, JSON.stringify(memo))
