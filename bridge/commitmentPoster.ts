@@ -81,6 +81,14 @@ export type PostResult =
   | { status: 'skipped'; reason: string }
   | { status: 'reverted'; reason: string }
 
+/** A commitment with where its L1 block stands against the L1 heads last seen. */
+export interface CommitmentView extends CommitmentRecord {
+  /** Its L1 block is at or below the L1's `safe` head. */
+  l1Safe: boolean
+  /** Its L1 block is at or below the L1's `finalized` head. */
+  l1Finalized: boolean
+}
+
 /** The L1 heads the poster last saw. */
 export interface PosterHeads {
   latest: bigint
@@ -101,8 +109,8 @@ export interface CommitmentPoster {
   postOnce(): Promise<PostResult>
   start(): void
   stop(): Promise<void>
-  /** Commitments the portal holds, by index. */
-  commitments(): CommitmentRecord[]
+  /** Commitments the portal holds, by index, each with its L1 safe/finalized standing. */
+  commitments(): CommitmentView[]
   /** Withdrawals known to the poster, by id. */
   withdrawals(): KnownWithdrawal[]
   heads(): PosterHeads | null
@@ -316,7 +324,12 @@ export async function createCommitmentPoster(opts: CommitmentPosterOptions): Pro
       timer = null
       if (running) await running
     },
-    commitments: () => st.commitments.map((c) => ({ ...c })),
+    commitments: () =>
+      st.commitments.map((c) => ({
+        ...c,
+        l1Safe: heads !== null && c.l1Block <= heads.safe,
+        l1Finalized: heads !== null && c.l1Block <= heads.finalized,
+      })),
     withdrawals: () => st.withdrawals.map((w) => ({ ...w })),
     heads: () => heads,
     l2BlockAt(tag) {
