@@ -134,6 +134,37 @@ describe('DepositWatcher (Anvil, safe = latest-2, finalized = latest-4)', () => 
     expect(w.deposits(alice)[0].status).toBe('dropped')
   })
 
+  it('rewinds only to the newest checkpoint still canonical, not to the start', async () => {
+    const portal = await freshPortal()
+    const src = source(portal, 'finalized')
+    const ranges: [bigint, bigint][] = []
+    const inner = src.client
+    const client: L1Client = {
+      ...inner,
+      getDepositLogs: (p, from, to) => {
+        ranges.push([from, to])
+        return inner.getDepositLogs(p, from, to)
+      },
+    }
+    const w = await createDepositWatcher({
+      sources: [{ ...src, client }],
+      store: createMemoryBridgeStore(),
+      sink: recordingSink(),
+    })
+    await l1.mine(2)
+    await w.syncOnce()
+    const anchor = await l1.pub.getBlockNumber() // a checkpoint below the reorg
+    const snap = await l1.rpc<string>('evm_snapshot')
+    await l1.depositETH({ from: 1, to: alice, wei: 9n, portal })
+    await w.syncOnce()
+    await l1.rpc('evm_revert', [snap])
+    await l1.mine(3)
+    ranges.length = 0
+    await w.syncOnce()
+    expect(ranges[0][0]).toBe(anchor + 1n)
+    expect(w.deposits(alice).map((d) => d.status)).toEqual(['dropped'])
+  })
+
   it('drops a reorged deposit even when the new chain is already past finality at the next pass', async () => {
     const portal = await freshPortal()
     const sink = recordingSink()
