@@ -42,6 +42,17 @@ export interface PeerOptions {
 }
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+// Every peer process still alive, so that none outlives us, whatever way we exit.
+const live = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL')
+})
+function track(child: ChildProcess): ChildProcess {
+  live.add(child)
+  child.once('exit', () => live.delete(child))
+  return child
+}
 const hardhatDir = join(repoRoot, 'bench', 'hardhat')
 
 /**
@@ -82,6 +93,7 @@ export async function startAnvilPeer(opts: PeerOptions = {}): Promise<Peer> {
     blockTimeMs: opts.blockTimeMs ?? 250,
     verbose: opts.verbose,
   })
+  track(anvil.process)
   return { name: 'anvil', url: anvil.url, pid: anvil.process.pid, stop: () => anvil.stop() }
 }
 
@@ -113,7 +125,7 @@ export async function startHardhatPeer(opts: PeerOptions = {}): Promise<Peer> {
     BENCH_CHAIN_ID: String(opts.chainId ?? 31338),
     BENCH_BLOCK_TIME_MS: String(opts.blockTimeMs ?? 250),
   }
-  const child = spawn(process.execPath, args, { cwd: hardhatDir, env, stdio: stdio(opts) })
+  const child = track(spawn(process.execPath, args, { cwd: hardhatDir, env, stdio: stdio(opts) }))
   return supervise('hardhat', child, `http://127.0.0.1:${port}`, opts)
 }
 
@@ -141,7 +153,7 @@ export async function startNodePeer(opts: PeerOptions = {}): Promise<Peer> {
     '--log-level',
     'warn',
   ]
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: stdio(opts) })
+  const child = track(spawn(process.execPath, args, { cwd: repoRoot, stdio: stdio(opts) }))
   try {
     const peer = await supervise('node', child, `http://127.0.0.1:${port}`, opts)
     return {

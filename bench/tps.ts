@@ -252,14 +252,19 @@ async function runOne(name: PeerName, mode: Mode, opts: Options): Promise<RunRes
   const t = opts.phaseTimeoutMs
   let peer: Peer | undefined
   try {
-    peer = await phase(`${name}: start`, t, () =>
-      startPeer(name, {
-        blockTimeMs: opts.blockTimeMs,
-        startTimeoutMs: t,
-        verbose: opts.verbose,
-        nodeArgs: name === 'node' && opts.nodeCpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.nodeCpuProfDir] : undefined,
-      }),
-    )
+    const starting = startPeer(name, {
+      blockTimeMs: opts.blockTimeMs,
+      startTimeoutMs: t,
+      verbose: opts.verbose,
+      nodeArgs: name === 'node' && opts.nodeCpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.nodeCpuProfDir] : undefined,
+    })
+    try {
+      peer = await phase(`${name}: start`, t, () => starting)
+    } catch (err) {
+      // Too late is still started: stop it once it is up, so it cannot load the next runs.
+      starting.then((p) => p.stop(), () => {})
+      throw err
+    }
     running.add(peer)
     const url = peer.url
     const { signed, nonces, startBlock } = await phase(`${name}: prepare`, t, (s) => prepare(url, opts.txs, s))
