@@ -1,0 +1,98 @@
+/**
+ * Summarizes a V8 `.cpuprofile` (from `node --cpu-prof`, e.g. `npm run bench:tps --
+ * --peers node --node-cpu-prof DIR`): the functions with the most self time, and self time
+ * summed by package (or by our own top folder), so the hot spots of a run read in one screen.
+ *
+ * Usage: `node --import tsx bench/cpuprofile.ts FILE.cpuprofile [--top 30] [--json]`
+ */
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }
+  children?: number[]
+}
+
+/** A V8 CPU profile as written by `--cpu-prof`. */
+export interface CpuProfile {
+  nodes: ProfileNode[]
+  startTime: number
+  endTime: number
+  samples: number[]
+  timeDeltas: number[]
+}
+
+/** One line of the summary: a name and its self time. */
+export interface HotSpot {
+  name: string
+  selfMs: number
+  percent: number
+}
+
+/** Where a sample belongs: `pkg:<npm package>`, `our:<top folder>`, `node:internal`, or V8's `(idle)`, `(program)`, `(garbage collector)`, `(native)`. */
+export function bucketOf(url: string, functionName = ''): string {
+  if (url === '') return /^\((idle|program|garbage collector)\)$/.test(functionName) ? functionName : '(native)'
+  const nm = url.lastIndexOf('/node_modules/')
+  if (nm >= 0) {
+    const rest = url.slice(nm + '/node_modules/'.length).split('/')
+    return `pkg:${rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]}`
+  }
+  if (url.startsWith('node:')) return 'node:internal'
+  const m = url.match(/\/(bin|chain|state|execution|rpc|genesis|bridge|lib)\//)
+  return m ? `our:${m[1]}` : url
+}
+
+/**
+ * Self time per function and per bucket ({@link bucketOf}), largest first.
+ *
+ * @example
+ * const { functions, buckets, totalMs } = summarize(JSON.parse(readFileSync(file, 'utf8')))
+ */
+export function summarize(profile: CpuProfile, top = 30) {
+  const byId = new Map<number, ProfileNode>()
+  for (const n of profile.nodes) byId.set(n.id, n)
+  const self = new Map<number, number>()
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  }
+  const totalUs = profile.endTime - profile.startTime
+  const fn = new Map<string, number>()
+  const bucket = new Map<string, number>()
+  for (const [id, us] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame
+    const where = url ? `${url.replace(/^file:\/\/\/work\/[^/]+\//, '')}:${lineNumber + 1}` : ''
+    const key = `${functionName || '(anonymous)'} ${where}`.trim()
+    fn.set(key, (fn.get(key) ?? 0) + us)
+    const b = bucketOf(url, functionName)
+    bucket.set(b, (bucket.get(b) ?? 0) + us)
+  }
+  const rank = (m: Map<string, number>, n: number): HotSpot[] =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => ({ name, selfMs: Math.round(us / 1000), percent: Math.round((1000 * us) / totalUs) / 10 }))
+  return { totalMs: Math.round(totalUs / 1000), functions: rank(fn, top), buckets: rank(bucket, top) }
+}
+
+function main(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { top: { type: 'string', default: '30' }, json: { type: 'boolean', default: false } },
+  })
+  for (const file of positionals) {
+    const s = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(values.top))
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ file, ...s })}\n`)
+      continue
+    }
+    process.stdout.write(`${file}: ${s.totalMs} ms profiled\n\nself time by package / folder:\n`)
+    for (const b of s.buckets) process.stdout.write(`${String(b.selfMs).padStart(8)} ms ${String(b.percent).padStart(5)}%  ${b.name}\n`)
+    process.stdout.write('\nself time by function:\n')
+    for (const f of s.functions) process.stdout.write(`${String(f.selfMs).padStart(8)} ms ${String(f.percent).padStart(5)}%  ${f.name}\n`)
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) main(process.argv.slice(2))
