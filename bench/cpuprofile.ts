@@ -3,7 +3,9 @@
  * --peers node --node-cpu-prof DIR`): the functions with the most self time, and self time
  * summed by package (or by our own top folder), so the hot spots of a run read in one screen.
  *
- * Usage: `node --import tsx bench/cpuprofile.ts FILE.cpuprofile [--top 30] [--json]`
+ * Usage: `node --import tsx bench/cpuprofile.ts FILE.cpuprofile [--top 30] [--json]
+ * [--callers NAME]… [--callees NAME]…` (who calls the functions whose label contains NAME, and
+ * what they spend their time in, by time).
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -68,30 +70,99 @@ export function summarize(profile: CpuProfile, top = 30) {
     const b = bucketOf(url, functionName)
     bucket.set(b, (bucket.get(b) ?? 0) + us)
   }
+  // Total (inclusive) time: a sample counts once for every distinct function on its stack.
+  const parent = new Map<number, number>()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const label = new Map<number, string>()
+  const labelOf = (id: number): string => {
+    let l = label.get(id)
+    if (l === undefined) {
+      const { functionName, url, lineNumber } = byId.get(id)!.callFrame
+      const where = url ? `${url.replace(/^file:\/\/\/work\/[^/]+\//, '')}:${lineNumber + 1}` : ''
+      l = `${functionName || '(anonymous)'} ${where}`.trim()
+      label.set(id, l)
+    }
+    return l
+  }
+  const total = new Map<string, number>()
+  const callers = new Map<string, Map<string, number>>()
+  const callees = new Map<string, Map<string, number>>()
+  for (const [id, us] of self) {
+    const seen = new Set<string>()
+    const stack: string[] = []
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) stack.push(labelOf(at))
+    for (let i = 0; i < stack.length; i++) {
+      const l = stack[i]
+      if (seen.has(l)) continue
+      seen.add(l)
+      total.set(l, (total.get(l) ?? 0) + us)
+      if (stack[i + 1] !== undefined) {
+        const m = callers.get(l) ?? new Map<string, number>()
+        callers.set(l, m)
+        m.set(stack[i + 1], (m.get(stack[i + 1]) ?? 0) + us)
+      }
+      const callee = i > 0 ? stack[i - 1] : '(self)'
+      const m = callees.get(l) ?? new Map<string, number>()
+      callees.set(l, m)
+      m.set(callee, (m.get(callee) ?? 0) + us)
+    }
+  }
   const rank = (m: Map<string, number>, n: number): HotSpot[] =>
     [...m]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([name, us]) => ({ name, selfMs: Math.round(us / 1000), percent: Math.round((1000 * us) / totalUs) / 10 }))
-  return { totalMs: Math.round(totalUs / 1000), functions: rank(fn, top), buckets: rank(bucket, top) }
+  const skip = /^\((root|program|idle|garbage collector)\)/
+  const inclusive = rank(new Map([...total].filter(([k]) => !skip.test(k))), top)
+  /** The direct callers of every function whose label contains `needle`, by time. */
+  const callersOf = (needle: string, n = 8) =>
+    [...callers]
+      .filter(([k]) => k.includes(needle))
+      .map(([k, m]) => ({ name: k, callers: rank(m, n) }))
+  /** What the functions whose label contains `needle` spend their time in (`(self)`: their own code). */
+  const calleesOf = (needle: string, n = 12) =>
+    [...callees]
+      .filter(([k]) => k.includes(needle))
+      .map(([k, m]) => ({ name: k, callees: rank(m, n) }))
+  return { totalMs: Math.round(totalUs / 1000), functions: rank(fn, top), buckets: rank(bucket, top), inclusive, callersOf, calleesOf }
 }
 
 function main(argv: string[]): void {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { top: { type: 'string', default: '30' }, json: { type: 'boolean', default: false } },
+    options: {
+      top: { type: 'string', default: '30' },
+      json: { type: 'boolean', default: false },
+      callers: { type: 'string', multiple: true, default: [] },
+      callees: { type: 'string', multiple: true, default: [] },
+    },
   })
   for (const file of positionals) {
     const s = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(values.top))
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ file, ...s })}\n`)
+      const { callersOf: _, calleesOf: __, ...plain } = s
+      process.stdout.write(`${JSON.stringify({ file, ...plain })}\n`)
       continue
     }
     process.stdout.write(`${file}: ${s.totalMs} ms profiled\n\nself time by package / folder:\n`)
     for (const b of s.buckets) process.stdout.write(`${String(b.selfMs).padStart(8)} ms ${String(b.percent).padStart(5)}%  ${b.name}\n`)
     process.stdout.write('\nself time by function:\n')
     for (const f of s.functions) process.stdout.write(`${String(f.selfMs).padStart(8)} ms ${String(f.percent).padStart(5)}%  ${f.name}\n`)
+    process.stdout.write('\ntotal (inclusive) time by function:\n')
+    for (const f of s.inclusive) process.stdout.write(`${String(f.selfMs).padStart(8)} ms ${String(f.percent).padStart(5)}%  ${f.name}\n`)
+    for (const needle of values.callers) {
+      for (const { name, callers } of s.callersOf(needle)) {
+        process.stdout.write(`\ncallers of ${name}:\n`)
+        for (const c of callers) process.stdout.write(`${String(c.selfMs).padStart(8)} ms ${String(c.percent).padStart(5)}%  ${c.name}\n`)
+      }
+    }
+    for (const needle of values.callees) {
+      for (const { name, callees } of s.calleesOf(needle)) {
+        process.stdout.write(`\ntime inside ${name}:\n`)
+        for (const c of callees) process.stdout.write(`${String(c.selfMs).padStart(8)} ms ${String(c.percent).padStart(5)}%  ${c.name}\n`)
+      }
+    }
   }
 }
 
