@@ -13,31 +13,35 @@
  * in (a sender's last nonce mined means all of its transactions are); then, outside the clock,
  * the run checks that the blocks hold exactly the transactions sent and the nonces moved by as
  * many. The machine is shared, so each peer and mode runs `--rounds` times (default 3),
- * interleaved, and reports its median round. Each peer and mode prints one JSON line; the last
- * line has the ratios against the targets of issue 2 (≥ 0.9× Anvil single, ≥ 0.75× Anvil
- * batch, ≥ 3× Hardhat) and the load average.
+ * interleaved (each round starts with the next peer), and reports its median round. Before
+ * anything is timed the client warms up against a stub server in this process. Each peer and
+ * mode prints one JSON line; the last line has the ratios against the targets of issue 2
+ * (≥ 0.9× Anvil single, ≥ 0.75× Anvil batch, ≥ 3× Hardhat), the set-up and the load average.
+ *
+ * The client costs CPU too, on the same cores as the peer: with `fetch` (the default) it tops
+ * out near 1,000 single requests/s here even against a stub; `--client http` (`node:http`,
+ * keep-alive) goes several times higher, so single-request figures show the peer, not `fetch`.
  *
  * Options: `--peers node,anvil,hardhat`, `--modes single,batch50`, `--txs 4000`, `--rounds 3`,
- * `--json` (JSON lines only), `--concurrency 32`, `--batch-concurrency 1`, `--block-time 250`,
+ * `--json` (JSON lines only), `--client fetch|http`, `--no-warmup`,
+ * `--concurrency 32`, `--batch-concurrency 1`, `--block-time 250`,
  * `--phase-timeout 120` (seconds, per phase: start, prepare, send, wait, verify),
  * `--node-cpu-prof DIR` (run our node under `node --cpu-prof`, profiles written to DIR when it
  * stops), `--check` (exit 2 if a target is missed), `--verbose` (peers' output on ours).
  * Exit code 1 if a run failed (its line carries `error`).
  */
 import { setMaxListeners } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { PEER_NAMES, type Peer, type PeerName, nodeAvailability, startPeer } from './peers.ts'
-import { rpc, rpcBatch } from './rpc.ts'
-import { type SignedTransfer, type SignedTransfers, devAccounts, signTransfers } from './transfers.ts'
+import { BATCH_SIZE, prepare, sendBatches, sendSingle, verify, waitForReceipts, warmUpClient } from './load.ts'
+import type { Transport } from './rpc.ts'
 
 /** The ways transactions are submitted. */
 export type Mode = 'single' | 'batch50'
 
 const MODES: readonly Mode[] = ['single', 'batch50']
-const BATCH_SIZE = 50
-const POLL_MS = 20
-const GWEI = 10n ** 9n
 
 /** The outcome of one peer in one mode, printed as one JSON line. */
 export type RunResult =
@@ -52,6 +56,13 @@ export type RunResult =
       sendSeconds: number
       /** Blocks from the first to the one holding the last receipt. */
       blocks: number
+      /**
+       * CPU time the peer's process (all its threads) used while the clock ran, per transaction,
+       * in ms: less sensitive than tx/s to other load on the machine. Null where /proc is missing.
+       */
+      peerCpuMsPerTx: number | null
+      /** The same for the load generator (this process). */
+      clientCpuMsPerTx: number
       /** With `--rounds` > 1: every round's tx/s (the line shows the median round). */
       rounds?: number[]
     }
@@ -71,6 +82,8 @@ interface Options {
   nodeCpuProfDir?: string
   check: boolean
   verbose: boolean
+  client: Transport
+  warmup: boolean
 }
 
 /** Targets from issue 2, as ratios of our node's tx/s to the peer's. */
@@ -97,6 +110,8 @@ function parseOptions(argv: string[]): Options {
       'node-cpu-prof': { type: 'string' },
       check: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
+      client: { type: 'string', default: 'fetch' },
+      'no-warmup': { type: 'boolean', default: false },
     },
   })
   const list = <T extends string>(raw: string, allowed: readonly T[], what: string): T[] => {
@@ -124,6 +139,8 @@ function parseOptions(argv: string[]): Options {
     nodeCpuProfDir: values['node-cpu-prof'],
     check: values.check,
     verbose: values.verbose,
+    client: list(values.client, ['fetch', 'http'] as const, 'client')[0] ?? 'fetch',
+    warmup: !values['no-warmup'],
   }
 }
 
@@ -151,101 +168,6 @@ async function phase<T>(name: string, ms: number, fn: (signal: AbortSignal) => P
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Signed sets by chain id, nonces and fee: every peer starts from the same genesis, so one set fits all. */
-const signedCache = new Map<string, Promise<SignedTransfers>>()
-
-async function prepare(url: string, txs: number, signal: AbortSignal) {
-  const chainId = Number(BigInt(await rpc<string>(url, 'eth_chainId', [], signal)))
-  const senders = devAccounts(10)
-  const nonces = await Promise.all(
-    senders.map(async (a) => Number(BigInt(await rpc<string>(url, 'eth_getTransactionCount', [a.address, 'pending'], signal)))),
-  )
-  const latest = await rpc<{ number: string; baseFeePerGas?: string }>(url, 'eth_getBlockByNumber', ['latest', false], signal)
-  const baseFee = BigInt(latest.baseFeePerGas ?? '0x0')
-  // 100 gwei covers the base fee at start on every peer and its rise over a few full blocks.
-  const tip = GWEI
-  const maxFee = baseFee * 8n + tip > 100n * GWEI ? baseFee * 8n + tip : 100n * GWEI
-  const key = `${chainId}/${nonces.join(',')}/${txs}/${maxFee}/${tip}`
-  let signed = signedCache.get(key)
-  if (!signed) {
-    signed = signTransfers({ chainId, txs, nonces, maxFeePerGasWei: maxFee, maxPriorityFeePerGasWei: tip })
-    signedCache.set(key, signed)
-  }
-  const ready = await signed
-  // The head right before the clock starts (signing the first set takes a few seconds).
-  const head = await rpc<string>(url, 'eth_blockNumber', [], signal)
-  return { signed: ready, nonces, startBlock: Number(BigInt(head)) }
-}
-
-async function sendSingle(url: string, txs: SignedTransfer[], concurrency: number, signal: AbortSignal): Promise<void> {
-  let next = 0
-  const worker = async () => {
-    while (next < txs.length) {
-      signal.throwIfAborted()
-      const tx = txs[next++]
-      const hash = await rpc<string>(url, 'eth_sendRawTransaction', [tx.raw], signal)
-      if (hash.toLowerCase() !== tx.hash) throw new Error(`eth_sendRawTransaction returned ${hash}, expected ${tx.hash}`)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, txs.length) }, worker))
-}
-
-async function sendBatches(url: string, txs: SignedTransfer[], concurrency: number, signal: AbortSignal): Promise<void> {
-  const batches: SignedTransfer[][] = []
-  for (let i = 0; i < txs.length; i += BATCH_SIZE) batches.push(txs.slice(i, i + BATCH_SIZE))
-  let next = 0
-  const worker = async () => {
-    while (next < batches.length) {
-      signal.throwIfAborted()
-      const batch = batches[next++]
-      const answers = await rpcBatch(url, batch.map((tx) => ({ method: 'eth_sendRawTransaction', params: [tx.raw] })), signal)
-      answers.forEach((a, i) => {
-        if (a.error) throw new Error(`eth_sendRawTransaction (nonce ${batch[i].nonce} of ${batch[i].from}): ${a.error.message} (code ${a.error.code})`)
-        if (String(a.result).toLowerCase() !== batch[i].hash) throw new Error(`eth_sendRawTransaction returned ${a.result}, expected ${batch[i].hash}`)
-      })
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker))
-}
-
-/** Polls the receipts of `hashes` until all are in; returns the highest block number holding one. */
-async function waitForReceipts(url: string, hashes: string[], signal: AbortSignal): Promise<number> {
-  const pending = new Set(hashes)
-  let lastBlock = 0
-  while (pending.size > 0) {
-    signal.throwIfAborted()
-    const found = await Promise.all(
-      [...pending].map(async (h) => [h, await rpc<{ status: string; blockNumber: string } | null>(url, 'eth_getTransactionReceipt', [h], signal)] as const),
-    )
-    for (const [h, receipt] of found) {
-      if (!receipt) continue
-      if (receipt.status !== '0x1') throw new Error(`transaction ${h} failed (status ${receipt.status})`)
-      lastBlock = Math.max(lastBlock, Number(BigInt(receipt.blockNumber)))
-      pending.delete(h)
-    }
-    if (pending.size > 0) await sleep(POLL_MS)
-  }
-  return lastBlock
-}
-
-/** Outside the clock: every sender's nonce moved by what it sent and the blocks hold exactly `txs` transactions. */
-async function verify(url: string, signed: SignedTransfers, nonces: number[], startBlock: number, lastBlock: number, signal: AbortSignal) {
-  const senders = devAccounts(nonces.length)
-  const sent = new Array(senders.length).fill(0)
-  for (const tx of signed.ordered) sent[senders.findIndex((a) => a.address === tx.from)]++
-  for (let s = 0; s < senders.length; s++) {
-    const now = Number(BigInt(await rpc<string>(url, 'eth_getTransactionCount', [senders[s].address, 'latest'], signal)))
-    if (now !== nonces[s] + sent[s]) throw new Error(`sender ${senders[s].address}: nonce ${now}, expected ${nonces[s] + sent[s]}`)
-  }
-  let mined = 0
-  for (let b = startBlock + 1; b <= lastBlock; b++) {
-    mined += Number(BigInt(await rpc<string>(url, 'eth_getBlockTransactionCountByNumber', [`0x${b.toString(16)}`], signal)))
-  }
-  if (mined !== signed.ordered.length) throw new Error(`blocks ${startBlock + 1}..${lastBlock} hold ${mined} transactions, ${signed.ordered.length} were sent`)
-}
-
 const running = new Set<Peer>()
 
 async function runOne(name: PeerName, mode: Mode, opts: Options): Promise<RunResult> {
@@ -267,16 +189,23 @@ async function runOne(name: PeerName, mode: Mode, opts: Options): Promise<RunRes
     }
     running.add(peer)
     const url = peer.url
-    const { signed, nonces, startBlock } = await phase(`${name}: prepare`, t, (s) => prepare(url, opts.txs, s))
+    const io = (signal: AbortSignal) => ({ signal, transport: opts.client })
+    const { signed, nonces, startBlock } = await phase(`${name}: prepare`, t, (s) => prepare(url, opts.txs, io(s)))
+    const cpu0 = processCpuMs(peer.pid)
+    const client0 = process.cpuUsage()
     const t0 = performance.now()
     await phase(`${name}: send`, t, (s) =>
-      mode === 'single' ? sendSingle(url, signed.ordered, opts.concurrency, s) : sendBatches(url, signed.ordered, opts.batchConcurrency, s),
+      mode === 'single'
+        ? sendSingle(url, signed.ordered, opts.concurrency, io(s))
+        : sendBatches(url, signed.ordered, opts.batchConcurrency, io(s)),
     )
     const tSent = performance.now()
     const lastHashes = signed.lastOfSender.filter((x) => x !== undefined).map((x) => x.hash)
-    const lastBlock = await phase(`${name}: wait for receipts`, t, (s) => waitForReceipts(url, lastHashes, s))
+    const lastBlock = await phase(`${name}: wait for receipts`, t, (s) => waitForReceipts(url, lastHashes, io(s)))
     const seconds = (performance.now() - t0) / 1000
-    await phase(`${name}: verify`, t, (s) => verify(url, signed, nonces, startBlock, lastBlock, s))
+    const cpu1 = processCpuMs(peer.pid)
+    const client = process.cpuUsage(client0)
+    await phase(`${name}: verify`, t, (s) => verify(url, signed, nonces, startBlock, lastBlock, io(s)))
     const txs = signed.ordered.length
     return {
       bench: 'tps',
@@ -287,6 +216,8 @@ async function runOne(name: PeerName, mode: Mode, opts: Options): Promise<RunRes
       tps: Math.round(txs / seconds),
       sendSeconds: round((tSent - t0) / 1000, 3),
       blocks: lastBlock - startBlock,
+      peerCpuMsPerTx: cpu0 !== undefined && cpu1 !== undefined ? round((cpu1 - cpu0) / txs, 3) : null,
+      clientCpuMsPerTx: round((client.user + client.system) / 1000 / txs, 3),
     }
   } catch (err) {
     return { bench: 'tps', peer: name, mode, txs: opts.txs, error: err instanceof Error ? err.message : String(err) }
@@ -297,6 +228,22 @@ async function runOne(name: PeerName, mode: Mode, opts: Options): Promise<RunRes
     }
   }
 }
+
+/** User + system CPU time of a process (all threads) in ms, from /proc (Linux); undefined elsewhere. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+  } catch {
+    return undefined
+  }
+}
+
+/** USER_HZ: the unit of /proc's CPU times; 100 on every Linux we run on (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100
 
 function round(x: number, digits: number): number {
   const f = 10 ** digits
@@ -360,16 +307,28 @@ async function main(argv: string[]): Promise<number> {
   }
   log(
     `${opts.txs} transfers from 10 senders, ${opts.blockTimeMs} ms blocks, ${opts.rounds} round(s); ` +
-      `single: ${opts.concurrency} requests in flight; batch50: ${opts.batchConcurrency} batch(es) of ${BATCH_SIZE} in flight; ` +
+      `single: ${opts.concurrency} requests in flight; batch50: ${opts.batchConcurrency} batch(es) of ${BATCH_SIZE} in flight; client ${opts.client}; ` +
       `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
   )
   const node = nodeAvailability()
   // Rounds are interleaved (every peer and mode once per round) so a busy moment on the machine
   // hits every peer alike; each peer and mode reports its median round.
   const runs = new Map<string, RunResult[]>()
+  if (opts.warmup) {
+    try {
+      await phase('client warm-up', opts.phaseTimeoutMs, (s) =>
+        warmUpClient(opts.txs, opts.client, opts.concurrency, opts.batchConcurrency, s),
+      )
+    } catch (err) {
+      log(`client warm-up failed: ${err instanceof Error ? err.message : err}`)
+    }
+  }
   for (let round = 1; round <= opts.rounds; round++) {
+    // Each round starts with the next peer, so no peer always runs first (or right after another).
+    const shift = (round - 1) % opts.peers.length
+    const order = [...opts.peers.slice(shift), ...opts.peers.slice(0, shift)]
     for (const mode of opts.modes) {
-      for (const name of opts.peers) {
+      for (const name of order) {
         const key = `${name}/${mode}`
         const list = runs.get(key) ?? []
         runs.set(key, list)
@@ -392,13 +351,25 @@ async function main(argv: string[]): Promise<number> {
       print(r)
     }
   }
-  const summary = { ...summarize(results), loadavg: loadavg().map((x) => round(x, 2)) }
+  const summary = {
+    ...summarize(results),
+    setup: {
+      txs: opts.txs,
+      rounds: opts.rounds,
+      blockTimeMs: opts.blockTimeMs,
+      client: opts.client,
+      singleInFlight: opts.concurrency,
+      batchesInFlight: opts.batchConcurrency,
+    },
+    loadavg: loadavg().map((x) => round(x, 2)),
+  }
   print(summary)
   if (!opts.json) {
     for (const r of results) {
       const what =
         'tps' in r
-          ? `${String(r.tps).padStart(6)} tx/s  (${r.seconds} s, sent in ${r.sendSeconds} s, ${r.blocks} blocks)`
+          ? `${String(r.tps).padStart(6)} tx/s  (${r.seconds} s, sent in ${r.sendSeconds} s, ${r.blocks} blocks; ` +
+            `CPU per tx: peer ${r.peerCpuMsPerTx ?? '?'} ms, client ${r.clientCpuMsPerTx} ms)`
           : 'error' in r
             ? `error: ${r.error}`
             : `skipped: ${r.skipped}`
