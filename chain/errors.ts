@@ -120,3 +120,14 @@ export class ShuttingDownError extends BaseError {
     super('node is shutting down')
   }
 }
+
+/** The datadir holds a chain started from another genesis. */
+export class GenesisMismatchError extends BaseError {
+  override name = 'GenesisMismatchError'
+  constructor(readonly datadir: string, readonly stored: Hex, readonly given: Hex) {
+    super(
+      `datadir ${datadir} holds a chain with genesis ${stored}, but the genesis given hashes to ${given}`,
+      { details: 'use the genesis file the datadir was created with, or another --datadir' },
+    )
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The `unimargin` command line: `start` runs the sequencer with its JSON-RPC server.
+ */
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { GenesisError } from '../genesis/errors.ts'
+import { devGenesis } from '../genesis/dev.ts'
+import type { Genesis } from '../genesis/types.ts'
+import { parseGenesis } from '../genesis/validate.ts'
+import { BaseError } from '../lib/errors.ts'
+import { createRpcServer } from '../rpc/server.ts'
+import { renderBanner } from './banner.ts'
+import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts'
+import { createNode } from './node.ts'
+
+const VERSION = 'v0.1.0'
+
+function intOption(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!/^\d+$/.test(v) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`)
+    }
+    return n
+  }
+}
+
+/** Reads and validates a genesis file; errors name the file and the field. */
+export function loadGenesisFile(path: string): Genesis {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new GenesisError('(file)', `cannot read ${path}: ${(err as Error).message}`)
+  }
+  let doc: unknown
+  try {
+    doc = JSON.parse(text)
+  } catch (err) {
+    throw new GenesisError('(file)', `${path} is not valid JSON: ${(err as Error).message}`)
+  }
+  return parseGenesis(doc)
+}
+
+interface StartOptions {
+  datadir: string
+  port: number
+  host: string
+  genesis?: string
+  blockTime: number
+  heartbeat: number
+  logLevel: LogLevel
+}
+
+async function start(o: StartOptions): Promise<void> {
+  const logger = createLogger(o.logLevel)
+  const genesis = o.genesis ? loadGenesisFile(o.genesis) : devGenesis()
+  const datadir = resolve(o.datadir)
+  const node = await createNode({
+    datadir,
+    genesis,
+    blockTimeMs: o.blockTime,
+    heartbeatMs: o.heartbeat,
+    logger,
+    produce: false,
+  })
+  const rpc = createRpcServer({ chain: node, host: o.host, port: o.port, logger })
+  try {
+    await rpc.listen()
+  } catch (err) {
+    await node.close()
+    throw err
+  }
+  node.startProducing()
+  process.stdout.write(
+    renderBanner({
+      version: VERSION,
+      genesis,
+      genesisFile: o.genesis,
+      datadir,
+      head: (await node.getBlockByNumber(node.headNumber()))!,
+      blockTimeMs: o.blockTime,
+    }),
+  )
+  process.stdout.write(`listening on ${rpc.url} (WebSocket ${rpc.wsUrl})\n`)
+  logger.info({ url: rpc.url, chainId: Number(genesis.chainId), head: Number(node.headNumber()) }, 'node started')
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    try {
+      await node.stopProducing()
+      await rpc.close()
+      await node.close()
+      logger.info('stopped cleanly')
+      process.exit(0)
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed')
+      process.exit(1)
+    }
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+/** Builds the command tree (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command()
+  program
+    .name('unimargin')
+    .description('A rollup sequencer whose accounts are margined as one portfolio.')
+    .version(VERSION)
+    .showHelpAfterError()
+  program
+    .command('start')
+    .description('run the sequencer: block production plus HTTP and WebSocket JSON-RPC on one port')
+    .option('--datadir <dir>', 'data directory', './data')
+    .option('--port <n>', 'HTTP and WebSocket port', intOption('--port', 0, 65535), 8545)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--genesis <file>', 'genesis JSON file (default: the embedded dev genesis)')
+    .option('--block-time <ms>', 'block interval in milliseconds', intOption('--block-time', 1, 3_600_000), 250)
+    .option('--heartbeat <ms>', 'make an empty block when none was made for this long', intOption('--heartbeat', 1, 86_400_000), 2000)
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .action(start)
+  return program
+}
+
+/** Runs the CLI with `argv` (as in process.argv). */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv)
+  } catch (err) {
+    const msg = err instanceof BaseError ? err.message : (err as Error).stack ?? String(err)
+    process.stderr.write(`error: ${msg}\n`)
+    process.exit(err instanceof GenesisError ? 2 : 1)
+  }
+}

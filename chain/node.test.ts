@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { bytesToHex } from '@ethereumjs/util'
+import pino from 'pino'
+import { hexToBytes, parseEther, parseGwei } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
+import {
+  AlreadyKnownError,
+  FeeTooLowError,
+  InsufficientFundsError,
+  IntrinsicGasTooLowError,
+  InvalidTransactionError,
+  NonceTooLowError,
+  ReplacementUnderpricedError,
+  WrongChainIdError,
+} from './errors.ts'
+import { createNode, type Node } from './node.ts'
+
+const logger = pino({ level: 'silent' })
+const alice = privateKeyToAccount(DEV_ACCOUNTS[0][1])
+const bob = privateKeyToAccount(DEV_ACCOUNTS[1][1])
+const dirs: string[] = []
+const nodes: Node[] = []
+
+async function open(datadir?: string): Promise<{ node: Node; datadir: string }> {
+  const dir = datadir ?? mkdtempSync(join(tmpdir(), 'um-node-'))
+  if (!datadir) dirs.push(dir)
+  const node = await createNode({ datadir: dir, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false })
+  nodes.push(node)
+  return { node, datadir: dir }
+}
+
+afterEach(async () => {
+  for (const n of nodes.splice(0)) await n.close()
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+async function transfer(nonce: number, opts: { to?: `0x${string}` | string; value?: bigint; maxFee?: bigint; tip?: bigint; gas?: bigint; chainId?: number; from?: typeof alice } = {}) {
+  const raw = await (opts.from ?? alice).signTransaction({
+    chainId: opts.chainId ?? 31338,
+    type: 'eip1559',
+    to: (opts.to ?? bob.address) as `0x${string}`,
+    value: opts.value ?? 1n,
+    nonce,
+    gas: opts.gas ?? 21_000n,
+    maxFeePerGas: opts.maxFee ?? parseGwei('10'),
+    maxPriorityFeePerGas: opts.tip ?? parseGwei('1'),
+  })
+  return hexToBytes(raw)
+}
+
+describe('Node', () => {
+  it('starts from the dev genesis with the dev accounts funded', async () => {
+    const { node } = await open()
+    expect(node.headNumber()).toBe(0n)
+    expect(await node.getBalance(alice.address, 'latest')).toBe(parseEther('10000'))
+    expect(await node.getTransactionCount(alice.address, 'latest')).toBe(0n)
+  })
+
+  it('mines transfers in nonce order and charges value plus gas exactly', async () => {
+    const { node } = await open()
+    const hashes: `0x${string}`[] = []
+    for (let i = 0; i < 5; i++) hashes.push(await node.sendRawTransaction(await transfer(i, { value: 1000n })))
+    expect(await node.getTransactionCount(alice.address, 'pending')).toBe(5n)
+    const block = (await node.produceBlock())!
+    expect(block.transactions).toHaveLength(5)
+    expect(node.mempool.size).toBe(0)
+    let spent = 0n
+    for (const h of hashes) {
+      const r = (await node.getReceipt(h))!
+      expect(r.status).toBe(1)
+      expect(r.gasUsed).toBe(21_000n)
+      expect(r.blockHash).toBe(bytesToHex(block.hash()))
+      spent += r.gasUsed * r.effectiveGasPrice + 1000n
+    }
+    expect(await node.getBalance(alice.address, 'latest')).toBe(parseEther('10000') - spent)
+    expect(await node.getBalance(bob.address, 'latest')).toBe(parseEther('10000') + 5000n)
+    expect(await node.getBalance(alice.address, 0n)).toBe(parseEther('10000'))
+  })
+
+  it('refuses bad transactions with geth-worded errors', async () => {
+    const { node } = await open()
+    await node.sendRawTransaction(await transfer(0))
+    await expect(node.sendRawTransaction(await transfer(0))).rejects.toBeInstanceOf(AlreadyKnownError)
+    await expect(node.sendRawTransaction(await transfer(0, { value: 2n }))).rejects.toBeInstanceOf(
+      ReplacementUnderpricedError,
+    )
+    await node.produceBlock()
+    await expect(node.sendRawTransaction(await transfer(0, { value: 3n }))).rejects.toBeInstanceOf(NonceTooLowError)
+    await expect(node.sendRawTransaction(await transfer(1, { gas: 20_000n }))).rejects.toBeInstanceOf(
+      IntrinsicGasTooLowError,
+    )
+    await expect(node.sendRawTransaction(await transfer(1, { value: parseEther('20000') }))).rejects.toBeInstanceOf(
+      InsufficientFundsError,
+    )
+    await expect(node.sendRawTransaction(await transfer(1, { maxFee: 1n, tip: 1n }))).rejects.toBeInstanceOf(
+      FeeTooLowError,
+    )
+    await expect(node.sendRawTransaction(await transfer(1, { chainId: 1 }))).rejects.toBeInstanceOf(WrongChainIdError)
+    await expect(node.sendRawTransaction(Uint8Array.of(1, 2, 3))).rejects.toBeInstanceOf(InvalidTransactionError)
+    await expect(node.sendRawTransaction(await transfer(1, { value: 9n }))).resolves.toMatch(/^0x/)
+  })
+
+  it('replaces a queued transaction that pays 10% more', async () => {
+    const { node } = await open()
+    const first = await node.sendRawTransaction(await transfer(0, { value: 1n }))
+    const second = await node.sendRawTransaction(
+      await transfer(0, { value: 2n, maxFee: parseGwei('11'), tip: parseGwei('1.1') }),
+    )
+    await node.produceBlock()
+    expect(await node.getReceipt(first)).toBeUndefined()
+    expect((await node.getReceipt(second))?.status).toBe(1)
+  })
+
+  it('holds a nonce gap until it is filled', async () => {
+    const { node } = await open()
+    const later = await node.sendRawTransaction(await transfer(1))
+    expect((await node.produceBlock())!.transactions).toHaveLength(0)
+    await node.sendRawTransaction(await transfer(0))
+    expect((await node.produceBlock())!.transactions).toHaveLength(2)
+    expect((await node.getReceipt(later))?.transactionIndex).toBe(1)
+  })
+
+  it('resumes at the same head and state root after a restart', async () => {
+    const { node, datadir } = await open()
+    const hash = await node.sendRawTransaction(await transfer(0, { value: 77n }))
+    const block = (await node.produceBlock())!
+    await node.close()
+    const { node: again } = await open(datadir)
+    expect(again.headNumber()).toBe(1n)
+    const head = (await again.getBlockByNumber(1n))!
+    expect(bytesToHex(head.hash())).toBe(bytesToHex(block.hash()))
+    expect(bytesToHex(head.header.stateRoot)).toBe(bytesToHex(block.header.stateRoot))
+    expect((await again.getReceipt(hash))?.status).toBe(1)
+    expect(await again.getBalance(bob.address, 'latest')).toBe(parseEther('10000') + 77n)
+    await again.sendRawTransaction(await transfer(1))
+    expect((await again.produceBlock())!.header.number).toBe(2n)
+  })
+
+  it('reaches the same state root when the same transactions are replayed into a fresh datadir', async () => {
+    const a = await open()
+    const b = await open()
+    const raws = [await transfer(0, { value: 5n }), await transfer(0, { from: bob, to: alice.address, value: 6n })]
+    for (const { node } of [a, b]) for (const raw of raws) await node.sendRawTransaction(raw)
+    const [ba, bb] = [(await a.node.produceBlock())!, (await b.node.produceBlock())!]
+    expect(bytesToHex(ba.header.stateRoot)).toBe(bytesToHex(bb.header.stateRoot))
+    expect(bytesToHex(ba.header.transactionsTrie)).toBe(bytesToHex(bb.header.transactionsTrie))
+    expect(bytesToHex(ba.header.receiptTrie)).toBe(bytesToHex(bb.header.receiptTrie))
+  })
+})

@@ -1,0 +1,639 @@
+/**
+ * The sequencer node: owns the store, the state, the mempool and block production, and answers
+ * the RPC layer through `ChainApi`. Created with `createNode`, stopped with `close`.
+ */
+import { EventEmitter } from 'node:events'
+import { type Block, createBlock, createBlockFromRLP } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import type { MerkleStateManager } from '@ethereumjs/statemanager'
+import { Capability, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
+import {
+  Account,
+  bytesToHex,
+  createAddressFromString,
+  hexToBytes,
+  KECCAK256_NULL,
+  setLengthLeft,
+} from '@ethereumjs/util'
+import { getMerkleStateProof } from '@ethereumjs/statemanager'
+import type { VM } from '@ethereumjs/vm'
+import type { Logger } from 'pino'
+import { BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
+import { BlockHashes } from '../execution/blockHashes.ts'
+import { createChainVm } from '../execution/chainVm.ts'
+import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
+import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
+import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
+import { createChainCommon } from '../execution/common.ts'
+import type { Genesis } from '../genesis/types.ts'
+import { ChainDb } from '../state/chainDb.ts'
+import { decodeReceipts } from '../state/receiptCodec.ts'
+import { openStateManager } from '../state/stateManager.ts'
+import {
+  FeeTooLowError,
+  GasLimitExceededError,
+  GenesisMismatchError,
+  InsufficientFundsError,
+  IntrinsicGasTooLowError,
+  InvalidTransactionError,
+  NonceTooLowError,
+  ShuttingDownError,
+  UnknownBlockError,
+  WrongChainIdError,
+} from './errors.ts'
+import { logMatches, bloomMayMatch } from './logFilter.ts'
+import { Mempool, toPoolTx } from './mempool.ts'
+import type {
+  AccountProof,
+  BlockTag,
+  CallRequest,
+  CallResult,
+  ChainApi,
+  ChainEvents,
+  FeeHistory,
+  Hex,
+  LogFilter,
+  StateOverrides,
+  StoredLog,
+  StoredReceipt,
+  TxLocation,
+} from './types.ts'
+
+export interface NodeOptions {
+  datadir: string
+  genesis: Genesis
+  /** Block interval, milliseconds. */
+  blockTimeMs: number
+  /** An empty block is made when none was for this long, milliseconds. */
+  heartbeatMs?: number
+  logger: Logger
+  /** Start producing blocks at once (default true). */
+  produce?: boolean
+  /** System precompiles (margin, risk kernel, oracle, governance). */
+  precompiles?: readonly PrecompileSpec[]
+}
+
+/** How many recent blocks (with receipts) stay in memory. */
+const RECENT_BLOCKS = 512
+/** Suggested priority fee, wei. */
+const SUGGESTED_TIP = 1_000_000n
+const CLIENT_VERSION = `unimargin/v0.1.0/${process.platform}-${process.arch}/node${process.versions.node}`
+
+interface CachedBlock {
+  block: Block
+  receipts?: StoredReceipt[]
+}
+
+/**
+ * Opens (or initialises from genesis) the chain in `opts.datadir` and starts producing blocks.
+ *
+ * @example
+ * const node = await createNode({ datadir: './data', genesis: devGenesis(), blockTimeMs: 250, logger })
+ * await node.close()
+ */
+export async function createNode(opts: NodeOptions): Promise<Node> {
+  const db = await ChainDb.open(opts.datadir)
+  try {
+    const common = createChainCommon(opts.genesis.chainId)
+    const node = new Node(opts, db, common)
+    await node.init()
+    if (opts.produce !== false) node.startProducing()
+    return node
+  } catch (err) {
+    await db.close()
+    throw err
+  }
+}
+
+export class Node implements ChainApi {
+  readonly chainId: bigint
+  readonly clientVersion = CLIENT_VERSION
+  readonly mempool = new Mempool()
+  private readonly events = new EventEmitter()
+  private readonly blockHashes = new BlockHashes()
+  private readonly recent = new Map<bigint, CachedBlock>()
+  private state!: MerkleStateManager
+  private vm!: VM
+  private executor!: BlockExecutor
+  private head!: Block
+  /** A read-only state at the head, replaced with every block. */
+  private headState?: Promise<MerkleStateManager>
+  private timer?: NodeJS.Timeout
+  private producing?: Promise<void>
+  private closed = false
+  private dbClosed = false
+  private lastBlockAt = Date.now()
+
+  constructor(
+    private readonly opts: NodeOptions,
+    private readonly db: ChainDb,
+    readonly common: Common,
+  ) {
+    this.chainId = opts.genesis.chainId
+    this.events.setMaxListeners(0)
+  }
+
+  private get precompiles(): readonly PrecompileSpec[] {
+    return this.opts.precompiles ?? []
+  }
+
+  private get log(): Logger {
+    return this.opts.logger
+  }
+
+  /** Loads the head, or writes the genesis block into a fresh store. */
+  async init(): Promise<void> {
+    const genesisBlock = await this.buildGenesis()
+    const storedGenesis = await this.db.getGenesisHash()
+    const genesisHash = bytesToHex(genesisBlock.block.hash()) as Hex
+    if (storedGenesis === undefined) {
+      await this.db.commitBlock({
+        number: 0n,
+        hash: genesisHash,
+        rlp: genesisBlock.block.serialize(),
+        receipts: [],
+        txHashes: [],
+      })
+      this.log.info({ hash: genesisHash, stateRoot: bytesToHex(genesisBlock.block.header.stateRoot) }, 'genesis written')
+    } else if (storedGenesis !== genesisHash) {
+      throw new GenesisMismatchError(this.opts.datadir, storedGenesis, genesisHash)
+    } else {
+      this.db.trie.discard()
+    }
+    const headNumber = (await this.db.getHead()) ?? 0n
+    const head = await this.getBlockByNumber(headNumber)
+    if (head === undefined) throw new UnknownBlockError(`head ${headNumber} missing from the store`)
+    this.head = head
+    for (let n = headNumber > 256n ? headNumber - 256n : 0n; n <= headNumber; n++) {
+      const b = await this.getBlockByNumber(n)
+      if (b) this.blockHashes.record(n, b.hash())
+    }
+    this.state = await openStateManager(this.db.trie, { common: this.common, root: head.header.stateRoot, caches: true })
+    this.vm = await createChainVm({
+      common: this.common,
+      state: this.state,
+      blockHashes: this.blockHashes,
+      precompiles: this.precompiles,
+    })
+    this.executor = new BlockExecutor(this.vm, this.state, this.common)
+  }
+
+  private async buildGenesis(): Promise<{ block: Block }> {
+    const g = this.opts.genesis
+    const state = await openStateManager(this.db.trie, { common: this.common })
+    // System accounts get nonce 1 so EIP-161 cleanup never deletes them with their storage.
+    const system = new Set<Hex>([...SYSTEM_ACCOUNTS, ...this.precompiles.map((p) => p.address.toLowerCase() as Hex)])
+    for (const addrHex of [...system].sort()) {
+      if (g.alloc[addrHex] === undefined) await state.putAccount(createAddressFromString(addrHex), new Account(1n, 0n))
+    }
+    for (const addrHex of Object.keys(g.alloc).sort()) {
+      const a = g.alloc[addrHex as Hex]
+      const address = createAddressFromString(addrHex)
+      await state.putAccount(address, new Account(a.nonce, a.balance))
+      if (a.code !== undefined && a.code !== '0x') await state.putCode(address, hexToBytes(a.code))
+      for (const [slot, value] of Object.entries(a.storage ?? {})) {
+        await state.putStorage(address, hexToBytes(slot as Hex), hexToBytes(value))
+      }
+    }
+    const stateRoot = await state.getStateRoot()
+    const block = createBlock(
+      {
+        header: {
+          number: 0n,
+          timestamp: g.timestamp,
+          gasLimit: g.gasLimit,
+          baseFeePerGas: g.baseFeePerGas,
+          coinbase: hexToBytes(g.coinbase),
+          extraData: hexToBytes(g.extraData),
+          stateRoot,
+        },
+      },
+      { common: this.common },
+    )
+    return { block }
+  }
+
+  // ---------------------------------------------------------------- block production
+
+  /** Starts the block timer. */
+  startProducing(): void {
+    if (this.timer || this.closed) return
+    this.timer = setInterval(() => {
+      if (this.producing) return
+      const heartbeatDue = Date.now() - this.lastBlockAt >= (this.opts.heartbeatMs ?? 2000)
+      if (this.mempool.size === 0 && !heartbeatDue) return
+      this.producing = this.produceBlock()
+        .then(() => undefined)
+        .catch((err) => this.log.error({ err }, 'block production failed'))
+        .finally(() => {
+          this.producing = undefined
+        })
+    }, this.opts.blockTimeMs)
+  }
+
+  /** Base fee of the block after `parent` (EIP-1559, with the genesis floor). */
+  private nextBaseFee(parent: Block): bigint {
+    const fee = parent.header.calcNextBaseFee()
+    return fee < this.opts.genesis.minBaseFeePerGas ? this.opts.genesis.minBaseFeePerGas : fee
+  }
+
+  /**
+   * Builds, commits and announces one block from the mempool. Returns the block, or undefined
+   * when the node is closing.
+   */
+  async produceBlock(): Promise<Block | undefined> {
+    const parent = this.head
+    const now = BigInt(Math.floor(Date.now() / 1000))
+    const baseFee = this.nextBaseFee(parent)
+    await this.executor.begin({
+      number: parent.header.number + 1n,
+      parentHash: parent.hash(),
+      timestamp: now > parent.header.timestamp ? now : parent.header.timestamp,
+      gasLimit: this.opts.genesis.gasLimit,
+      baseFeePerGas: baseFee,
+      coinbase: this.opts.genesis.coinbase,
+    })
+    try {
+      const nonces = new Map<Hex, bigint>()
+      for (const sender of this.mempool.senders()) {
+        const acct = await this.state.getAccount(createAddressFromString(sender))
+        const nonce = acct?.nonce ?? 0n
+        nonces.set(sender, nonce)
+        this.mempool.prune(sender, nonce)
+      }
+      const blocked = new Set<Hex>()
+      for (const ptx of this.mempool.executable(nonces, baseFee)) {
+        if (blocked.has(ptx.sender)) continue
+        if (this.executor.gasLeft < 21_000n) break
+        if (ptx.tx.gasLimit > this.executor.gasLeft) {
+          blocked.add(ptx.sender)
+          continue
+        }
+        const out = await this.executor.apply(ptx.tx, createAddressFromString(ptx.sender))
+        if ('error' in out) {
+          this.log.debug({ tx: ptx.hash, error: out.error }, 'transaction dropped')
+          this.mempool.dropFrom(ptx)
+          blocked.add(ptx.sender)
+        }
+      }
+      const { block, receipts } = await this.executor.seal()
+      await this.db.commitBlock({
+        number: block.header.number,
+        hash: bytesToHex(block.hash()) as Hex,
+        rlp: block.serialize(),
+        receipts,
+        txHashes: receipts.map((r) => r.transactionHash),
+      })
+      this.accept(block, receipts)
+      return block
+    } catch (err) {
+      await this.executor.abort()
+      this.db.trie.discard()
+      throw err
+    }
+  }
+
+  /** Makes a committed block the head and tells the listeners. */
+  private accept(block: Block, receipts: StoredReceipt[]): void {
+    const n = block.header.number
+    this.head = block
+    this.headState = undefined
+    this.lastBlockAt = Date.now()
+    this.blockHashes.record(n, block.hash())
+    this.remember(n, { block, receipts })
+    for (const r of receipts) this.mempool.remove(r.transactionHash)
+    if (receipts.length > 0) {
+      this.log.debug({ number: n, txs: receipts.length, gasUsed: block.header.gasUsed }, 'block')
+    }
+    this.events.emit('block', block, receipts)
+  }
+
+  private remember(n: bigint, entry: CachedBlock): void {
+    this.recent.set(n, entry)
+    if (this.recent.size > RECENT_BLOCKS) {
+      const oldest = this.recent.keys().next().value as bigint
+      this.recent.delete(oldest)
+    }
+  }
+
+  /**
+   * Stops taking transactions and making blocks; resolves once the block in progress is
+   * committed. Reads keep working until `close`.
+   */
+  async stopProducing(): Promise<void> {
+    this.closed = true
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+    await this.producing
+  }
+
+  /** Stops block production (finishing the block in progress) and closes the store. */
+  async close(): Promise<void> {
+    if (this.dbClosed) return
+    this.dbClosed = true
+    await this.stopProducing()
+    await this.db.close()
+  }
+
+  // ---------------------------------------------------------------- transactions in
+
+  async sendRawTransaction(raw: Uint8Array): Promise<Hex> {
+    if (this.closed) throw new ShuttingDownError()
+    const tx = this.decode(raw)
+    const hash = bytesToHex(tx.hash()) as Hex
+    let senderAddr: ReturnType<TypedTransaction['getSenderAddress']>
+    try {
+      senderAddr = tx.getSenderAddress()
+    } catch (err) {
+      throw new InvalidTransactionError('invalid sender', { cause: err })
+    }
+    const sender = senderAddr.toString().toLowerCase() as Hex
+    const intrinsic = tx.getIntrinsicGas()
+    if (tx.gasLimit < intrinsic) throw new IntrinsicGasTooLowError(tx.gasLimit, intrinsic)
+    if (tx.gasLimit > this.opts.genesis.gasLimit) throw new GasLimitExceededError(tx.gasLimit, this.opts.genesis.gasLimit)
+    const baseFee = this.nextBaseFee(this.head)
+    const maxFee = maxFeePerGas(tx)
+    if (maxFee < baseFee) throw new FeeTooLowError(maxFee, baseFee)
+    const state = await this.readHeadState()
+    const account = (await state.getAccount(senderAddr)) ?? new Account()
+    if (tx.nonce < account.nonce) throw new NonceTooLowError(senderAddr.toString() as Hex, account.nonce, tx.nonce)
+    const cost = tx.gasLimit * maxFee + tx.value
+    if (account.balance < cost) throw new InsufficientFundsError(senderAddr.toString() as Hex, account.balance, cost)
+    this.mempool.add(toPoolTx(tx, sender, hash), account.nonce)
+    this.events.emit('pendingTransaction', hash)
+    return hash
+  }
+
+  private decode(raw: Uint8Array): TypedTransaction {
+    if (raw.length === 0) throw new InvalidTransactionError('empty transaction')
+    if (raw[0] === 3) throw new InvalidTransactionError('blob transactions are not supported')
+    let tx: TypedTransaction
+    try {
+      tx = createTxFromRLP(raw, { common: this.common })
+    } catch (err) {
+      const msg = (err as Error).message ?? ''
+      const m = /chain ?id.*?(\d+).*?(\d+)/i.exec(msg)
+      if (/chain ?id/i.test(msg)) {
+        throw new WrongChainIdError(this.chainId, m ? BigInt(m[2]) : -1n)
+      }
+      throw new InvalidTransactionError(msg.split('\n')[0] || 'undecodable', { cause: err })
+    }
+    if (!tx.isSigned()) throw new InvalidTransactionError('transaction is not signed')
+    if (tx.supports(Capability.EIP155ReplayProtection) && tx.common.chainId() !== this.chainId) {
+      throw new WrongChainIdError(this.chainId, tx.common.chainId())
+    }
+    return tx
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  headNumber(): bigint {
+    return this.head.header.number
+  }
+
+  on<E extends keyof ChainEvents>(event: E, fn: ChainEvents[E]): void {
+    this.events.on(event, fn)
+  }
+
+  off<E extends keyof ChainEvents>(event: E, fn: ChainEvents[E]): void {
+    this.events.off(event, fn)
+  }
+
+  async resolveBlock(tag: BlockTag): Promise<bigint> {
+    if (typeof tag === 'bigint') {
+      if (tag > this.headNumber() || tag < 0n) throw new UnknownBlockError(`0x${tag.toString(16)}`)
+      return tag
+    }
+    if (typeof tag === 'object') {
+      const n = await this.db.getBlockNumber(tag.hash)
+      if (n === undefined || n > this.headNumber()) throw new UnknownBlockError(tag.hash)
+      return n
+    }
+    switch (tag) {
+      case 'latest':
+      case 'pending':
+        return this.headNumber()
+      case 'earliest':
+      case 'safe':
+      case 'finalized':
+        // Until the bridge posts commitments to an L1, only genesis is safe and final.
+        return 0n
+    }
+    throw new UnknownBlockError(String(tag))
+  }
+
+  async getBlockByNumber(n: bigint): Promise<Block | undefined> {
+    const cached = this.recent.get(n)
+    if (cached) return cached.block
+    const rlp = await this.db.getBlockRlp(n)
+    if (rlp === undefined) return undefined
+    const block = createBlockFromRLP(rlp, { common: this.common })
+    if (this.head === undefined || n + BigInt(RECENT_BLOCKS) > this.head.header.number) {
+      this.remember(n, { block })
+    }
+    return block
+  }
+
+  async getBlockByHash(hash: Hex): Promise<Block | undefined> {
+    const n = await this.db.getBlockNumber(hash)
+    return n === undefined ? undefined : this.getBlockByNumber(n)
+  }
+
+  async getBlockReceipts(n: bigint): Promise<StoredReceipt[]> {
+    const cached = this.recent.get(n)
+    if (cached?.receipts) return cached.receipts
+    const block = await this.getBlockByNumber(n)
+    const raw = await this.db.getReceiptsRaw(n)
+    if (block === undefined || raw === undefined) return []
+    const receipts = decodeReceipts(raw, n, bytesToHex(block.hash()) as Hex)
+    const entry = this.recent.get(n)
+    if (entry) entry.receipts = receipts
+    return receipts
+  }
+
+  async getTransaction(
+    hash: Hex,
+  ): Promise<TxLocation | { tx: TypedTransaction; pending: true } | undefined> {
+    const loc = await this.db.getTxLocation(hash)
+    if (loc !== undefined && loc.blockNumber <= this.headNumber()) {
+      const block = await this.getBlockByNumber(loc.blockNumber)
+      if (block) {
+        return {
+          tx: block.transactions[loc.index],
+          blockHash: bytesToHex(block.hash()) as Hex,
+          blockNumber: loc.blockNumber,
+          transactionIndex: loc.index,
+        }
+      }
+    }
+    const pooled = this.mempool.get(hash)
+    return pooled ? { tx: pooled.tx, pending: true } : undefined
+  }
+
+  async getReceipt(hash: Hex): Promise<StoredReceipt | undefined> {
+    const loc = await this.db.getTxLocation(hash)
+    if (loc === undefined || loc.blockNumber > this.headNumber()) return undefined
+    const receipts = await this.getBlockReceipts(loc.blockNumber)
+    return receipts[loc.index]
+  }
+
+  async getLogs(filter: LogFilter): Promise<StoredLog[]> {
+    let from = filter.fromBlock
+    let to = filter.toBlock
+    if (filter.blockHash !== undefined) {
+      const n = await this.db.getBlockNumber(filter.blockHash)
+      if (n === undefined) throw new UnknownBlockError(filter.blockHash)
+      from = n
+      to = n
+    }
+    if (to > this.headNumber()) to = this.headNumber()
+    const out: StoredLog[] = []
+    for (let n = from; n <= to; n++) {
+      const block = await this.getBlockByNumber(n)
+      if (block === undefined || !bloomMayMatch(block.header.logsBloom, filter)) continue
+      for (const r of await this.getBlockReceipts(n)) {
+        for (const log of r.logs) if (logMatches(log, filter)) out.push(log)
+      }
+    }
+    return out
+  }
+
+  /** A read-only state at the head (shared until the next block). */
+  private readHeadState(): Promise<MerkleStateManager> {
+    if (this.headState === undefined) {
+      this.headState = openStateManager(this.db.trie, {
+        common: this.common,
+        root: this.head.header.stateRoot,
+        caches: true,
+      })
+    }
+    return this.headState
+  }
+
+  /** A fresh state manager at the state of block `tag` (callers may scribble inside a checkpoint). */
+  private async stateAt(tag: BlockTag): Promise<{ state: MerkleStateManager; block: Block }> {
+    const n = await this.resolveBlock(tag)
+    const block = await this.getBlockByNumber(n)
+    if (block === undefined) throw new UnknownBlockError(`0x${n.toString(16)}`)
+    const state = await openStateManager(this.db.trie, { common: this.common, root: block.header.stateRoot })
+    return { state, block }
+  }
+
+  private async accountAt(address: Hex, tag: BlockTag): Promise<Account | undefined> {
+    const { state } = await this.stateAt(tag)
+    return state.getAccount(createAddressFromString(address))
+  }
+
+  async getBalance(address: Hex, tag: BlockTag): Promise<bigint> {
+    return (await this.accountAt(address, tag))?.balance ?? 0n
+  }
+
+  async getTransactionCount(address: Hex, tag: BlockTag): Promise<bigint> {
+    const nonce = (await this.accountAt(address, tag))?.nonce ?? 0n
+    if (tag !== 'pending') return nonce
+    return this.mempool.nextNonce(address.toLowerCase() as Hex, nonce)
+  }
+
+  async getCode(address: Hex, tag: BlockTag): Promise<Hex> {
+    const { state } = await this.stateAt(tag)
+    return bytesToHex(await state.getCode(createAddressFromString(address))) as Hex
+  }
+
+  async getStorageAt(address: Hex, slot: Hex, tag: BlockTag): Promise<Hex> {
+    const { state } = await this.stateAt(tag)
+    const addr = createAddressFromString(address)
+    const value = (await state.getAccount(addr)) === undefined
+      ? new Uint8Array()
+      : await state.getStorage(addr, setLengthLeft(hexToBytes(slot), 32))
+    return bytesToHex(setLengthLeft(value, 32)) as Hex
+  }
+
+  async getProof(address: Hex, slots: Hex[], tag: BlockTag): Promise<AccountProof> {
+    const { state } = await this.stateAt(tag)
+    const proof = await getMerkleStateProof(
+      state,
+      createAddressFromString(address),
+      slots.map((s) => setLengthLeft(hexToBytes(s), 32)),
+    )
+    return {
+      address: address.toLowerCase() as Hex,
+      balance: BigInt(proof.balance),
+      codeHash: proof.codeHash === '0x' ? (bytesToHex(KECCAK256_NULL) as Hex) : (proof.codeHash as Hex),
+      nonce: BigInt(proof.nonce),
+      storageHash: proof.storageHash as Hex,
+      accountProof: proof.accountProof as Hex[],
+      storageProof: proof.storageProof.map((p, i) => ({
+        key: slots[i],
+        value: BigInt(p.value === '0x' ? 0 : p.value),
+        proof: p.proof as Hex[],
+      })),
+    }
+  }
+
+  private async callContext(tag: BlockTag): Promise<CallContext> {
+    const { state, block } = await this.stateAt(tag)
+    return {
+      common: this.common,
+      state,
+      block,
+      blockHashes: this.blockHashes,
+      gasCap: this.opts.genesis.gasLimit,
+      precompiles: this.precompiles,
+    }
+  }
+
+  async call(req: CallRequest, tag: BlockTag, overrides?: StateOverrides): Promise<CallResult> {
+    return runCall(await this.callContext(tag), req, overrides)
+  }
+
+  async estimateGas(req: CallRequest, tag: BlockTag, overrides?: StateOverrides): Promise<bigint> {
+    return runEstimate(await this.callContext(tag), req, overrides)
+  }
+
+  gasPrice(): bigint {
+    return this.nextBaseFee(this.head) * 2n + SUGGESTED_TIP
+  }
+
+  maxPriorityFeePerGas(): bigint {
+    return SUGGESTED_TIP
+  }
+
+  async feeHistory(blockCount: number, newest: BlockTag, percentiles?: number[]): Promise<FeeHistory> {
+    const last = await this.resolveBlock(newest)
+    const count = BigInt(Math.max(0, Math.min(blockCount, 1024)))
+    const first = last + 1n - count < 0n ? 0n : last + 1n - count
+    const baseFeePerGas: bigint[] = []
+    const gasUsedRatio: number[] = []
+    const reward: bigint[][] = []
+    let lastBlock: Block | undefined
+    for (let n = first; n <= last && count > 0n; n++) {
+      const block = (await this.getBlockByNumber(n))!
+      lastBlock = block
+      const baseFee = block.header.baseFeePerGas ?? 0n
+      baseFeePerGas.push(baseFee)
+      gasUsedRatio.push(Number(block.header.gasUsed) / Number(block.header.gasLimit))
+      if (percentiles) reward.push(await this.rewards(block, baseFee, percentiles))
+    }
+    if (lastBlock) baseFeePerGas.push(this.nextBaseFee(lastBlock))
+    return { oldestBlock: first, baseFeePerGas, gasUsedRatio, ...(percentiles ? { reward } : {}) }
+  }
+
+  /** Priority fees paid at each percentile of gas used in `block` (as geth computes them). */
+  private async rewards(block: Block, baseFee: bigint, percentiles: number[]): Promise<bigint[]> {
+    const receipts = await this.getBlockReceipts(block.header.number)
+    if (receipts.length === 0) return percentiles.map(() => 0n)
+    const items = block.transactions
+      .map((tx, i) => ({ tip: effectiveGasPrice(tx, baseFee) - baseFee, gas: receipts[i]?.gasUsed ?? 0n }))
+      .sort((a, b) => (a.tip < b.tip ? -1 : a.tip > b.tip ? 1 : 0))
+    const total = Number(block.header.gasUsed)
+    return percentiles.map((p) => {
+      const threshold = (total * p) / 100
+      let sum = 0
+      for (const it of items) {
+        sum += Number(it.gas)
+        if (sum >= threshold) return it.tip
+      }
+      return items[items.length - 1].tip
+    })
+  }
+}

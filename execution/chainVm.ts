@@ -1,0 +1,43 @@
+/**
+ * The one way to build an EVM or VM for this chain: our `Common`, the state given, BLOCKHASH from
+ * the recent-hash ring, and the system precompiles with their frame tracking installed.
+ */
+import type { Common } from '@ethereumjs/common'
+import { createEVM, type EVM, type EVMMockBlockchainInterface } from '@ethereumjs/evm'
+import type { StateManagerInterface } from '@ethereumjs/common'
+import { createVM, type VM } from '@ethereumjs/vm'
+import { definePrecompile, type PrecompileSpec } from './precompiles/definePrecompile.ts'
+import { trackMessages } from './precompiles/messageStack.ts'
+import { createAddressFromString } from '@ethereumjs/util'
+
+export interface ChainVmOptions {
+  common: Common
+  state: StateManagerInterface
+  blockHashes: EVMMockBlockchainInterface
+  precompiles: readonly PrecompileSpec[]
+}
+
+function customPrecompiles(specs: readonly PrecompileSpec[]) {
+  return specs.map((spec) => ({
+    address: createAddressFromString(spec.address),
+    function: definePrecompile(spec),
+  }))
+}
+
+/** An EVM for calls and estimates. */
+export async function createChainEvm(opts: ChainVmOptions): Promise<EVM> {
+  const evm = await createEVM({
+    common: opts.common,
+    stateManager: opts.state,
+    blockchain: opts.blockHashes,
+    customPrecompiles: customPrecompiles(opts.precompiles),
+  })
+  trackMessages(evm)
+  return evm
+}
+
+/** A VM for block production (runTx). */
+export async function createChainVm(opts: ChainVmOptions): Promise<VM> {
+  const evm = await createChainEvm(opts)
+  return createVM({ common: opts.common, stateManager: opts.state, evm })
+}

@@ -1,0 +1,149 @@
+/**
+ * Turns an ABI and a table of handlers into an EVM precompile: ABI decoding, the caller from the
+ * frame stack, refusals of value, delegatecall and state changes in static calls, gas metering,
+ * events, and reverts with a reason string. Handlers only hold the logic.
+ */
+import type { StateManagerInterface } from '@ethereumjs/common'
+import { EVMError, type ExecResult, type PrecompileFunc, type PrecompileInput } from '@ethereumjs/evm'
+import { createAddressFromString } from '@ethereumjs/util'
+import {
+  type Abi,
+  type AbiFunction,
+  type Hex,
+  bytesToHex,
+  decodeFunctionData,
+  encodeAbiParameters,
+  encodeErrorResult,
+  encodeEventTopics,
+  encodeFunctionResult,
+  hexToBytes,
+} from 'viem'
+import { BaseError } from '../../lib/errors.ts'
+import { GAS_BASE, GasMeter, logGas, OutOfGasError } from './gasMeter.ts'
+import { currentMessage } from './messageStack.ts'
+
+/** A refusal: the call reverts with `Error(reason)`. */
+export class Revert extends BaseError {
+  override name = 'Revert'
+  constructor(readonly reason: string) {
+    super(reason)
+  }
+}
+
+/** The block a precompile call runs in. */
+export interface CallBlock {
+  number: bigint
+  /** Unix seconds. */
+  timestamp: bigint
+}
+
+/** What a handler sees of the call. */
+export interface PrecompileCall {
+  /** `msg.sender`, lower-case. */
+  caller: Hex
+  /** Depth of the precompile's frame (0 = called directly by a transaction). */
+  depth: number
+  isStatic: boolean
+  state: StateManagerInterface
+  gas: GasMeter
+  block: CallBlock
+  /** Emits one of the ABI's events from the precompile's address. */
+  emit(eventName: string, args: Record<string, unknown>): void
+}
+
+export type Handler = (args: readonly unknown[], call: PrecompileCall) => Promise<unknown> | unknown
+
+export interface PrecompileSpec {
+  address: Hex
+  abi: Abi
+  /** One handler per ABI function name. */
+  handlers: Record<string, Handler>
+}
+
+const REVERT_ERROR_ABI = [{ type: 'error', name: 'Error', inputs: [{ type: 'string', name: 'message' }] }] as const
+
+function revertData(reason: string): Uint8Array {
+  return hexToBytes(encodeErrorResult({ abi: REVERT_ERROR_ABI, errorName: 'Error', args: [reason] }))
+}
+
+/** Builds the `PrecompileFunc` for `spec`. */
+export function definePrecompile(spec: PrecompileSpec): PrecompileFunc {
+  const address = createAddressFromString(spec.address)
+  const functions = new Map<string, AbiFunction>()
+  for (const item of spec.abi) if (item.type === 'function') functions.set(item.name, item)
+  for (const name of functions.keys()) {
+    if (!spec.handlers[name]) throw new Error(`precompile ${spec.address}: no handler for ${name}`)
+  }
+
+  return async (input: PrecompileInput): Promise<ExecResult> => {
+    const gas = new GasMeter(input.gasLimit)
+    const logs: [Uint8Array, Uint8Array[], Uint8Array][] = []
+    const fail = (reason: string): ExecResult => ({
+      returnValue: revertData(reason),
+      executionGasUsed: gas.used > input.gasLimit ? input.gasLimit : gas.used,
+      exceptionError: new EVMError(EVMError.errorMessages.REVERT),
+    })
+    try {
+      gas.charge(GAS_BASE)
+      const msg = currentMessage(input._EVM)
+      if (msg === undefined) return fail('no call frame')
+      if (msg.delegatecall) return fail('delegatecall not allowed')
+      let decoded: { functionName: string; args?: readonly unknown[] }
+      try {
+        decoded = decodeFunctionData({ abi: spec.abi, data: bytesToHex(input.data) })
+      } catch {
+        return fail('unknown function or bad arguments')
+      }
+      const fn = functions.get(decoded.functionName)!
+      const mutates = fn.stateMutability !== 'view' && fn.stateMutability !== 'pure'
+      if (msg.value > 0n && fn.stateMutability !== 'payable') return fail('not payable')
+      if (mutates && msg.isStatic) {
+        return {
+          returnValue: new Uint8Array(),
+          executionGasUsed: input.gasLimit,
+          exceptionError: new EVMError(EVMError.errorMessages.STATIC_STATE_CHANGE),
+        }
+      }
+      const header = (input._EVM as unknown as { _block?: { header: { number: bigint; timestamp: bigint } } })._block?.header
+      const call: PrecompileCall = {
+        caller: msg.caller.toString().toLowerCase() as Hex,
+        depth: msg.depth,
+        isStatic: msg.isStatic,
+        state: input._EVM.stateManager,
+        gas,
+        block: { number: header?.number ?? 0n, timestamp: header?.timestamp ?? 0n },
+        emit(eventName, args) {
+          const event = spec.abi.find((e) => e.type === 'event' && e.name === eventName)
+          if (!event || event.type !== 'event') throw new Error(`unknown event ${eventName}`)
+          const topics = encodeEventTopics({ abi: [event], eventName, args } as never) as Hex[]
+          const dataInputs = event.inputs.filter((i) => !i.indexed)
+          const data = encodeAbiParameters(dataInputs, dataInputs.map((i) => args[i.name!]))
+          gas.charge(logGas(topics.length, (data.length - 2) / 2))
+          logs.push([address.bytes, topics.map((t) => hexToBytes(t)), hexToBytes(data)])
+        },
+      }
+      const result = await spec.handlers[decoded.functionName](decoded.args ?? [], call)
+      const returnValue =
+        fn.outputs.length === 0
+          ? new Uint8Array()
+          : hexToBytes(
+              encodeFunctionResult({
+                abi: [fn],
+                functionName: fn.name,
+                result: fn.outputs.length === 1 ? result : (result as readonly unknown[]),
+              } as never),
+            )
+      return { returnValue, executionGasUsed: gas.used, logs }
+    } catch (err) {
+      if (err instanceof Revert) return fail(err.reason)
+      if (err instanceof OutOfGasError) {
+        return {
+          returnValue: new Uint8Array(),
+          executionGasUsed: input.gasLimit,
+          exceptionError: new EVMError(EVMError.errorMessages.OUT_OF_GAS),
+        }
+      }
+      throw err
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Gas a precompile charges for its own work. State access through the state manager bypasses
+ * EIP-2929 accounting, so precompiles charge SLOAD/SSTORE-like prices themselves.
+ */
+import { BaseError } from '../../lib/errors.ts'
+
+/** Cold storage read, as SLOAD (EIP-2929). */
+export const GAS_READ = 2_100n
+/** Storage write of a fresh slot, as SSTORE 0 → x. */
+export const GAS_WRITE_NEW = 22_100n
+/** Storage write of a used slot, as SSTORE x → y. */
+export const GAS_WRITE = 5_000n
+/** Base cost of any call into a margin precompile. */
+export const GAS_BASE = 2_000n
+/** A log: 375 + 375 per topic + 8 per data byte (as LOGn). */
+export function logGas(topics: number, dataBytes: number): bigint {
+  return 375n + 375n * BigInt(topics) + 8n * BigInt(dataBytes)
+}
+
+export class OutOfGasError extends BaseError {
+  override name = 'OutOfGasError'
+  constructor() {
+    super('out of gas')
+  }
+}
+
+export class GasMeter {
+  used = 0n
+  constructor(readonly limit: bigint) {}
+
+  /** Charges `amount`; throws OutOfGasError past the limit. */
+  charge(amount: bigint): void {
+    this.used += amount
+    if (this.used > this.limit) throw new OutOfGasError()
+  }
+}

@@ -1,0 +1,143 @@
+import { numberToWad } from '../../lib/fixed.ts'
+import { type BookEntry, createAccountBook } from './accountBook.ts'
+import { bsGreeks, yearsToExpiry } from './blackScholes.ts'
+import { expectedShortfall } from './expectedShortfall.ts'
+import { createMarginOutputs, createScratch, marginRange } from './marginAccounts.ts'
+import type { MarketState } from './marketState.ts'
+
+/** Greeks of a portfolio on one underlying (SPEC section 6 units). */
+export interface UnderlyingGreeks {
+  underlying: string
+  /** Units of the underlying (perps and assets priced off it count 1 per unit). */
+  delta: number
+  /** delta × spot, USD. */
+  deltaUsd: number
+  gamma: number
+  /** USD per +0.01 vol. */
+  vega: number
+  /** USD per day. */
+  theta: number
+  /** USD per +0.01 rate. */
+  rho: number
+}
+
+/** One scenario's weighted P&L on one underlying (USD). */
+export interface ScenarioPnl {
+  underlying: string
+  /** Fraction of scanRange (±extremeMultiple for the extremes). */
+  spotShock: number
+  volShock: number
+  extreme: boolean
+  /** weight × P&L (extremes count extremeCover of theirs). */
+  pnl: number
+}
+
+/** Every figure of SPEC section 5's risk report, as numbers (USD unless noted). */
+export interface PortfolioMargin {
+  equity: number
+  initialMargin: number
+  maintenanceMargin: number
+  /** equity − MM. */
+  health: number
+  /** wad(equity) < wad(MM): decided on the rounded figures the chain stores. */
+  liquidatable: boolean
+  scenarioLoss: number
+  shortOptionMinimum: number
+  collateralHaircut: number
+  /** 0 when `es` is disabled. */
+  expectedShortfall: number
+  greeks: UnderlyingGreeks[]
+  /** The underlyings the portfolio touches, in underlying-id order, each with every scenario. */
+  scenarios: ScenarioPnl[]
+  /** The lowest-P&L entry of `scenarios` (first on ties), or null when there is none. */
+  worstScenario: ScenarioPnl | null
+}
+
+/**
+ * Margins one portfolio with the same inner loop the block re-margin runs
+ * ({@link marginRange}), then adds what only reports need: ES, IM, Greeks, the scenario list.
+ *
+ * @example marginPortfolio(state, toBookEntries(resolvePortfolio(input, market), state))
+ */
+export function marginPortfolio(state: MarketState, entries: BookEntry[]): PortfolioMargin {
+  const book = createAccountBook([entries], state)
+  const out = createMarginOutputs(1)
+  const scratch = createScratch(state)
+  marginRange(state, book, out, 0, 1, scratch)
+  const { params } = state
+  const nS = state.scenarios.length
+  const equity = out.equity[0]
+  const scenarioLoss = out.scenarioLoss[0]
+  const shortOptionMinimum = out.shortOptionMinimum[0]
+  const collateralHaircut = out.collateralHaircut[0]
+  const mm = out.maintenanceMargin[0]
+  const items = book.items
+  const sizes = book.sizes
+  const es = params.es.enabled ? expectedShortfall(state, items, sizes) : 0
+  const im = params.es.enabled
+    ? params.imMultiplier * (Math.max(scenarioLoss, es) + shortOptionMinimum + collateralHaircut)
+    : params.imMultiplier * mm
+
+  const greeks: UnderlyingGreeks[] = []
+  const scenarios: ScenarioPnl[] = []
+  let worstScenario: ScenarioPnl | null = null
+  for (let u = 0; u < state.underlyings.length; u++) {
+    let touched = false
+    const g = { delta: 0, gamma: 0, vega: 0, theta: 0, rho: 0 }
+    for (let k = 0; k < items.length; k++) {
+      const item = state.items[items[k]]
+      if (item.underlying !== u) continue
+      touched = true
+      const size = sizes[k]
+      if (item.type !== 'option') {
+        g.delta += size
+        continue
+      }
+      const i = item.instrument!
+      const t = yearsToExpiry(i.expiry!, state.nowSeconds)
+      const o = bsGreeks(i.kind!, state.spot[u], i.strike!, t, state.vol[u], params.riskRate)
+      g.delta += size * o.delta
+      g.gamma += size * o.gamma
+      g.vega += size * o.vega
+      g.theta += size * o.theta
+      g.rho += size * o.rho
+    }
+    if (!touched) continue
+    const symbol = state.underlyings[u].symbol
+    greeks.push({
+      underlying: symbol,
+      delta: g.delta + 0, // + 0 turns −0 into 0
+      deltaUsd: g.delta * state.spot[u] + 0,
+      gamma: g.gamma + 0,
+      vega: g.vega + 0,
+      theta: g.theta + 0,
+      rho: g.rho + 0,
+    })
+    for (let s = 0; s < nS; s++) {
+      const sc = state.scenarios[s]
+      const entry = {
+        underlying: symbol,
+        spotShock: sc.spotShock,
+        volShock: sc.volShock,
+        extreme: sc.extreme,
+        pnl: scratch[u * nS + s],
+      }
+      scenarios.push(entry)
+      if (worstScenario === null || entry.pnl < worstScenario.pnl) worstScenario = entry
+    }
+  }
+  return {
+    equity,
+    initialMargin: im,
+    maintenanceMargin: mm,
+    health: equity - mm,
+    liquidatable: numberToWad(equity) < numberToWad(mm),
+    scenarioLoss,
+    shortOptionMinimum,
+    collateralHaircut,
+    expectedShortfall: es,
+    greeks,
+    scenarios,
+    worstScenario,
+  }
+}

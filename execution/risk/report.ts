@@ -1,0 +1,77 @@
+import { formatAmount, formatWad, numberToWad } from '../../lib/fixed.ts'
+import type { PortfolioMargin, ScenarioPnl } from './marginPortfolio.ts'
+
+/** A scenario line of the report; `pnl` a decimal string. */
+export interface ReportScenario {
+  underlying: string
+  spotShock: number
+  volShock: number
+  extreme: boolean
+  pnl: string
+}
+
+/**
+ * `margin_getRiskReport` / `margin_simulate` result (SPEC section 5). Every amount (and every
+ * Greek) is a decimal string in whole units, rounded by lib/fixed's one rule; shocks are
+ * fractions as in the params.
+ */
+export interface RiskReport {
+  equity: string
+  initialMargin: string
+  maintenanceMargin: string
+  health: string
+  liquidatable: boolean
+  components: {
+    scenarioLoss: string
+    shortOptionMinimum: string
+    collateralHaircut: string
+    expectedShortfall: string
+  }
+  greeks: Array<{
+    underlying: string
+    delta: string
+    deltaUsd: string
+    gamma: string
+    vega: string
+    theta: string
+    rho: string
+  }>
+  scenarios: ReportScenario[]
+  worstScenario: ReportScenario | null
+}
+
+function scenarioLine(s: ScenarioPnl): ReportScenario {
+  return { ...s, pnl: formatAmount(s.pnl) }
+}
+
+/**
+ * Formats a {@link PortfolioMargin} as the JSON-RPC report. `health` is wad(equity) − wad(MM),
+ * so it is exactly the difference of the two strings shown.
+ */
+export function buildRiskReport(m: PortfolioMargin): RiskReport {
+  const scenarios = m.scenarios.map(scenarioLine)
+  return {
+    equity: formatAmount(m.equity),
+    initialMargin: formatAmount(m.initialMargin),
+    maintenanceMargin: formatAmount(m.maintenanceMargin),
+    health: formatWad(numberToWad(m.equity) - numberToWad(m.maintenanceMargin)),
+    liquidatable: m.liquidatable,
+    components: {
+      scenarioLoss: formatAmount(m.scenarioLoss),
+      shortOptionMinimum: formatAmount(m.shortOptionMinimum),
+      collateralHaircut: formatAmount(m.collateralHaircut),
+      expectedShortfall: formatAmount(m.expectedShortfall),
+    },
+    greeks: m.greeks.map((g) => ({
+      underlying: g.underlying,
+      delta: formatAmount(g.delta),
+      deltaUsd: formatAmount(g.deltaUsd),
+      gamma: formatAmount(g.gamma),
+      vega: formatAmount(g.vega),
+      theta: formatAmount(g.theta),
+      rho: formatAmount(g.rho),
+    })),
+    scenarios,
+    worstScenario: m.worstScenario ? scenarioLine(m.worstScenario) : null,
+  }
+}

@@ -1,0 +1,23 @@
+import { marginPortfolio } from './marginPortfolio.ts'
+import { buildMarketState } from './marketState.ts'
+import { resolvePortfolio, toBookEntries } from './portfolio.ts'
+import { type RiskReport, buildRiskReport } from './report.ts'
+import type { Market, RiskParams } from './types.ts'
+
+/**
+ * `margin_simulate` in one call: resolve the portfolio (ids, names, inline options), price the
+ * market at `nowSeconds`, margin, format. Throws InvalidPortfolioError / InvalidMarketError
+ * naming the bad field.
+ *
+ * @example simulateMargin(devMarket, devRiskParams, 1767225600, { balances: [{ asset: 'USDC', amount: '1000' }] })
+ */
+export function simulateMargin(
+  market: Market,
+  params: RiskParams,
+  nowSeconds: number,
+  portfolio: unknown,
+): RiskReport {
+  const resolved = resolvePortfolio(portfolio, market)
+  const state = buildMarketState(resolved.market, params, nowSeconds)
+  return buildRiskReport(marginPortfolio(state, toBookEntries(resolved, state)))
+}

@@ -1,0 +1,54 @@
+import { mnemonicToAccount } from 'viem/accounts'
+import { describe, expect, it } from 'vitest'
+import { DEV_ACCOUNTS, DEV_CHAIN_ID, DEV_MNEMONIC, devGenesis, devGenesisDocument } from './dev.ts'
+import { GenesisError } from './errors.ts'
+import { parseGenesis } from './validate.ts'
+
+function refusal(doc: unknown): GenesisError {
+  try {
+    parseGenesis(doc)
+  } catch (err) {
+    if (err instanceof GenesisError) return err
+    throw err
+  }
+  throw new Error('genesis was accepted')
+}
+
+describe('parseGenesis', () => {
+  it('parses the dev genesis', () => {
+    const g = devGenesis()
+    expect(g.chainId).toBe(BigInt(DEV_CHAIN_ID))
+    expect(Object.keys(g.alloc)).toHaveLength(10)
+    expect(g.alloc[DEV_ACCOUNTS[0][0].toLowerCase() as `0x${string}`].balance).toBe(10n ** 22n)
+  })
+
+  it('holds the dev mnemonic accounts', () => {
+    DEV_ACCOUNTS.forEach(([address, key], i) => {
+      const acct = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: i })
+      expect(acct.address).toBe(address)
+      expect(Buffer.from(acct.getHdKey().privateKey!).toString('hex')).toBe(key.slice(2))
+    })
+  })
+
+  it('names the field of each refusal', () => {
+    const base = devGenesisDocument()
+    expect(refusal({ ...base, chainId: 'abc' }).field).toBe('chainId')
+    expect(refusal({ ...base, chainId: undefined }).field).toBe('chainId')
+    expect(refusal({ ...base, gasLimit: -1 }).field).toBe('gasLimit')
+    expect(refusal({ ...base, typo: 1 }).field).toBe('typo')
+    expect(refusal({ ...base, alloc: { '0x12': { balance: '1' } } }).field).toBe('alloc.0x12')
+    const addr = '0x0000000000000000000000000000000000000001'
+    expect(refusal({ ...base, alloc: { [addr]: { balance: '1.5' } } }).field).toBe(`alloc.${addr}.balance`)
+    expect(refusal({ ...base, alloc: { [addr]: { code: '0x1' } } }).field).toBe(`alloc.${addr}.code`)
+    expect(refusal({ ...base, alloc: { [addr]: { bal: '1' } } }).field).toBe(`alloc.${addr}.bal`)
+    expect(refusal([]).field).toBe('(root)')
+    expect(refusal({ ...base, coinbase: '0xzz' }).message).toContain('coinbase')
+  })
+
+  it('accepts hex, decimal and numeric quantities alike', () => {
+    const g = parseGenesis({ chainId: '0x7a6a', gasLimit: 8_000_000, alloc: {} })
+    expect(g.chainId).toBe(31338n)
+    expect(g.gasLimit).toBe(8_000_000n)
+    expect(g.baseFeePerGas).toBe(1_000_000_000n)
+  })
+})

@@ -1,0 +1,84 @@
+/**
+ * The one 18-decimal fixed-point helper of the project (SPEC section 3).
+ *
+ * On chain every amount, size and price is an integer `wad` (1.0 = 10^18). JSON-RPC shows the
+ * same figure as a decimal string in whole units (`"1250.5"`). The risk kernel computes in
+ * float64; the one rounding rule from a float to the chain is {@link numberToWad}: the float's
+ * shortest round-trip decimal, rounded half to even to 18 decimals. Every amount that leaves the kernel
+ * goes through it, so a report's string and the state's integer always agree.
+ */
+
+/** 10^18: one whole unit in wad. */
+export const WAD = 10n ** 18n
+
+const DECIMALS = 18
+
+/**
+ * Rounds a finite float64 to wad — THE rounding rule of the kernel: take the float's shortest
+ * round-trip decimal (ECMAScript `Number::toString`, which the language specifies exactly), then
+ * round it half to even to 18 decimals. So `0.1` is `10^17` and a report shows the figure a user
+ * would print, not binary noise. Deterministic on every platform (integer arithmetic after the
+ * specified conversion).
+ *
+ * @example numberToWad(0.1) // 100000000000000000n
+ */
+export function numberToWad(x: number): bigint {
+  if (!Number.isFinite(x)) throw new RangeError(`numberToWad: not a finite number: ${x}`)
+  if (x === 0) return 0n
+  const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(Math.abs(x).toString())
+  if (!m) throw new RangeError(`numberToWad: cannot read ${x}`)
+  const frac = m[2] ?? ''
+  const digits = BigInt(m[1] + frac)
+  const exp10 = Number(m[3] ?? '0') - frac.length + DECIMALS
+  let q: bigint
+  if (exp10 >= 0) q = digits * 10n ** BigInt(exp10)
+  else {
+    const den = 10n ** BigInt(-exp10)
+    q = digits / den
+    const twiceRem = 2n * (digits - q * den)
+    if (twiceRem > den || (twiceRem === den && (q & 1n) === 1n)) q += 1n
+  }
+  return x < 0 ? -q : q
+}
+
+/**
+ * Converts wad to the nearest float64 (`Number(wad)` then ÷ 10^18, both correctly rounded, so
+ * the result is the same on every platform). Used to feed on-chain integers to the kernel.
+ */
+export function wadToNumber(amountWad: bigint): number {
+  return Number(amountWad) / 1e18
+}
+
+/**
+ * Prints wad as a decimal string in whole units with no trailing zeros (`"1250.5"`, `"-3"`).
+ *
+ * @example formatWad(1250500000000000000000n) // '1250.5'
+ */
+export function formatWad(amountWad: bigint): string {
+  const neg = amountWad < 0n
+  const abs = neg ? -amountWad : amountWad
+  const whole = abs / WAD
+  const frac = (abs % WAD).toString().padStart(DECIMALS, '0').replace(/0+$/, '')
+  return `${neg ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`
+}
+
+/**
+ * Parses a decimal string in whole units (`"1250.5"`, `"-0.25"`, at most 18 decimals) to wad.
+ * Throws a `RangeError` on anything else.
+ */
+export function parseWad(text: string): bigint {
+  const m = /^(-)?(\d+)(?:\.(\d{1,18}))?$/.exec(text.trim())
+  if (!m) throw new RangeError(`not a decimal amount with at most 18 decimals: "${text}"`)
+  const value = BigInt(m[2]) * WAD + BigInt((m[3] ?? '').padEnd(DECIMALS, '0') || '0')
+  return m[1] ? -value : value
+}
+
+/**
+ * The one way a kernel float becomes a decimal string: {@link numberToWad} then
+ * {@link formatWad}.
+ *
+ * @example formatAmount(116882.79311991394) // '116882.793119913936...' (18 decimals at most)
+ */
+export function formatAmount(x: number): string {
+  return formatWad(numberToWad(x))
+}

@@ -1,0 +1,173 @@
+/**
+ * JSON-RPC errors, and the one place where domain errors become JSON-RPC codes. Domain errors
+ * (chain/errors.ts and later ones) know nothing of JSON-RPC; `toRpcError` maps them, and the
+ * compiler checks that every exported domain error class has an entry.
+ */
+import * as chainErrors from '../chain/errors.ts'
+import { BaseError } from '../lib/errors.ts'
+
+/** Anything that can travel in a JSON-RPC `error` member. */
+export interface RpcErrorObject {
+  code: number
+  message: string
+  data?: unknown
+}
+
+/** Base of the JSON-RPC errors: carries its code and optional `data`. */
+export class RpcError extends BaseError {
+  override name = 'RpcError'
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message)
+  }
+
+  /** The `error` member of a JSON-RPC response. */
+  toJSON(): RpcErrorObject {
+    return this.data === undefined
+      ? { code: this.code, message: this.shortMessage }
+      : { code: this.code, message: this.shortMessage, data: this.data }
+  }
+}
+
+/** -32700: the body is not JSON. */
+export class ParseError extends RpcError {
+  static readonly code = -32700
+  override name = 'ParseError'
+  constructor(detail?: string) {
+    super(ParseError.code, detail ? `parse error: ${detail}` : 'parse error')
+  }
+}
+
+/** -32600: JSON, but not a JSON-RPC request (not an object, no method, jsonrpc != "2.0", …). */
+export class InvalidRequestError extends RpcError {
+  static readonly code = -32600
+  override name = 'InvalidRequestError'
+  constructor(message = 'invalid request') {
+    super(InvalidRequestError.code, message)
+  }
+}
+
+/** -32601: no such method (geth's wording). */
+export class MethodNotFoundError extends RpcError {
+  static readonly code = -32601
+  override name = 'MethodNotFoundError'
+  constructor(method: string, message?: string) {
+    super(MethodNotFoundError.code, message ?? `the method ${method} does not exist/is not available`)
+  }
+}
+
+/**
+ * -32602: a parameter is wrong. `index` names it the way geth does (`invalid argument 0: …`);
+ * pass a field path as `field` for nested members (`invalid argument 0: from: …`).
+ *
+ * @example
+ * throw new InvalidParamsError('hex string has odd length', 0)
+ */
+export class InvalidParamsError extends RpcError {
+  static readonly code = -32602
+  override name = 'InvalidParamsError'
+  constructor(reason: string, index?: number, field?: string) {
+    const where = field ? `${field}: ` : ''
+    super(
+      InvalidParamsError.code,
+      index === undefined ? `${where}${reason}` : `invalid argument ${index}: ${where}${reason}`,
+    )
+  }
+}
+
+/** -32603: a bug or an I/O failure inside the node; details go to the log, not to the caller. */
+export class InternalError extends RpcError {
+  static readonly code = -32603
+  override name = 'InternalError'
+  constructor(message = 'internal error') {
+    super(InternalError.code, message)
+  }
+}
+
+/** -32000: the generic server error geth uses for execution and mempool refusals. */
+export class ServerError extends RpcError {
+  static readonly code = -32000
+  override name = 'ServerError'
+  constructor(message: string, data?: unknown) {
+    super(ServerError.code, message, data)
+  }
+}
+
+/** 3: a reverted eth_call / eth_estimateGas, with the revert data in `data` (as geth). */
+export class ExecutionRevertedRpcError extends RpcError {
+  static readonly code = 3
+  override name = 'ExecutionRevertedRpcError'
+  constructor(data: string, reason?: string) {
+    super(
+      ExecutionRevertedRpcError.code,
+      reason ? `execution reverted: ${reason}` : 'execution reverted',
+      data,
+    )
+  }
+}
+
+/** -32005: too many results or too wide a range (the code geth-compatible providers use). */
+export class LimitExceededError extends RpcError {
+  static readonly code = -32005
+  override name = 'LimitExceededError'
+  constructor(message: string) {
+    super(LimitExceededError.code, message)
+  }
+}
+
+type ChainErrorName = {
+  [K in keyof typeof chainErrors]: (typeof chainErrors)[K] extends abstract new (
+    ...args: never[]
+  ) => Error
+    ? K
+    : never
+}[keyof typeof chainErrors]
+
+/**
+ * Every domain error class → how it travels. The key set is checked by the compiler against the
+ * module's exports: a new class in chain/errors.ts without an entry here fails `tsc`.
+ */
+const CHAIN_ERRORS: { [K in ChainErrorName]: (err: InstanceType<(typeof chainErrors)[K]>) => RpcError } = {
+  InvalidTransactionError: (e) => new ServerError(e.shortMessage),
+  WrongChainIdError: (e) => new ServerError(e.shortMessage),
+  NonceTooLowError: (e) => new ServerError(e.shortMessage),
+  NonceTooHighError: (e) => new ServerError(e.shortMessage),
+  InsufficientFundsError: (e) => new ServerError(e.shortMessage),
+  IntrinsicGasTooLowError: (e) => new ServerError(e.shortMessage),
+  GasLimitExceededError: (e) => new ServerError(e.shortMessage),
+  FeeTooLowError: (e) => new ServerError(e.shortMessage),
+  ReplacementUnderpricedError: (e) => new ServerError(e.shortMessage),
+  AlreadyKnownError: (e) => new ServerError(e.shortMessage),
+  TxPoolFullError: (e) => new ServerError(e.shortMessage),
+  // geth answers state queries at a block it does not have with "header not found".
+  UnknownBlockError: (e) =>
+    new ServerError(/^0x[0-9a-fA-F]{64}$/.test(e.block) ? 'header for hash not found' : 'header not found'),
+  ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),
+  ExecutionFailedError: (e) => new ServerError(e.shortMessage),
+  ShuttingDownError: (e) => new ServerError(e.shortMessage),
+  // A start-up error; it never comes out of a running node, but if it did it is the server's.
+  GenesisMismatchError: (e) => new ServerError(e.shortMessage),
+}
+
+const chainErrorEntries = (Object.keys(CHAIN_ERRORS) as ChainErrorName[]).map(
+  (name) => [chainErrors[name], CHAIN_ERRORS[name]] as const,
+)
+
+/**
+ * Maps anything thrown by a handler to the JSON-RPC error the caller sees. RpcErrors pass
+ * through; domain errors map by class; anything else is a bug: -32603, and `isBug` is true so the
+ * server logs it.
+ *
+ * @example
+ * toRpcError(new NonceTooLowError(addr, 3n, 1n)).toJSON() // { code: -32000, message: 'nonce too low: …' }
+ */
+export function toRpcError(err: unknown): { error: RpcError; isBug: boolean } {
+  if (err instanceof RpcError) return { error: err, isBug: false }
+  for (const [cls, map] of chainErrorEntries) {
+    if (err instanceof cls) return { error: (map as (e: Error) => RpcError)(err), isBug: false }
+  }
+  return { error: new InternalError(), isBug: true }
+}
