@@ -4,8 +4,9 @@
  * summed by package (or by our own top folder), so the hot spots of a run read in one screen.
  *
  * Usage: `node --import tsx bench/cpuprofile.ts FILE.cpuprofile [--top 30] [--json]
- * [--callers NAME]… [--callees NAME]…` (who calls the functions whose label contains NAME, and
- * what they spend their time in, by time).
+ * [--callers NAME]… [--callees NAME]… [--from FUNCTION]` (who calls the functions whose label
+ * contains NAME, and what they spend their time in; `--from`: count only from the first sample
+ * under FUNCTION, e.g. `--from sendRawTransaction` to leave out the start-up).
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -51,15 +52,31 @@ export function bucketOf(url: string, functionName = ''): string {
  * @example
  * const { functions, buckets, totalMs } = summarize(JSON.parse(readFileSync(file, 'utf8')))
  */
-export function summarize(profile: CpuProfile, top = 30) {
+export function summarize(profile: CpuProfile, top = 30, from?: string) {
   const byId = new Map<number, ProfileNode>()
   for (const n of profile.nodes) byId.set(n.id, n)
-  const self = new Map<number, number>()
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i]
-    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  const parent = new Map<number, number>()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  // With `from`, samples count from the first one whose stack holds a function named so
+  // (e.g. `sendRawTransaction`: the load, without the start-up).
+  let first = 0
+  if (from !== undefined) {
+    const matches = new Set<number>()
+    for (const n of profile.nodes) if (n.callFrame.functionName === from) matches.add(n.id)
+    first = profile.samples.findIndex((id) => {
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (matches.has(at)) return true
+      return false
+    })
+    if (first < 0) throw new Error(`no sample under a function named ${from}`)
   }
-  const totalUs = profile.endTime - profile.startTime
+  const self = new Map<number, number>()
+  let totalUs = 0
+  for (let i = first; i < profile.samples.length; i++) {
+    const id = profile.samples[i]
+    const us = profile.timeDeltas[i] ?? 0
+    totalUs += us
+    self.set(id, (self.get(id) ?? 0) + us)
+  }
   const fn = new Map<string, number>()
   const bucket = new Map<string, number>()
   for (const [id, us] of self) {
@@ -71,8 +88,6 @@ export function summarize(profile: CpuProfile, top = 30) {
     bucket.set(b, (bucket.get(b) ?? 0) + us)
   }
   // Total (inclusive) time: a sample counts once for every distinct function on its stack.
-  const parent = new Map<number, number>()
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
   const label = new Map<number, string>()
   const labelOf = (id: number): string => {
     let l = label.get(id)
@@ -136,16 +151,18 @@ function main(argv: string[]): void {
       json: { type: 'boolean', default: false },
       callers: { type: 'string', multiple: true, default: [] },
       callees: { type: 'string', multiple: true, default: [] },
+      from: { type: 'string' },
     },
   })
   for (const file of positionals) {
-    const s = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(values.top))
+    const s = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(values.top), values.from)
     if (values.json) {
       const { callersOf: _, calleesOf: __, ...plain } = s
       process.stdout.write(`${JSON.stringify({ file, ...plain })}\n`)
       continue
     }
-    process.stdout.write(`${file}: ${s.totalMs} ms profiled\n\nself time by package / folder:\n`)
+    const since = values.from ? ` from the first ${values.from}` : ''
+    process.stdout.write(`${file}: ${s.totalMs} ms profiled${since}\n\nself time by package / folder:\n`)
     for (const b of s.buckets) process.stdout.write(`${String(b.selfMs).padStart(8)} ms ${String(b.percent).padStart(5)}%  ${b.name}\n`)
     process.stdout.write('\nself time by function:\n')
     for (const f of s.functions) process.stdout.write(`${String(f.selfMs).padStart(8)} ms ${String(f.percent).padStart(5)}%  ${f.name}\n`)
