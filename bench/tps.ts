@@ -381,6 +381,11 @@ async function main(argv: string[]): Promise<number> {
   return 0
 }
 
+// Output piped into `head` and closed early: stop writing, keep cleaning up.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err
+})
+
 let interrupted = false
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
