@@ -9,10 +9,15 @@ import { devGenesis } from '../genesis/dev.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { parseGenesis } from '../genesis/validate.ts'
 import { BaseError } from '../lib/errors.ts'
+import { govMethods } from '../rpc/gov.ts'
+import { marginMethods, marginSubscriptions } from '../rpc/margin.ts'
 import { createRpcServer } from '../rpc/server.ts'
+import { MarginReads } from './marginReads.ts'
 import { renderBanner } from './banner.ts'
+import { GovCliInputError, registerGovCommands } from './govCli.ts'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts'
 import { createNode } from './node.ts'
+import { feederKeysFor, type PriceFeeder, startPriceFeeder } from './priceFeeder.ts'
 
 const VERSION = 'v0.1.0'
 
@@ -51,6 +56,9 @@ interface StartOptions {
   blockTime: number
   heartbeat: number
   logLevel: LogLevel
+  /** `--no-feeder` sets it false. */
+  feeder: boolean
+  feederInterval: number
 }
 
 async function start(o: StartOptions): Promise<void> {
@@ -65,7 +73,17 @@ async function start(o: StartOptions): Promise<void> {
     logger,
     produce: false,
   })
-  const rpc = createRpcServer({ chain: node, host: o.host, port: o.port, logger })
+  const margin = node.margin
+    ? new MarginReads({ env: node.margin.env, stateAt: (tag) => node.stateAt(tag) })
+    : undefined
+  const rpc = createRpcServer({
+    chain: node,
+    host: o.host,
+    port: o.port,
+    logger,
+    methods: margin ? { ...govMethods(node), ...marginMethods(margin, node) } : undefined,
+    subscriptions: margin ? marginSubscriptions(margin) : undefined,
+  })
   try {
     await rpc.listen()
   } catch (err) {
@@ -73,6 +91,18 @@ async function start(o: StartOptions): Promise<void> {
     throw err
   }
   node.startProducing()
+  let feeder: PriceFeeder | undefined
+  const feederKeys = genesis.margin && o.feeder ? feederKeysFor(genesis.margin.config.oracle) : undefined
+  if (genesis.margin && feederKeys) {
+    feeder = startPriceFeeder({
+      chain: node,
+      chainId: genesis.chainId,
+      feederKeys,
+      underlyings: genesis.margin.config.market.underlyings,
+      intervalMs: o.feederInterval,
+      logger,
+    })
+  }
   process.stdout.write(
     renderBanner({
       version: VERSION,
@@ -92,6 +122,7 @@ async function start(o: StartOptions): Promise<void> {
     stopping = true
     logger.info({ signal }, 'shutting down')
     try {
+      await feeder?.stop()
       await node.stopProducing()
       await rpc.close()
       await node.close()
@@ -123,8 +154,11 @@ export function buildProgram(): Command {
     .option('--genesis <file>', 'genesis JSON file (default: the embedded dev genesis)')
     .option('--block-time <ms>', 'block interval in milliseconds', intOption('--block-time', 1, 3_600_000), 250)
     .option('--heartbeat <ms>', 'make an empty block when none was made for this long', intOption('--heartbeat', 1, 86_400_000), 2000)
+    .option('--no-feeder', 'do not run the dev price feeder (on by default when the node knows the feeder keys)')
+    .option('--feeder-interval <ms>', 'milliseconds between dev price updates', intOption('--feeder-interval', 100, 3_600_000), 2000)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(start)
+  registerGovCommands(program)
   return program
 }
 
@@ -135,6 +169,6 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     const msg = err instanceof BaseError ? err.message : (err as Error).stack ?? String(err)
     process.stderr.write(`error: ${msg}\n`)
-    process.exit(err instanceof GenesisError ? 2 : 1)
+    process.exit(err instanceof GenesisError || err instanceof GovCliInputError ? 2 : 1)
   }
 }

@@ -131,3 +131,19 @@ export class GenesisMismatchError extends BaseError {
     )
   }
 }
+
+/** gov_getProposal of an id no proposal has. */
+export class UnknownProposalError extends BaseError {
+  override name = 'UnknownProposalError'
+  constructor(readonly id: bigint) {
+    super(`unknown proposal ${id}`)
+  }
+}
+
+/** A margin or governance read on a chain whose genesis has no margin section. */
+export class NoMarginConfigError extends BaseError {
+  override name = 'NoMarginConfigError'
+  constructor() {
+    super('this chain has no margin configuration (its genesis has no margin section)')
+  }
+}

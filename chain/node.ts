@@ -25,6 +25,13 @@ import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.t
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
 import { createChainCommon } from '../execution/common.ts'
+import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
+import { MarginSystem } from '../execution/margin/marginSystem.ts'
+import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
+import type { RiskParams } from '../execution/risk/types.ts'
+import { readGovernedConfig, writeGenesisGovernance } from '../genesis/governedConfig.ts'
+import type { GovernedConfig } from '../genesis/marginTypes.ts'
+import { listProposals, type Proposal, readProposal } from '../genesis/proposals.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { ChainDb } from '../state/chainDb.ts'
 import { decodeReceipts } from '../state/receiptCodec.ts'
@@ -36,9 +43,11 @@ import {
   InsufficientFundsError,
   IntrinsicGasTooLowError,
   InvalidTransactionError,
+  NoMarginConfigError,
   NonceTooLowError,
   ShuttingDownError,
   UnknownBlockError,
+  UnknownProposalError,
   WrongChainIdError,
 } from './errors.ts'
 import { logMatches, bloomMayMatch } from './logFilter.ts'
@@ -51,6 +60,7 @@ import type {
   ChainApi,
   ChainEvents,
   FeeHistory,
+  GovernanceApi,
   Hex,
   LogFilter,
   StateOverrides,
@@ -69,7 +79,10 @@ export interface NodeOptions {
   logger: Logger
   /** Start producing blocks at once (default true). */
   produce?: boolean
-  /** System precompiles (margin, risk kernel, oracle, governance). */
+  /**
+   * Extra precompiles, besides the system ones the genesis calls for (the margin system's, with a margin genesis); one
+   * at the address of a system precompile replaces it.
+   */
   precompiles?: readonly PrecompileSpec[]
 }
 
@@ -95,7 +108,17 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
   const db = await ChainDb.open(opts.datadir)
   try {
     const common = createChainCommon(opts.genesis.chainId)
-    const node = new Node(opts, db, common)
+    const margin = opts.genesis.margin
+      ? new MarginSystem(
+          createStateMarginEnv(async (state) => {
+            const config = await readGovernedConfig(state)
+            if (config === undefined) throw new Error('no governed configuration in state')
+            return config
+          }),
+          opts.genesis.chainId,
+        )
+      : undefined
+    const node = new Node(opts, db, common, margin)
     await node.init()
     if (opts.produce !== false) node.startProducing()
     return node
@@ -105,7 +128,7 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
   }
 }
 
-export class Node implements ChainApi {
+export class Node implements ChainApi, GovernanceApi {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
   readonly mempool = new Mempool()
@@ -128,13 +151,18 @@ export class Node implements ChainApi {
     private readonly opts: NodeOptions,
     private readonly db: ChainDb,
     readonly common: Common,
+    /** The margin system, when the genesis has markets. */
+    readonly margin?: MarginSystem,
   ) {
     this.chainId = opts.genesis.chainId
     this.events.setMaxListeners(0)
   }
 
   private get precompiles(): readonly PrecompileSpec[] {
-    return this.opts.precompiles ?? []
+    const extra = this.opts.precompiles ?? []
+    const taken = new Set(extra.map((p) => p.address.toLowerCase()))
+    const system = this.margin?.precompiles ?? []
+    return [...system.filter((p) => !taken.has(p.address.toLowerCase())), ...extra]
   }
 
   private get log(): Logger {
@@ -176,11 +204,12 @@ export class Node implements ChainApi {
       precompiles: this.precompiles,
     })
     this.executor = new BlockExecutor(this.vm, this.state, this.common)
+    await this.margin?.load(this.state)
   }
 
   private async buildGenesis(): Promise<{ block: Block }> {
     const g = this.opts.genesis
-    const state = await openStateManager(this.db.trie, { common: this.common })
+    const state = await openStateManager(this.db.trie, { common: this.common, caches: true })
     // System accounts get nonce 1 so EIP-161 cleanup never deletes them with their storage.
     const system = new Set<Hex>([...SYSTEM_ACCOUNTS, ...this.precompiles.map((p) => p.address.toLowerCase() as Hex)])
     for (const addrHex of [...system].sort()) {
@@ -194,6 +223,11 @@ export class Node implements ChainApi {
       for (const [slot, value] of Object.entries(a.storage ?? {})) {
         await state.putStorage(address, hexToBytes(slot as Hex), hexToBytes(value))
       }
+    }
+    if (g.margin) {
+      await writeGenesisGovernance(state, g.margin.config)
+      await writeGenesisPrices(state, g.margin.config.market, g.timestamp)
+      await MarginSystem.writeGenesis(state, g.margin)
     }
     const stateRoot = await state.getStateRoot()
     const block = createBlock(
@@ -276,6 +310,10 @@ export class Node implements ChainApi {
           blocked.add(ptx.sender)
         }
       }
+      if (this.margin) {
+        const eob = await this.margin.endOfBlock(this.state, this.executor.timestamp)
+        if (eob.settled.length > 0) this.log.info({ settled: eob.settled.map((x) => x.instrumentId) }, 'options settled')
+      }
       const { block, receipts } = await this.executor.seal()
       await this.db.commitBlock({
         number: block.header.number,
@@ -289,6 +327,7 @@ export class Node implements ChainApi {
     } catch (err) {
       await this.executor.abort()
       this.db.trie.discard()
+      await this.margin?.load(this.state)
       throw err
     }
   }
@@ -511,7 +550,7 @@ export class Node implements ChainApi {
   }
 
   /** A fresh state manager at the state of block `tag` (callers may scribble inside a checkpoint). */
-  private async stateAt(tag: BlockTag): Promise<{ state: MerkleStateManager; block: Block }> {
+  async stateAt(tag: BlockTag): Promise<{ state: MerkleStateManager; block: Block }> {
     const n = await this.resolveBlock(tag)
     const block = await this.getBlockByNumber(n)
     if (block === undefined) throw new UnknownBlockError(`0x${n.toString(16)}`)
@@ -529,9 +568,14 @@ export class Node implements ChainApi {
   }
 
   async getTransactionCount(address: Hex, tag: BlockTag): Promise<bigint> {
-    const nonce = (await this.accountAt(address, tag))?.nonce ?? 0n
-    if (tag !== 'pending') return nonce
-    return this.mempool.nextNonce(address.toLowerCase() as Hex, nonce)
+    if (tag !== 'pending') return (await this.accountAt(address, tag))?.nonce ?? 0n
+    // The head's nonce and the pool must be read as of the same head: a block accepted while the
+    // state read waits has already taken its transactions out of the pool.
+    for (;;) {
+      const head = this.head
+      const nonce = (await (await this.readHeadState()).getAccount(createAddressFromString(address)))?.nonce ?? 0n
+      if (head === this.head) return this.mempool.nextNonce(address.toLowerCase() as Hex, nonce)
+    }
   }
 
   async getCode(address: Hex, tag: BlockTag): Promise<Hex> {
@@ -568,6 +612,33 @@ export class Node implements ChainApi {
         proof: p.proof as Hex[],
       })),
     }
+  }
+
+  // ---------------------------------------------------------------- governance reads
+
+  async getGovernedConfig(tag: BlockTag): Promise<GovernedConfig> {
+    const { state } = await this.stateAt(tag)
+    const config = await readGovernedConfig(state)
+    if (config === undefined) throw new NoMarginConfigError()
+    return config
+  }
+
+  async getRiskParams(tag: BlockTag): Promise<RiskParams> {
+    return (await this.getGovernedConfig(tag)).riskParams
+  }
+
+  async getProposal(id: bigint, tag: BlockTag): Promise<Proposal> {
+    const { state } = await this.stateAt(tag)
+    if (this.opts.genesis.margin === undefined) throw new NoMarginConfigError()
+    const p = await readProposal(state, id)
+    if (p === undefined) throw new UnknownProposalError(id)
+    return p
+  }
+
+  async listProposals(tag: BlockTag): Promise<Proposal[]> {
+    const { state } = await this.stateAt(tag)
+    if (this.opts.genesis.margin === undefined) throw new NoMarginConfigError()
+    return listProposals(state)
   }
 
   private async callContext(tag: BlockTag): Promise<CallContext> {

@@ -76,7 +76,13 @@ function intrinsicGas(ctx: CallContext, req: CallRequest): bigint {
   return tx.getIntrinsicGas()
 }
 
+/** EIP-3860: the largest init code a creation may carry. */
+const MAX_INITCODE_BYTES = 49_152
+
 async function execute(ctx: CallContext, req: CallRequest, gasLimit: bigint): Promise<CallResult> {
+  if (req.to === undefined && req.data !== undefined && (req.data.length - 2) / 2 > MAX_INITCODE_BYTES) {
+    return { ok: false, reverted: false, error: 'max initcode size exceeded', gasUsed: 0n }
+  }
   const intrinsic = intrinsicGas(ctx, req)
   if (gasLimit < intrinsic) {
     return { ok: false, reverted: false, error: `intrinsic gas too low: have ${gasLimit}, want ${intrinsic}`, gasUsed: 0n }

@@ -4,6 +4,7 @@
  * Later issues add the margin sections (markets, risk parameters, governance, oracle, bridge).
  */
 import type { Hex } from 'viem'
+import type { MarginGenesis } from './marginTypes.ts'
 
 /** One pre-funded account. */
 export interface GenesisAccount {
@@ -31,4 +32,6 @@ export interface Genesis {
   extraData: Hex
   /** Accounts by lower-case address. */
   alloc: Record<Hex, GenesisAccount>
+  /** Markets, risk parameters, oracle, council and opening margin balances. */
+  margin?: MarginGenesis
 }

@@ -52,3 +52,45 @@ describe('parseGenesis', () => {
     expect(g.baseFeePerGas).toBe(1_000_000_000n)
   })
 })
+
+describe('parseGenesis margin section', () => {
+  const base = devGenesisDocument() as Record<string, any>
+  const withMargin = (patch: (m: any) => void) => {
+    const doc = structuredClone(base)
+    patch(doc.margin)
+    return doc
+  }
+
+  it('parses the dev markets, council, feeder and opening balances', () => {
+    const m = devGenesis().margin!
+    expect(m.config.market.instruments.find((i) => i.name === 'ETH-PERP')).toBeDefined()
+    expect(m.config.council).toEqual({
+      members: DEV_ACCOUNTS.slice(0, 3).map(([a]) => a.toLowerCase()).sort(),
+      quorum: 2,
+      timelockBlocks: 4,
+    })
+    expect(m.config.oracle).toEqual({ feeders: [DEV_ACCOUNTS[9][0].toLowerCase()], threshold: 1 })
+    expect(m.accounts[DEV_ACCOUNTS[3][0].toLowerCase() as `0x${string}`]).toEqual({
+      USDC: 1_000_000n * 10n ** 18n,
+      WETH: 100n * 10n ** 18n,
+    })
+    expect(m.accounts['0x0000000000000000000000000000000000000a0f'].USDC).toBe(100_000n * 10n ** 18n)
+  })
+
+  it('names the bad field in the margin section', () => {
+    expect(refusal(withMargin((m) => (m.riskParams.haircut.WETH = 0.99))).field).toBe('margin.riskParams.haircut.WETH')
+    expect(refusal(withMargin((m) => (m.riskParams.imMultiplier = 7))).field).toBe('margin.riskParams.imMultiplier')
+    expect(refusal(withMargin((m) => (m.riskParams.spotShocks = [-1, 1]))).field).toBe('margin.riskParams.spotShocks')
+    expect(refusal(withMargin((m) => (m.riskParams.bogus = 1))).field).toBe('margin.riskParams.bogus')
+    expect(refusal(withMargin((m) => delete m.riskParams.maxOracleAge)).field).toBe('margin.riskParams.maxOracleAge')
+    expect(refusal(withMargin((m) => (m.council.quorum = 4))).field).toBe('margin.council.quorum')
+    expect(refusal(withMargin((m) => (m.oracle.threshold = 2))).field).toBe('margin.oracle.threshold')
+    expect(refusal(withMargin((m) => (m.market.instruments[0].underlying = 'DOGE'))).field).toBe(
+      'margin.market.instruments[0].underlying',
+    )
+    expect(refusal(withMargin((m) => (m.market.instruments[1].id = 1))).field).toBe('margin.market.instruments[1].id')
+    const acct = DEV_ACCOUNTS[0][0]
+    expect(refusal(withMargin((m) => (m.accounts[acct] = { DOGE: '1' }))).field).toBe(`margin.accounts.${acct}.DOGE`)
+    expect(refusal(withMargin((m) => (m.accounts[acct] = { USDC: 'lots' }))).field).toBe(`margin.accounts.${acct}.USDC`)
+  })
+})

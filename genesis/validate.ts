@@ -5,6 +5,7 @@
 import type { Hex } from 'viem'
 import { GenesisError } from './errors.ts'
 import type { Genesis, GenesisAccount } from './types.ts'
+import { parseMarginGenesis } from './validateMargin.ts'
 
 const TOP_LEVEL = new Set([
   'chainId',
@@ -15,6 +16,7 @@ const TOP_LEVEL = new Set([
   'coinbase',
   'extraData',
   'alloc',
+  'margin',
 ])
 const ACCOUNT_KEYS = new Set(['balance', 'nonce', 'code', 'storage'])
 const UINT256_MAX = (1n << 256n) - 1n
@@ -120,5 +122,6 @@ export function parseGenesis(doc: unknown): Genesis {
         : parseAddress(doc.coinbase, 'coinbase'),
     extraData: doc.extraData === undefined ? '0x' : parseHexData(doc.extraData, 'extraData'),
     alloc,
+    ...(doc.margin === undefined ? {} : { margin: parseMarginGenesis(doc.margin) }),
   }
 }

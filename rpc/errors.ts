@@ -150,6 +150,8 @@ const CHAIN_ERRORS: { [K in ChainErrorName]: (err: InstanceType<(typeof chainErr
   ShuttingDownError: (e) => new ServerError(e.shortMessage),
   // A start-up error; it never comes out of a running node, but if it did it is the server's.
   GenesisMismatchError: (e) => new ServerError(e.shortMessage),
+  UnknownProposalError: (e) => new ServerError(e.shortMessage),
+  NoMarginConfigError: (e) => new ServerError(e.shortMessage),
 }
 
 const chainErrorEntries = (Object.keys(CHAIN_ERRORS) as ChainErrorName[]).map(

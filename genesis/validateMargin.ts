@@ -1,0 +1,198 @@
+/**
+ * Validates the `margin` section of a genesis file. Every refusal names its JSON path.
+ */
+import type { Hex } from 'viem'
+import { InvalidMarketError } from '../execution/risk/errors.ts'
+import { patchRiskParams } from '../execution/risk/riskParams.ts'
+import type { Asset, Instrument, Market, RiskParams, Underlying } from '../execution/risk/types.ts'
+import { parseWad } from '../lib/fixed.ts'
+import { GenesisError } from './errors.ts'
+import type { GenesisBalances, MarginGenesis } from './marginTypes.ts'
+import { checkRiskParamBounds } from './riskParamBounds.ts'
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function onlyKeys(v: Record<string, unknown>, keys: string[], path: string): void {
+  for (const k of Object.keys(v)) if (!keys.includes(k)) throw new GenesisError(`${path}.${k}`, 'unknown field')
+}
+
+function address(v: unknown, path: string): Hex {
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(v)) throw new GenesisError(path, 'must be a 20-byte 0x address')
+  return v.toLowerCase() as Hex
+}
+
+function addressList(v: unknown, path: string): Hex[] {
+  if (!Array.isArray(v)) throw new GenesisError(path, 'must be an array of addresses')
+  const out = v.map((a, i) => address(a, `${path}[${i}]`))
+  if (new Set(out).size !== out.length) throw new GenesisError(path, 'holds an address twice')
+  return out.sort()
+}
+
+function posInt(v: unknown, path: string, min = 1): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new GenesisError(path, `must be an integer ≥ ${min}`)
+  return v
+}
+
+function finite(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new GenesisError(path, 'must be a finite number')
+  return v
+}
+
+function str(v: unknown, path: string): string {
+  if (typeof v !== 'string' || v.length === 0) throw new GenesisError(path, 'must be a non-empty string')
+  return v
+}
+
+function uniqueIds<T extends { id: number }>(list: T[], path: string): void {
+  const seen = new Set<number>()
+  list.forEach((x, i) => {
+    if (seen.has(x.id)) throw new GenesisError(`${path}[${i}].id`, `duplicate id ${x.id}`)
+    seen.add(x.id)
+  })
+}
+
+function parseMarket(v: unknown, path: string): Market {
+  if (!isRecord(v)) throw new GenesisError(path, 'must be an object')
+  onlyKeys(v, ['underlyings', 'assets', 'instruments'], path)
+  if (!Array.isArray(v.underlyings)) throw new GenesisError(`${path}.underlyings`, 'must be an array')
+  if (!Array.isArray(v.assets)) throw new GenesisError(`${path}.assets`, 'must be an array')
+  if (!Array.isArray(v.instruments)) throw new GenesisError(`${path}.instruments`, 'must be an array')
+  const underlyings: Underlying[] = v.underlyings.map((u, i) => {
+    const p = `${path}.underlyings[${i}]`
+    if (!isRecord(u)) throw new GenesisError(p, 'must be an object')
+    onlyKeys(u, ['id', 'symbol', 'price', 'vol'], p)
+    const price = finite(u.price, `${p}.price`)
+    const vol = finite(u.vol, `${p}.vol`)
+    if (price <= 0) throw new GenesisError(`${p}.price`, 'must be positive')
+    if (vol <= 0) throw new GenesisError(`${p}.vol`, 'must be positive')
+    return { id: posInt(u.id, `${p}.id`), symbol: str(u.symbol, `${p}.symbol`), price, vol }
+  })
+  uniqueIds(underlyings, `${path}.underlyings`)
+  const symbols = new Set(underlyings.map((u) => u.symbol))
+  const assets: Asset[] = v.assets.map((a, i) => {
+    const p = `${path}.assets[${i}]`
+    if (!isRecord(a)) throw new GenesisError(p, 'must be an object')
+    onlyKeys(a, ['id', 'symbol', 'decimals', 'underlying', 'price'], p)
+    const underlying = a.underlying === null || a.underlying === undefined ? null : str(a.underlying, `${p}.underlying`)
+    if (underlying !== null && !symbols.has(underlying)) throw new GenesisError(`${p}.underlying`, `unknown underlying ${underlying}`)
+    if (underlying === null && a.price === undefined) throw new GenesisError(`${p}.price`, 'is required when underlying is null')
+    const asset: Asset = {
+      id: posInt(a.id, `${p}.id`),
+      symbol: str(a.symbol, `${p}.symbol`),
+      decimals: posInt(a.decimals, `${p}.decimals`, 0),
+      underlying,
+    }
+    if (a.price !== undefined) asset.price = finite(a.price, `${p}.price`)
+    return asset
+  })
+  uniqueIds(assets, `${path}.assets`)
+  const instruments: Instrument[] = v.instruments.map((x, i) => {
+    const p = `${path}.instruments[${i}]`
+    if (!isRecord(x)) throw new GenesisError(p, 'must be an object')
+    onlyKeys(x, ['id', 'name', 'type', 'underlying', 'strike', 'expiry', 'kind'], p)
+    const underlying = str(x.underlying, `${p}.underlying`)
+    if (!symbols.has(underlying)) throw new GenesisError(`${p}.underlying`, `unknown underlying ${underlying}`)
+    if (x.type === 'perp') return { id: posInt(x.id, `${p}.id`), name: str(x.name, `${p}.name`), type: 'perp', underlying }
+    if (x.type !== 'option') throw new GenesisError(`${p}.type`, 'must be "perp" or "option"')
+    if (x.kind !== 'call' && x.kind !== 'put') throw new GenesisError(`${p}.kind`, 'must be "call" or "put"')
+    const strike = finite(x.strike, `${p}.strike`)
+    if (strike <= 0) throw new GenesisError(`${p}.strike`, 'must be positive')
+    return {
+      id: posInt(x.id, `${p}.id`),
+      name: str(x.name, `${p}.name`),
+      type: 'option',
+      underlying,
+      strike,
+      expiry: posInt(x.expiry, `${p}.expiry`),
+      kind: x.kind,
+    }
+  })
+  uniqueIds(instruments, `${path}.instruments`)
+  return { underlyings, assets, instruments }
+}
+
+function parseBalances(v: unknown, path: string, market: Market): GenesisBalances {
+  if (!isRecord(v)) throw new GenesisError(path, 'must be an object of asset symbol → amount')
+  const out: GenesisBalances = {}
+  for (const symbol of Object.keys(v).sort()) {
+    if (!market.assets.some((a) => a.symbol === symbol)) throw new GenesisError(`${path}.${symbol}`, 'unknown asset')
+    const amount = v[symbol]
+    if (typeof amount !== 'string') throw new GenesisError(`${path}.${symbol}`, 'must be a decimal string in whole units')
+    try {
+      out[symbol] = parseWad(amount)
+    } catch (err) {
+      throw new GenesisError(`${path}.${symbol}`, (err as Error).message)
+    }
+  }
+  return out
+}
+
+/**
+ * Parses `margin` (markets, riskParams, protocols, oracle, council, accounts).
+ *
+ * @throws GenesisError naming the first bad field.
+ */
+export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
+  if (!isRecord(v)) throw new GenesisError(path, 'must be an object')
+  onlyKeys(v, ['market', 'riskParams', 'protocols', 'oracle', 'council', 'accounts'], path)
+  const market = parseMarket(v.market, `${path}.market`)
+  if (!isRecord(v.riskParams)) throw new GenesisError(`${path}.riskParams`, 'is required and must be an object')
+  let riskParams: RiskParams
+  try {
+    riskParams = patchRiskParams(EMPTY_PARAMS, v.riskParams, `${path}.riskParams`)
+  } catch (err) {
+    if (err instanceof InvalidMarketError) {
+      throw new GenesisError(err.field, err.shortMessage.slice(err.field.length + 2))
+    }
+    throw err
+  }
+  checkRiskParamBounds(riskParams, market, (field, problem) => new GenesisError(`${path}.riskParams.${field}`, problem))
+  if (!isRecord(v.oracle)) throw new GenesisError(`${path}.oracle`, 'is required')
+  onlyKeys(v.oracle, ['feeders', 'threshold'], `${path}.oracle`)
+  const feeders = addressList(v.oracle.feeders, `${path}.oracle.feeders`)
+  const threshold = posInt(v.oracle.threshold, `${path}.oracle.threshold`)
+  if (threshold > feeders.length) throw new GenesisError(`${path}.oracle.threshold`, 'exceeds the number of feeders')
+  if (!isRecord(v.council)) throw new GenesisError(`${path}.council`, 'is required')
+  onlyKeys(v.council, ['members', 'quorum', 'timelockBlocks'], `${path}.council`)
+  const members = addressList(v.council.members, `${path}.council.members`)
+  const quorum = posInt(v.council.quorum, `${path}.council.quorum`)
+  if (quorum > members.length) throw new GenesisError(`${path}.council.quorum`, 'exceeds the council size')
+  const timelockBlocks = posInt(v.council.timelockBlocks, `${path}.council.timelockBlocks`, 0)
+  const accounts: MarginGenesis['accounts'] = {}
+  if (v.accounts !== undefined) {
+    if (!isRecord(v.accounts)) throw new GenesisError(`${path}.accounts`, 'must be an object')
+    for (const a of Object.keys(v.accounts).sort()) {
+      accounts[address(a, `${path}.accounts.${a}`)] = parseBalances(v.accounts[a], `${path}.accounts.${a}`, market)
+    }
+  }
+  return {
+    config: {
+      market,
+      riskParams,
+      protocols: v.protocols === undefined ? [] : addressList(v.protocols, `${path}.protocols`),
+      oracle: { feeders, threshold },
+      council: { members, quorum, timelockBlocks },
+    },
+    accounts,
+  }
+}
+
+/** A complete-looking base so the genesis's riskParams must name every parameter. */
+const EMPTY_PARAMS: RiskParams = {
+  scanRange: {},
+  spotShocks: [],
+  volShocks: [],
+  extremeMultiple: Number.NaN,
+  extremeCover: Number.NaN,
+  volFloor: Number.NaN,
+  shortOptionMinimum: Number.NaN,
+  haircut: {},
+  imMultiplier: Number.NaN,
+  riskRate: Number.NaN,
+  es: { enabled: false, confidence: Number.NaN, horizonSeconds: Number.NaN, paths: Number.NaN, correlation: {} },
+  maxOracleAge: Number.NaN,
+  liquidationPenalty: Number.NaN,
+  liquidationBuffer: Number.NaN,
+}
