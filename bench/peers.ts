@@ -130,7 +130,8 @@ export async function startHardhatPeer(opts: PeerOptions = {}): Promise<Peer> {
 }
 
 /**
- * Our node (`bin/unimargin.mjs start`) on a fresh temporary data directory, removed on stop.
+ * Our node (`bin/unimargin.mjs start --no-feeder`) on a fresh temporary data directory, removed
+ * on stop.
  * Throws if {@link nodeAvailability} says it cannot start.
  */
 export async function startNodePeer(opts: PeerOptions = {}): Promise<Peer> {
@@ -152,6 +153,9 @@ export async function startNodePeer(opts: PeerOptions = {}): Promise<Peer> {
     String(opts.blockTimeMs ?? 250),
     '--log-level',
     'warn',
+    // Like Anvil and Hardhat: no dev price feeder, whose oracle updates come from dev account 9,
+    // one of the benchmark's senders.
+    '--no-feeder',
   ]
   const child = track(spawn(process.execPath, args, { cwd: repoRoot, stdio: stdio(opts) }))
   try {
