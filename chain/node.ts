@@ -11,6 +11,7 @@ import {
   Account,
   bytesToHex,
   createAddressFromString,
+  equalsBytes,
   hexToBytes,
   KECCAK256_NULL,
   setLengthLeft,
@@ -18,7 +19,7 @@ import {
 import { getMerkleStateProof } from '@ethereumjs/statemanager'
 import type { VM } from '@ethereumjs/vm'
 import type { Logger } from 'pino'
-import { BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
+import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
 import { createChainVm } from '../execution/chainVm.ts'
 import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
@@ -37,6 +38,7 @@ import { ChainDb } from '../state/chainDb.ts'
 import { decodeReceipts } from '../state/receiptCodec.ts'
 import { openStateManager } from '../state/stateManager.ts'
 import {
+  BlockImportError,
   FeeTooLowError,
   FloorDataGasError,
   GasLimitExceededError,
@@ -290,15 +292,15 @@ export class Node implements ChainApi, GovernanceApi {
     const parent = this.head
     const now = BigInt(Math.floor(Date.now() / 1000))
     const baseFee = this.nextBaseFee(parent)
-    await this.executor.begin({
+    const env: BlockEnv = {
       number: parent.header.number + 1n,
       parentHash: parent.hash(),
       timestamp: now > parent.header.timestamp ? now : parent.header.timestamp,
       gasLimit: this.opts.genesis.gasLimit,
       baseFeePerGas: baseFee,
       coinbase: this.opts.genesis.coinbase,
-    })
-    try {
+    }
+    return this.buildBlock(env, undefined, async () => {
       const nonces = new Map<Hex, bigint>()
       for (const sender of this.mempool.senders()) {
         const acct = await this.state.getAccount(createAddressFromString(sender))
@@ -321,11 +323,58 @@ export class Node implements ChainApi, GovernanceApi {
           blocked.add(ptx.sender)
         }
       }
+    })
+  }
+
+  /**
+   * Re-executes a block made by another node (a follower importing the sequencer's chain, or a
+   * replay into a fresh datadir) and commits it only if it reproduces the block exactly: same
+   * transactions, receipts and state root, hence the same hash.
+   *
+   * @throws BlockImportError when it does not follow the head or does not reproduce.
+   */
+  async importBlock(block: Block): Promise<void> {
+    const h = block.header
+    if (h.number !== this.head.header.number + 1n || !equalsBytes(h.parentHash, this.head.hash())) {
+      throw new BlockImportError(h.number, 'does not extend the head')
+    }
+    const env: BlockEnv = {
+      number: h.number,
+      parentHash: h.parentHash,
+      timestamp: h.timestamp,
+      gasLimit: h.gasLimit,
+      baseFeePerGas: h.baseFeePerGas ?? 0n,
+      coinbase: bytesToHex(h.coinbase.bytes) as Hex,
+      extraData: h.extraData,
+    }
+    await this.buildBlock(env, block, async () => {
+      for (const tx of block.transactions) {
+        const out = await this.executor.apply(tx, tx.getSenderAddress())
+        if ('error' in out) throw new BlockImportError(h.number, `transaction ${bytesToHex(tx.hash())}: ${out.error}`)
+      }
+    })
+  }
+
+  /**
+   * One block: opens it at `env`, lets `fill` run its transactions, runs the margin system's
+   * end-of-block pass, seals, checks it against `expected` (imports), commits in one batch and
+   * makes it the head. Any failure leaves the chain at the previous block.
+   */
+  private async buildBlock(env: BlockEnv, expected: Block | undefined, fill: () => Promise<void>): Promise<Block> {
+    await this.executor.begin(env)
+    try {
+      await fill()
       if (this.margin) {
         const eob = await this.margin.endOfBlock(this.state, this.executor.timestamp)
         if (eob.settled.length > 0) this.log.info({ settled: eob.settled.map((x) => x.instrumentId) }, 'options settled')
       }
       const { block, receipts } = await this.executor.seal()
+      if (expected !== undefined && !equalsBytes(block.hash(), expected.hash())) {
+        const why = equalsBytes(block.header.stateRoot, expected.header.stateRoot)
+          ? 'block hash differs'
+          : `state root ${bytesToHex(block.header.stateRoot)} differs from ${bytesToHex(expected.header.stateRoot)}`
+        throw new BlockImportError(env.number, why)
+      }
       await this.db.commitBlock({
         number: block.header.number,
         hash: bytesToHex(block.hash()) as Hex,
