@@ -4,18 +4,21 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { createOracleSpec } from '../execution/precompiles/oracle.ts'
 import { GenesisError } from '../genesis/errors.ts'
 import { devGenesis } from '../genesis/dev.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { parseGenesis } from '../genesis/validate.ts'
 import { BaseError } from '../lib/errors.ts'
 import { govMethods } from '../rpc/gov.ts'
-import { marginMethods } from '../rpc/margin.ts'
+import { marginMethods, marginSubscriptions } from '../rpc/margin.ts'
 import { createRpcServer } from '../rpc/server.ts'
+import { MarginReads } from './marginReads.ts'
 import { renderBanner } from './banner.ts'
 import { GovCliInputError, registerGovCommands } from './govCli.ts'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts'
 import { createNode } from './node.ts'
+import { feederKeysFor, type PriceFeeder, startPriceFeeder } from './priceFeeder.ts'
 
 const VERSION = 'v0.1.0'
 
@@ -54,6 +57,9 @@ interface StartOptions {
   blockTime: number
   heartbeat: number
   logLevel: LogLevel
+  /** `--no-feeder` sets it false. */
+  feeder: boolean
+  feederInterval: number
 }
 
 async function start(o: StartOptions): Promise<void> {
@@ -67,9 +73,22 @@ async function start(o: StartOptions): Promise<void> {
     heartbeatMs: o.heartbeat,
     logger,
     produce: false,
+    // Until governance stores the config, the Oracle reads the genesis's.
+    precompiles: genesis.margin
+      ? [createOracleSpec({ chainId: genesis.chainId, getConfig: async () => genesis.margin!.config })]
+      : [],
   })
-  const methods = { ...govMethods(node), ...marginMethods(node) }
-  const rpc = createRpcServer({ chain: node, host: o.host, port: o.port, logger, methods })
+  const margin = node.margin
+    ? new MarginReads({ env: node.margin.env, stateAt: (tag) => node.stateAt(tag) })
+    : undefined
+  const rpc = createRpcServer({
+    chain: node,
+    host: o.host,
+    port: o.port,
+    logger,
+    methods: margin ? { ...govMethods(node), ...marginMethods(margin, node) } : undefined,
+    subscriptions: margin ? marginSubscriptions(margin) : undefined,
+  })
   try {
     await rpc.listen()
   } catch (err) {
@@ -77,6 +96,18 @@ async function start(o: StartOptions): Promise<void> {
     throw err
   }
   node.startProducing()
+  let feeder: PriceFeeder | undefined
+  const feederKeys = genesis.margin && o.feeder ? feederKeysFor(genesis.margin.config.oracle) : undefined
+  if (genesis.margin && feederKeys) {
+    feeder = startPriceFeeder({
+      chain: node,
+      chainId: genesis.chainId,
+      feederKeys,
+      underlyings: genesis.margin.config.market.underlyings,
+      intervalMs: o.feederInterval,
+      logger,
+    })
+  }
   process.stdout.write(
     renderBanner({
       version: VERSION,
@@ -96,6 +127,7 @@ async function start(o: StartOptions): Promise<void> {
     stopping = true
     logger.info({ signal }, 'shutting down')
     try {
+      await feeder?.stop()
       await node.stopProducing()
       await rpc.close()
       await node.close()
@@ -127,6 +159,8 @@ export function buildProgram(): Command {
     .option('--genesis <file>', 'genesis JSON file (default: the embedded dev genesis)')
     .option('--block-time <ms>', 'block interval in milliseconds', intOption('--block-time', 1, 3_600_000), 250)
     .option('--heartbeat <ms>', 'make an empty block when none was made for this long', intOption('--heartbeat', 1, 86_400_000), 2000)
+    .option('--no-feeder', 'do not run the dev price feeder (on by default when the node knows the feeder keys)')
+    .option('--feeder-interval <ms>', 'milliseconds between dev price updates', intOption('--feeder-interval', 100, 3_600_000), 2000)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(start)
   registerGovCommands(program)

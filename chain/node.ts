@@ -25,6 +25,9 @@ import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.t
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
 import { createChainCommon } from '../execution/common.ts'
+import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
+import { MarginSystem } from '../execution/margin/marginSystem.ts'
+import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
 import type { RiskParams } from '../execution/risk/types.ts'
 import { systemPrecompiles } from '../execution/systemPrecompiles.ts'
 import { readGovernedConfig, writeGenesisGovernance } from '../genesis/governedConfig.ts'
@@ -106,7 +109,16 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
   const db = await ChainDb.open(opts.datadir)
   try {
     const common = createChainCommon(opts.genesis.chainId)
-    const node = new Node(opts, db, common)
+    const margin = opts.genesis.margin
+      ? new MarginSystem(
+          createStateMarginEnv(async (state) => {
+            const config = await readGovernedConfig(state)
+            if (config === undefined) throw new Error('no governed configuration in state')
+            return config
+          }),
+        )
+      : undefined
+    const node = new Node(opts, db, common, margin)
     await node.init()
     if (opts.produce !== false) node.startProducing()
     return node
@@ -139,6 +151,8 @@ export class Node implements ChainApi, GovernanceApi {
     private readonly opts: NodeOptions,
     private readonly db: ChainDb,
     readonly common: Common,
+    /** The margin system, when the genesis has markets. */
+    readonly margin?: MarginSystem,
   ) {
     this.chainId = opts.genesis.chainId
     this.events.setMaxListeners(0)
@@ -147,7 +161,8 @@ export class Node implements ChainApi, GovernanceApi {
   private get precompiles(): readonly PrecompileSpec[] {
     const extra = this.opts.precompiles ?? []
     const taken = new Set(extra.map((p) => p.address.toLowerCase()))
-    return [...systemPrecompiles(this.opts.genesis).filter((p) => !taken.has(p.address.toLowerCase())), ...extra]
+    const system = [...(this.margin?.precompiles ?? []), ...systemPrecompiles(this.opts.genesis)]
+    return [...system.filter((p) => !taken.has(p.address.toLowerCase())), ...extra]
   }
 
   private get log(): Logger {
@@ -189,11 +204,12 @@ export class Node implements ChainApi, GovernanceApi {
       precompiles: this.precompiles,
     })
     this.executor = new BlockExecutor(this.vm, this.state, this.common)
+    await this.margin?.load(this.state)
   }
 
   private async buildGenesis(): Promise<{ block: Block }> {
     const g = this.opts.genesis
-    const state = await openStateManager(this.db.trie, { common: this.common })
+    const state = await openStateManager(this.db.trie, { common: this.common, caches: true })
     // System accounts get nonce 1 so EIP-161 cleanup never deletes them with their storage.
     const system = new Set<Hex>([...SYSTEM_ACCOUNTS, ...this.precompiles.map((p) => p.address.toLowerCase() as Hex)])
     for (const addrHex of [...system].sort()) {
@@ -208,7 +224,11 @@ export class Node implements ChainApi, GovernanceApi {
         await state.putStorage(address, hexToBytes(slot as Hex), hexToBytes(value))
       }
     }
-    if (g.margin) await writeGenesisGovernance(state, g.margin.config)
+    if (g.margin) {
+      await writeGenesisGovernance(state, g.margin.config)
+      await writeGenesisPrices(state, g.margin.config.market, g.timestamp)
+      await MarginSystem.writeGenesis(state, g.margin)
+    }
     const stateRoot = await state.getStateRoot()
     const block = createBlock(
       {
@@ -290,6 +310,10 @@ export class Node implements ChainApi, GovernanceApi {
           blocked.add(ptx.sender)
         }
       }
+      if (this.margin) {
+        const eob = await this.margin.endOfBlock(this.state, this.executor.timestamp)
+        if (eob.settled.length > 0) this.log.info({ settled: eob.settled.map((x) => x.instrumentId) }, 'options settled')
+      }
       const { block, receipts } = await this.executor.seal()
       await this.db.commitBlock({
         number: block.header.number,
@@ -303,6 +327,7 @@ export class Node implements ChainApi, GovernanceApi {
     } catch (err) {
       await this.executor.abort()
       this.db.trie.discard()
+      await this.margin?.load(this.state)
       throw err
     }
   }
@@ -525,7 +550,7 @@ export class Node implements ChainApi, GovernanceApi {
   }
 
   /** A fresh state manager at the state of block `tag` (callers may scribble inside a checkpoint). */
-  private async stateAt(tag: BlockTag): Promise<{ state: MerkleStateManager; block: Block }> {
+  async stateAt(tag: BlockTag): Promise<{ state: MerkleStateManager; block: Block }> {
     const n = await this.resolveBlock(tag)
     const block = await this.getBlockByNumber(n)
     if (block === undefined) throw new UnknownBlockError(`0x${n.toString(16)}`)

@@ -162,6 +162,54 @@ export interface ChainApi {
   off<E extends keyof ChainEvents>(event: E, fn: ChainEvents[E]): void
 }
 
+/** `margin_getAccount` result (SPEC section 5); amounts are decimal strings in whole units. */
+export interface MarginAccountView {
+  address: Hex
+  balances: { assetId: number; symbol: string; amount: string }[]
+  positions: {
+    instrumentId: number
+    name: string
+    size: string
+    entryPrice: string
+    markPrice: string
+    value: string
+  }[]
+  operators: Hex[]
+  pendingDeposits: {
+    depositId: number
+    assetId: number
+    amount: string
+    sourceChainId: number
+    l1Block: number
+    status: string
+  }[]
+}
+
+/** `margin_getMarkets` result (SPEC section 5). */
+export interface MarketsView {
+  underlyings: { id: number; symbol: string; price: string; vol: string; timestamp: number }[]
+  assets: { id: number; symbol: string; decimals: number; underlying: string | null; haircut: number }[]
+  instruments: {
+    id: number
+    name: string
+    type: 'perp' | 'option'
+    underlying: string
+    strike?: number
+    expiry?: number
+    kind?: 'call' | 'put'
+  }[]
+}
+
+/** What the `margin_` namespace reads. Implemented by `chain/marginReads.ts`. */
+export interface MarginApi {
+  getAccount(address: Hex, tag: BlockTag): Promise<MarginAccountView>
+  /** The report of SPEC section 5 (`RiskReport` of execution/risk/report.ts). */
+  getRiskReport(address: Hex, tag: BlockTag): Promise<unknown>
+  /** `margin_simulate`: the report of a hypothetical portfolio at the head's market. */
+  simulate(portfolio: unknown): Promise<unknown>
+  getMarkets(tag: BlockTag): Promise<MarketsView>
+}
+
 /**
  * Governance reads at a block (SPEC sections 5–7): the governed config and the proposals, as
  * the state of block `tag` holds them. Implemented by `chain/node.ts` (`Node`). Every method

@@ -77,6 +77,11 @@ export class BlockExecutor {
     return (this.env?.gasLimit ?? 0n) - this.gasUsed
   }
 
+  /** Timestamp of the block in progress (unix seconds). */
+  get timestamp(): bigint {
+    return this.env!.timestamp
+  }
+
   get txCount(): number {
     return this.txs.length
   }

@@ -4,6 +4,7 @@
  * parts (markets, UMAs, feeder, council, insurance fund) join it with their issues.
  */
 import type { Hex } from 'viem'
+import { exampleArtifacts } from '../execution/contracts/exampleContracts.ts'
 import { INSURANCE_FUND_ADDRESS } from '../execution/precompiles/addresses.ts'
 import { devMarket, devRiskParams } from './devMarket.ts'
 import type { Genesis } from './types.ts'
@@ -29,6 +30,11 @@ export const DEV_ACCOUNTS: readonly (readonly [Hex, Hex])[] = [
   ['0xa0Ee7A142d267C1f36714E4a8F75612F20a79720', '0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6'],
 ]
 
+/** The example options venue, predeployed in the dev genesis and registered as a protocol. */
+export const DEV_OPTIONS_VENUE: Hex = '0x0000000000000000000000000000000000000b01'
+/** The example perp venue, predeployed in the dev genesis and registered as a protocol. */
+export const DEV_PERP_VENUE: Hex = '0x0000000000000000000000000000000000000b02'
+
 /** 10,000 ETH in wei. */
 const DEV_BALANCE = 10_000n * 10n ** 18n
 
@@ -41,6 +47,9 @@ export function devGenesisDocument(): Record<string, unknown> {
     accounts[address] = { USDC: '1000000', WETH: '100' }
   }
   accounts[INSURANCE_FUND_ADDRESS] = { USDC: '100000' }
+  const venues = exampleArtifacts()
+  alloc[DEV_OPTIONS_VENUE] = { nonce: '1', code: venues.OptionsVenue.deployedBytecode }
+  alloc[DEV_PERP_VENUE] = { nonce: '1', code: venues.PerpVenue.deployedBytecode }
   return {
     chainId: DEV_CHAIN_ID,
     // 2026-01-01T00:00:00Z
@@ -52,7 +61,7 @@ export function devGenesisDocument(): Record<string, unknown> {
     margin: {
       market: devMarket,
       riskParams: devRiskParams,
-      protocols: [],
+      protocols: [DEV_OPTIONS_VENUE, DEV_PERP_VENUE],
       // Dev oracle: feeder set = dev account 9, threshold 1.
       oracle: { feeders: [DEV_ACCOUNTS[9][0]], threshold: 1 },
       // Dev governance: council = dev accounts 0, 1, 2, quorum 2, timelock 4 blocks.

@@ -1,4 +1,3 @@
-import { instrumentName } from '../execution/risk/instrumentName.ts'
 import type { Instrument, Market, RiskParams } from '../execution/risk/types.ts'
 
 /**
@@ -11,28 +10,16 @@ export const DEV_EXPIRY_1 = 1_798_704_000
 /** 2027-03-26T08:00:00Z, the second dev expiry. */
 export const DEV_EXPIRY_2 = 1_806_048_000
 
-const ETH_STRIKES = [2500, 3000, 3500]
-const BTC_STRIKES = [50000, 60000, 70000]
-
-function devInstruments(): Instrument[] {
-  const list: Instrument[] = [
-    { id: 1, name: 'ETH-PERP', type: 'perp', underlying: 'ETH' },
-    { id: 2, name: 'BTC-PERP', type: 'perp', underlying: 'BTC' },
-  ]
-  for (const [underlying, strikes] of [
-    ['ETH', ETH_STRIKES],
-    ['BTC', BTC_STRIKES],
-  ] as const) {
-    for (const expiry of [DEV_EXPIRY_1, DEV_EXPIRY_2]) {
-      for (const strike of strikes) {
-        for (const kind of ['call', 'put'] as const) {
-          const spec = { type: 'option' as const, underlying, strike, expiry, kind }
-          list.push({ id: list.length + 1, name: instrumentName(spec), ...spec })
-        }
-      }
-    }
-  }
-  return list
+/** A listed European option (plain data; the name follows SPEC section 5). */
+function opt(
+  id: number,
+  underlying: string,
+  expiry: number,
+  strike: number,
+  kind: 'call' | 'put',
+  name: string,
+): Instrument {
+  return { id, name, type: 'option', underlying, strike, expiry, kind }
 }
 
 /**
@@ -53,7 +40,34 @@ export const devMarket: Market = {
     { id: 3, symbol: 'WBTC', decimals: 8, underlying: 'BTC' },
     { id: 4, symbol: 'ETHUSDC-LP', decimals: 18, underlying: 'ETHUSDC-LP' },
   ],
-  instruments: devInstruments(),
+  instruments: [
+    { id: 1, name: 'ETH-PERP', type: 'perp', underlying: 'ETH' },
+    { id: 2, name: 'BTC-PERP', type: 'perp', underlying: 'BTC' },
+    opt(3, 'ETH', DEV_EXPIRY_1, 2500, 'call', 'ETH-20261231-2500-C'),
+    opt(4, 'ETH', DEV_EXPIRY_1, 2500, 'put', 'ETH-20261231-2500-P'),
+    opt(5, 'ETH', DEV_EXPIRY_1, 3000, 'call', 'ETH-20261231-3000-C'),
+    opt(6, 'ETH', DEV_EXPIRY_1, 3000, 'put', 'ETH-20261231-3000-P'),
+    opt(7, 'ETH', DEV_EXPIRY_1, 3500, 'call', 'ETH-20261231-3500-C'),
+    opt(8, 'ETH', DEV_EXPIRY_1, 3500, 'put', 'ETH-20261231-3500-P'),
+    opt(9, 'ETH', DEV_EXPIRY_2, 2500, 'call', 'ETH-20270326-2500-C'),
+    opt(10, 'ETH', DEV_EXPIRY_2, 2500, 'put', 'ETH-20270326-2500-P'),
+    opt(11, 'ETH', DEV_EXPIRY_2, 3000, 'call', 'ETH-20270326-3000-C'),
+    opt(12, 'ETH', DEV_EXPIRY_2, 3000, 'put', 'ETH-20270326-3000-P'),
+    opt(13, 'ETH', DEV_EXPIRY_2, 3500, 'call', 'ETH-20270326-3500-C'),
+    opt(14, 'ETH', DEV_EXPIRY_2, 3500, 'put', 'ETH-20270326-3500-P'),
+    opt(15, 'BTC', DEV_EXPIRY_1, 50000, 'call', 'BTC-20261231-50000-C'),
+    opt(16, 'BTC', DEV_EXPIRY_1, 50000, 'put', 'BTC-20261231-50000-P'),
+    opt(17, 'BTC', DEV_EXPIRY_1, 60000, 'call', 'BTC-20261231-60000-C'),
+    opt(18, 'BTC', DEV_EXPIRY_1, 60000, 'put', 'BTC-20261231-60000-P'),
+    opt(19, 'BTC', DEV_EXPIRY_1, 70000, 'call', 'BTC-20261231-70000-C'),
+    opt(20, 'BTC', DEV_EXPIRY_1, 70000, 'put', 'BTC-20261231-70000-P'),
+    opt(21, 'BTC', DEV_EXPIRY_2, 50000, 'call', 'BTC-20270326-50000-C'),
+    opt(22, 'BTC', DEV_EXPIRY_2, 50000, 'put', 'BTC-20270326-50000-P'),
+    opt(23, 'BTC', DEV_EXPIRY_2, 60000, 'call', 'BTC-20270326-60000-C'),
+    opt(24, 'BTC', DEV_EXPIRY_2, 60000, 'put', 'BTC-20270326-60000-P'),
+    opt(25, 'BTC', DEV_EXPIRY_2, 70000, 'call', 'BTC-20270326-70000-C'),
+    opt(26, 'BTC', DEV_EXPIRY_2, 70000, 'put', 'BTC-20270326-70000-P'),
+  ],
 }
 
 /** SPEC section 6's dev defaults. */

@@ -2,8 +2,9 @@ import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, createAddressFromString } from '@ethereumjs/util'
 import { describe, expect, it } from 'vitest'
 import { GOVERNANCE_ADDRESS } from '../execution/precompiles/addresses.ts'
-import { ContractStorage } from '../execution/precompiles/contractStorage.ts'
-import { GAS_READ, GasMeter } from '../execution/precompiles/gasMeter.ts'
+import { ContractStorage } from '../state/contractStorage.ts'
+import { GasMeter } from '../execution/precompiles/gasMeter.ts'
+import { GAS_READ } from '../state/contractStorage.ts'
 import { devGenesis } from './dev.ts'
 import {
   CONFIG_HASH_SLOT,

@@ -14,8 +14,8 @@ import type { StateManagerInterface } from '@ethereumjs/common'
 import { createAddressFromString } from '@ethereumjs/util'
 import { bytesToHex, hexToBigInt, keccak256 } from 'viem'
 import { GOVERNANCE_ADDRESS } from '../execution/precompiles/addresses.ts'
-import { ContractStorage } from '../execution/precompiles/contractStorage.ts'
-import type { GasMeter } from '../execution/precompiles/gasMeter.ts'
+import { ContractStorage } from '../state/contractStorage.ts'
+import type { GasCharger } from '../state/contractStorage.ts'
 import { canonicalJson } from '../lib/canonicalJson.ts'
 import type { GovernedConfig } from './marginTypes.ts'
 
@@ -74,7 +74,7 @@ export function decodeGovernedConfig(bytes: Uint8Array): GovernedConfig {
 export async function writeGovernedConfig(
   state: StateManagerInterface,
   config: GovernedConfig,
-  gas?: GasMeter,
+  gas?: GasCharger,
 ): Promise<bigint> {
   const storage = new ContractStorage(state, governance, gas)
   const bytes = encodeGovernedConfig(config)
@@ -96,7 +96,7 @@ export async function writeGovernedConfig(
  */
 export async function readGovernedConfig(
   state: StateManagerInterface,
-  gas?: GasMeter,
+  gas?: GasCharger,
 ): Promise<GovernedConfig | undefined> {
   const hash = await new ContractStorage(state, governance, gas).word(CONFIG_HASH_SLOT)
   if (hash === 0n) return undefined
@@ -110,7 +110,7 @@ export async function readGovernedConfig(
 }
 
 /** The config version in `state` (0 when there is no config). Gas: one storage read. */
-export async function readGovernedConfigVersion(state: StateManagerInterface, gas?: GasMeter): Promise<bigint> {
+export async function readGovernedConfigVersion(state: StateManagerInterface, gas?: GasCharger): Promise<bigint> {
   return new ContractStorage(state, governance, gas).word(CONFIG_VERSION_SLOT)
 }
 

@@ -19,8 +19,8 @@ import type { StateManagerInterface } from '@ethereumjs/common'
 import { createAddressFromString } from '@ethereumjs/util'
 import { type Hex, getAddress } from 'viem'
 import { GOVERNANCE_ADDRESS } from '../execution/precompiles/addresses.ts'
-import { ContractStorage, mappingSlot } from '../execution/precompiles/contractStorage.ts'
-import type { GasMeter } from '../execution/precompiles/gasMeter.ts'
+import { ContractStorage, mappingSlot } from '../state/contractStorage.ts'
+import type { GasCharger } from '../state/contractStorage.ts'
 import { applyChange } from './applyChange.ts'
 import { readGovernedConfig, writeGovernedConfig } from './governedConfig.ts'
 import type { GovernedConfig } from './marginTypes.ts'
@@ -95,7 +95,7 @@ const VOTE_NO = 2n
 
 const governance = createAddressFromString(GOVERNANCE_ADDRESS)
 
-function store(state: StateManagerInterface, gas?: GasMeter): ContractStorage {
+function store(state: StateManagerInterface, gas?: GasCharger): ContractStorage {
   return new ContractStorage(state, governance, gas)
 }
 
@@ -105,14 +105,14 @@ const field = proposalSlot
 const toAddress = (w: bigint) => getAddress(`0x${w.toString(16).padStart(40, '0')}`)
 const lower = (a: Hex) => a.toLowerCase() as Hex
 
-async function councilConfig(state: StateManagerInterface, gas?: GasMeter): Promise<GovernedConfig> {
+async function councilConfig(state: StateManagerInterface, gas?: GasCharger): Promise<GovernedConfig> {
   const config = await readGovernedConfig(state, gas)
   if (config === undefined) throw new Error('governance: the chain has no governed config (no margin genesis)')
   return config
 }
 
 /** The state code of proposal `id` (1 voting, 2 queued, 3 executed, 4 rejected; 0 = none). */
-export async function proposalStateCode(state: StateManagerInterface, id: bigint, gas?: GasMeter): Promise<bigint> {
+export async function proposalStateCode(state: StateManagerInterface, id: bigint, gas?: GasCharger): Promise<bigint> {
   return stateCode(store(state, gas), id)
 }
 
@@ -131,7 +131,7 @@ export async function propose(
   state: StateManagerInterface,
   step: GovernanceStep,
   changeJson: string,
-  gas?: GasMeter,
+  gas?: GasCharger,
 ): Promise<{ ok: true; id: bigint } | Refusal> {
   const config = await councilConfig(state, gas)
   if (!config.council.members.includes(lower(step.caller))) return { ok: false, reason: 'not council' }
@@ -168,7 +168,7 @@ export async function vote(
   step: GovernanceStep,
   id: bigint,
   support: boolean,
-  gas?: GasMeter,
+  gas?: GasCharger,
 ): Promise<VoteOutcome | Refusal> {
   const config = await councilConfig(state, gas)
   const { members, quorum, timelockBlocks } = config.council
@@ -219,7 +219,7 @@ export async function execute(
   state: StateManagerInterface,
   step: GovernanceStep,
   id: bigint,
-  gas?: GasMeter,
+  gas?: GasCharger,
 ): Promise<{ ok: true; version: bigint } | Refusal> {
   const s = store(state, gas)
   const st = await stateCode(s, id)
@@ -237,7 +237,7 @@ export async function execute(
 }
 
 /** Number of proposals ever made (the highest id). */
-export async function proposalCount(state: StateManagerInterface, gas?: GasMeter): Promise<bigint> {
+export async function proposalCount(state: StateManagerInterface, gas?: GasCharger): Promise<bigint> {
   return store(state, gas).word(PROPOSAL_COUNT_SLOT)
 }
 
@@ -245,7 +245,7 @@ export async function proposalCount(state: StateManagerInterface, gas?: GasMeter
 export async function readProposal(
   state: StateManagerInterface,
   id: bigint,
-  gas?: GasMeter,
+  gas?: GasCharger,
 ): Promise<Proposal | undefined> {
   const s = store(state, gas)
   const st = await stateCode(s, id)

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../../chain/node.ts'
 import { DEV_ACCOUNTS, devGenesis } from '../../genesis/dev.ts'
 import { compileSolidity } from '../../lib/solc.ts'
-import { ContractStorage, mappingSlot } from './contractStorage.ts'
+import { ContractStorage, mappingSlot } from '../../state/contractStorage.ts'
 import { type PrecompileSpec, Revert } from './definePrecompile.ts'
 import { createAddressFromString } from '@ethereumjs/util'
 

@@ -3,13 +3,8 @@
  * EIP-2929 accounting, so precompiles charge SLOAD/SSTORE-like prices themselves.
  */
 import { BaseError } from '../../lib/errors.ts'
+import type { GasCharger } from '../../state/contractStorage.ts'
 
-/** Cold storage read, as SLOAD (EIP-2929). */
-export const GAS_READ = 2_100n
-/** Storage write of a fresh slot, as SSTORE 0 → x. */
-export const GAS_WRITE_NEW = 22_100n
-/** Storage write of a used slot, as SSTORE x → y. */
-export const GAS_WRITE = 5_000n
 /** Base cost of any call into a margin precompile. */
 export const GAS_BASE = 2_000n
 /** A log: 375 + 375 per topic + 8 per data byte (as LOGn). */
@@ -24,7 +19,7 @@ export class OutOfGasError extends BaseError {
   }
 }
 
-export class GasMeter {
+export class GasMeter implements GasCharger {
   used = 0n
   constructor(readonly limit: bigint) {}
 

@@ -43,7 +43,7 @@ import {
   vote,
 } from '../../genesis/proposals.ts'
 import { GOVERNANCE_ADDRESS } from './addresses.ts'
-import { ContractStorage } from './contractStorage.ts'
+import { ContractStorage } from '../../state/contractStorage.ts'
 import { type PrecompileCall, type PrecompileSpec, Revert } from './definePrecompile.ts'
 
 /** The Governance precompile's ABI. */

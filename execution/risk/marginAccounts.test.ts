@@ -200,3 +200,23 @@ describe('incremental re-margin', () => {
     expect(remarginAccounts(state, s2, book, createMarginOutputs(book.count))).toBe(4)
   })
 })
+
+describe('marginBookAccount', () => {
+  it('reports an account of a many-account book exactly as marginPortfolio reports it alone', async () => {
+    const { marginBookAccount } = await import('./marginPortfolio.ts')
+    const accounts: BookEntry[][] = [
+      [{ item: state.itemByName.get('ETH-PERP')!, size: 2, entryPrice: 2900 }],
+      [
+        { item: state.itemByName.get('ETH-20261231-3000-C')!, size: -3 },
+        { item: state.itemByName.get('WBTC')!, size: 1 },
+        { item: state.itemByName.get('BTC-PERP')!, size: -0.5, entryPrice: 61000 },
+      ],
+      [{ item: state.itemByName.get('USDC')!, size: 1000 }],
+    ]
+    const book = createAccountBook(accounts, state)
+    accounts.forEach((entries, a) => {
+      expect(marginBookAccount(state, book, a)).toEqual(marginPortfolio(state, entries))
+    })
+    expect(marginBookAccount(state, book, 1).greeks.map((g) => g.underlying)).toEqual(['ETH', 'BTC'])
+  })
+})

@@ -25,9 +25,37 @@ export function createMarginOutputs(count: number): MarginOutputs {
   }
 }
 
+/**
+ * What the inner loop reads from a market state: plain numbers and typed arrays only, so a
+ * worker thread can receive it by structured clone ({@link kernelArraysOf}).
+ */
+export type KernelArrays = Pick<
+  MarketState,
+  | 'scenarioCount'
+  | 'underlyingCount'
+  | 'itemMark'
+  | 'itemLongCharge'
+  | 'itemShortCharge'
+  | 'itemUnderlying'
+  | 'riskArray'
+>
+
+/** The {@link KernelArrays} of a state (no copies). */
+export function kernelArraysOf(state: MarketState): KernelArrays {
+  return {
+    scenarioCount: state.scenarioCount,
+    underlyingCount: state.underlyingCount,
+    itemMark: state.itemMark,
+    itemLongCharge: state.itemLongCharge,
+    itemShortCharge: state.itemShortCharge,
+    itemUnderlying: state.itemUnderlying,
+    riskArray: state.riskArray,
+  }
+}
+
 /** A scratch scenario vector (`underlyings × scenarios`) for {@link marginRange}. */
-export function createScratch(state: MarketState): Float64Array {
-  return new Float64Array(state.underlyings.length * state.scenarios.length)
+export function createScratch(state: KernelArrays): Float64Array {
+  return new Float64Array(state.underlyingCount * state.scenarioCount)
 }
 
 /**
@@ -36,21 +64,23 @@ export function createScratch(state: MarketState): Float64Array {
  * under scenario s of underlying u (for the underlyings it touches) — the report path reads it.
  */
 export function marginRange(
-  state: MarketState,
+  state: KernelArrays,
   book: AccountBook,
   out: MarginOutputs,
   from: number,
   to: number,
   scratch: Float64Array,
 ): void {
-  const nS = state.scenarios.length
-  const nU = state.underlyings.length
+  const nS = state.scenarioCount
+  const nU = state.underlyingCount
   const { offsets, items, sizes, entryCost, underlyingMask } = book
   const { itemMark, itemLongCharge, itemShortCharge, itemUnderlying, riskArray } = state
   for (let a = from; a < to; a++) {
     const mask = underlyingMask[a]
     for (let u = 0; u < nU; u++) {
-      if ((mask & underlyingBit(u)) !== 0) scratch.fill(0, u * nS, u * nS + nS)
+      if ((mask & underlyingBit(u)) === 0) continue
+      const stop = u * nS + nS
+      for (let k = u * nS; k < stop; k++) scratch[k] = 0
     }
     let equity = -entryCost[a]
     let haircut = 0
@@ -66,7 +96,20 @@ export function marginRange(
       if (u < 0) continue
       const acc = u * nS
       const row = i * nS
-      for (let s = 0; s < nS; s++) scratch[acc + s] += size * riskArray[row + s]
+      // Unrolled by 4 (~10% faster in V8); each slot still gets scratch + size × risk, in
+      // position order, so the result is the same as the plain loop's.
+      let s = 0
+      for (; s + 3 < nS; s += 4) {
+        const x0 = scratch[acc + s] + size * riskArray[row + s]
+        const x1 = scratch[acc + s + 1] + size * riskArray[row + s + 1]
+        const x2 = scratch[acc + s + 2] + size * riskArray[row + s + 2]
+        const x3 = scratch[acc + s + 3] + size * riskArray[row + s + 3]
+        scratch[acc + s] = x0
+        scratch[acc + s + 1] = x1
+        scratch[acc + s + 2] = x2
+        scratch[acc + s + 3] = x3
+      }
+      for (; s < nS; s++) scratch[acc + s] += size * riskArray[row + s]
     }
     let loss = 0
     for (let u = 0; u < nU; u++) {
@@ -133,7 +176,8 @@ export function changedRiskClasses(prev: MarketState, next: MarketState): number
  * Incremental re-margin: recomputes only accounts flagged in `dirty` (positions or balances
  * changed since `out` was filled) or holding something on an underlying that moved between
  * `prev` and `next` (perps and assets only when the spot moved; options also when time
- * passed or their vol moved); the others keep their figures in `out`. Returns how many were recomputed.
+ * passed or their vol moved); the others keep their figures in `out`. Returns how many were
+ * recomputed.
  * With `prev` null everything is recomputed.
  */
 export function remarginAccounts(
@@ -144,17 +188,42 @@ export function remarginAccounts(
   dirty?: Uint8Array,
 ): number {
   const moved = prev === null ? -1 : changedRiskClasses(prev, next)
-  const scratch = createScratch(next)
+  return remarginRange(next, book, out, 0, book.count, moved, dirty, createScratch(next))
+}
+
+/**
+ * The incremental loop over accounts `[from, to)`: recomputes an account when `moved` (a
+ * {@link changedRiskClasses} mask, −1 for all) meets its risk classes or `dirty[a]` is set,
+ * running contiguous stretches through {@link marginRange}. Returns how many were recomputed.
+ */
+export function remarginRange(
+  state: KernelArrays,
+  book: AccountBook,
+  out: MarginOutputs,
+  from: number,
+  to: number,
+  moved: number,
+  dirty: Uint8Array | undefined,
+  scratch: Float64Array,
+): number {
+  if (moved === -1) {
+    marginRange(state, book, out, from, to, scratch)
+    return to - from
+  }
+  const classes = book.riskClassMask
   let recomputed = 0
-  for (let a = 0; a < book.count; a++) {
-    if (
-      moved === -1 ||
-      (dirty !== undefined && dirty[a] !== 0) ||
-      (book.riskClassMask[a] & moved) !== 0
-    ) {
-      marginRange(next, book, out, a, a + 1, scratch)
-      recomputed++
+  const needs = (k: number) => (classes[k] & moved) !== 0 || (dirty !== undefined && dirty[k] !== 0)
+  let a = from
+  while (a < to) {
+    if (!needs(a)) {
+      a++
+      continue
     }
+    let b = a + 1
+    while (b < to && needs(b)) b++
+    marginRange(state, book, out, a, b, scratch)
+    recomputed += b - a
+    a = b
   }
   return recomputed
 }

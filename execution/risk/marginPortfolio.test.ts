@@ -4,6 +4,7 @@ import { parseWad } from '../../lib/fixed.ts'
 import { marginPortfolio } from './marginPortfolio.ts'
 import { buildMarketState } from './marketState.ts'
 import { resolvePortfolio, toBookEntries } from './portfolio.ts'
+import { marginWad } from './report.ts'
 import { simulateMargin } from './simulateMargin.ts'
 import type { RiskParams } from './types.ts'
 
@@ -83,6 +84,11 @@ describe('marginPortfolio: SPEC section 6 worked example', () => {
     ])
     expect(Object.keys(r.greeks[0])).toEqual(['underlying', 'delta', 'deltaUsd', 'gamma', 'vega', 'theta', 'rho'])
     expect(Object.keys(r.scenarios[0])).toEqual(['underlying', 'spotShock', 'volShock', 'extreme', 'pnl'])
+    const wad = marginWad(m)
+    expect(wad.maintenanceMarginWad).toBe(parseWad(r.maintenanceMargin))
+    expect(wad.initialMarginWad).toBe(parseWad(r.initialMargin))
+    expect(wad.healthWad).toBe(parseWad(r.health))
+    expect(wad.liquidatable).toBe(false)
     // health is exactly equity − MM on the printed figures
     expect(parseWad(r.health)).toBe(parseWad(r.equity) - parseWad(r.maintenanceMargin))
     expect(r.worstScenario).toMatchObject({ underlying: 'ETH', spotShock: -1, volShock: -0.3 })

@@ -1,9 +1,9 @@
-import { numberToWad } from '../../lib/fixed.ts'
-import { type BookEntry, createAccountBook } from './accountBook.ts'
+import { type AccountBook, type BookEntry, createAccountBook } from './accountBook.ts'
 import { bsGreeks, yearsToExpiry } from './blackScholes.ts'
 import { expectedShortfall } from './expectedShortfall.ts'
 import { createMarginOutputs, createScratch, marginRange } from './marginAccounts.ts'
 import type { MarketState } from './marketState.ts'
+import { marginWad } from './report.ts'
 
 /** Greeks of a portfolio on one underlying (SPEC section 6 units). */
 export interface UnderlyingGreeks {
@@ -60,10 +60,32 @@ export interface PortfolioMargin {
  * @example marginPortfolio(state, toBookEntries(resolvePortfolio(input, market), state))
  */
 export function marginPortfolio(state: MarketState, entries: BookEntry[]): PortfolioMargin {
-  const book = createAccountBook([entries], state)
+  return marginBookAccount(state, createAccountBook([entries], state), 0)
+}
+
+/**
+ * The full report figures of account `account` of a struct-of-arrays book (the node's margin
+ * mirror): `margin_getRiskReport`, and IM for risk-increasing calls.
+ */
+export function marginBookAccount(
+  state: MarketState,
+  book: AccountBook,
+  account: number,
+): PortfolioMargin {
+  const from = book.offsets[account]
+  const to = book.offsets[account + 1]
+  const one: AccountBook = {
+    count: 1,
+    offsets: Int32Array.of(0, to - from),
+    items: book.items.subarray(from, to),
+    sizes: book.sizes.subarray(from, to),
+    entryCost: book.entryCost.subarray(account, account + 1),
+    underlyingMask: book.underlyingMask.subarray(account, account + 1),
+    riskClassMask: book.riskClassMask.subarray(account, account + 1),
+  }
   const out = createMarginOutputs(1)
   const scratch = createScratch(state)
-  marginRange(state, book, out, 0, 1, scratch)
+  marginRange(state, one, out, 0, 1, scratch)
   const { params } = state
   const nS = state.scenarios.length
   const equity = out.equity[0]
@@ -71,8 +93,7 @@ export function marginPortfolio(state: MarketState, entries: BookEntry[]): Portf
   const shortOptionMinimum = out.shortOptionMinimum[0]
   const collateralHaircut = out.collateralHaircut[0]
   const mm = out.maintenanceMargin[0]
-  const items = book.items
-  const sizes = book.sizes
+  const { items, sizes } = one
   const es = params.es.enabled ? expectedShortfall(state, items, sizes) : 0
   const im = params.es.enabled
     ? params.imMultiplier * (Math.max(scenarioLoss, es) + shortOptionMinimum + collateralHaircut)
@@ -131,7 +152,7 @@ export function marginPortfolio(state: MarketState, entries: BookEntry[]): Portf
     initialMargin: im,
     maintenanceMargin: mm,
     health: equity - mm,
-    liquidatable: numberToWad(equity) < numberToWad(mm),
+    liquidatable: marginWad({ equity, initialMargin: im, maintenanceMargin: mm }).liquidatable,
     scenarioLoss,
     shortOptionMinimum,
     collateralHaircut,

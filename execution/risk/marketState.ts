@@ -13,6 +13,10 @@ export interface MarketState {
   params: RiskParams
   nowSeconds: number
   scenarios: Scenario[]
+  /** `scenarios.length`. */
+  scenarioCount: number
+  /** `underlyings.length`. */
+  underlyingCount: number
   /** Sorted by id. */
   underlyings: Underlying[]
   spot: Float64Array
@@ -123,6 +127,8 @@ export function buildMarketState(market: Market, params: RiskParams, nowSeconds:
     params,
     nowSeconds,
     scenarios,
+    scenarioCount: scenarios.length,
+    underlyingCount: underlyings.length,
     underlyings,
     spot,
     vol,

@@ -163,7 +163,8 @@ const ACKLAM_D = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996,
 function acklamTail(q: number): number {
   const [c0, c1, c2, c3, c4, c5] = ACKLAM_C
   const [d0, d1, d2, d3] = ACKLAM_D
-  return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1)
+  const num = ((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5
+  return num / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1)
 }
 
 /**
@@ -171,7 +172,9 @@ function acklamTail(q: number): number {
  * two Halley steps on {@link normCdf}, all with deterministic math.
  */
 export function normInv(p: number): number {
-  if (!(p > 0 && p < 1)) return p === 0 ? Number.NEGATIVE_INFINITY : p === 1 ? Number.POSITIVE_INFINITY : Number.NaN
+  if (p === 0) return Number.NEGATIVE_INFINITY
+  if (p === 1) return Number.POSITIVE_INFINITY
+  if (!(p > 0 && p < 1)) return Number.NaN
   let x: number
   if (p < 0.02425) x = acklamTail(Math.sqrt(-2 * logDet(p)))
   else if (p > 1 - 0.02425) x = -acklamTail(Math.sqrt(-2 * logDet(1 - p)))

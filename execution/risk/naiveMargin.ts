@@ -48,15 +48,15 @@ export function naiveMargin(state: MarketState, entries: BookEntry[]): NaiveMarg
     if (held.length === 0) continue
     const s0 = state.spot[u]
     const v0 = state.vol[u]
+    const base = held.map((e) => itemValue(state.items[e.item], s0, v0, nowSeconds, rate))
     let worst = 0
     for (const sc of state.scenarios) {
       const s1 = Math.max(0, s0 * (1 + sc.spotShock * state.scanRange[u]))
       const v1 = Math.max(params.volFloor, v0 * (1 + sc.volShock))
       let pnl = 0
-      for (const e of held) {
-        const item = state.items[e.item]
-        pnl += e.size * (itemValue(item, s1, v1, nowSeconds, rate) - itemValue(item, s0, v0, nowSeconds, rate))
-      }
+      held.forEach((e, k) => {
+        pnl += e.size * (itemValue(state.items[e.item], s1, v1, nowSeconds, rate) - base[k])
+      })
       worst = Math.min(worst, sc.weight * pnl)
     }
     scenarioLoss -= worst

@@ -141,7 +141,7 @@ function readInlineOption(
   o: Record<string, unknown>,
   field: string,
   market: Market,
-): Omit<Instrument, 'id' | 'name'> & { type: 'option'; strike: number; expiry: number; kind: OptionKind } {
+): { type: 'option'; underlying: string; strike: number; expiry: number; kind: OptionKind } {
   if (o.type !== 'option') fail(`${field}.type`, 'inline instruments must be {type: "option", …}')
   if (typeof o.underlying !== 'string' || !market.underlyings.some((u) => u.symbol === o.underlying)) {
     fail(`${field}.underlying`, `unknown underlying ${JSON.stringify(o.underlying)}`)

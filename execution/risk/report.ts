@@ -40,6 +40,40 @@ export interface RiskReport {
   worstScenario: ReportScenario | null
 }
 
+/** The figures the chain stores and `IRiskKernel.marginOf` returns, in wad. */
+export interface MarginWad {
+  equityWad: bigint
+  initialMarginWad: bigint
+  maintenanceMarginWad: bigint
+  /** equityWad − maintenanceMarginWad. */
+  healthWad: bigint
+  /** healthWad < 0. */
+  liquidatable: boolean
+}
+
+/**
+ * Rounds kernel figures to wad with lib/fixed's one rule — what precompiles and state use, so
+ * on-chain integers and report strings always agree.
+ *
+ * @example marginWad(marginPortfolio(state, entries)).maintenanceMarginWad
+ */
+export function marginWad(m: {
+  equity: number
+  initialMargin: number
+  maintenanceMargin: number
+}): MarginWad {
+  const equityWad = numberToWad(m.equity)
+  const maintenanceMarginWad = numberToWad(m.maintenanceMargin)
+  const healthWad = equityWad - maintenanceMarginWad
+  return {
+    equityWad,
+    initialMarginWad: numberToWad(m.initialMargin),
+    maintenanceMarginWad,
+    healthWad,
+    liquidatable: healthWad < 0n,
+  }
+}
+
 function scenarioLine(s: ScenarioPnl): ReportScenario {
   return { ...s, pnl: formatAmount(s.pnl) }
 }
@@ -50,12 +84,13 @@ function scenarioLine(s: ScenarioPnl): ReportScenario {
  */
 export function buildRiskReport(m: PortfolioMargin): RiskReport {
   const scenarios = m.scenarios.map(scenarioLine)
+  const wad = marginWad(m)
   return {
-    equity: formatAmount(m.equity),
-    initialMargin: formatAmount(m.initialMargin),
-    maintenanceMargin: formatAmount(m.maintenanceMargin),
-    health: formatWad(numberToWad(m.equity) - numberToWad(m.maintenanceMargin)),
-    liquidatable: m.liquidatable,
+    equity: formatWad(wad.equityWad),
+    initialMargin: formatWad(wad.initialMarginWad),
+    maintenanceMargin: formatWad(wad.maintenanceMarginWad),
+    health: formatWad(wad.healthWad),
+    liquidatable: wad.liquidatable,
     components: {
       scenarioLoss: formatAmount(m.scenarioLoss),
       shortOptionMinimum: formatAmount(m.shortOptionMinimum),

@@ -42,6 +42,7 @@ export async function startTarget(): Promise<Target> {
     })
     return { kind, url: anvil.url, wsUrl: anvil.wsUrl, stop: () => anvil.stop() }
   }
-  const node = await startNode({ blockTimeMs: 250 })
+  // Anvil has no price feeder: the node runs without its own, so both chains stay quiet.
+  const node = await startNode({ blockTimeMs: 250, args: ['--no-feeder'] })
   return { kind, url: node.url, wsUrl: node.wsUrl, stop: () => node.dispose() }
 }

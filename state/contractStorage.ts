@@ -6,7 +6,18 @@
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { type Address, bigIntToBytes, bytesToBigInt, setLengthLeft } from '@ethereumjs/util'
 import { concatBytes, type Hex, hexToBytes, keccak256 } from 'viem'
-import { GAS_READ, GAS_WRITE, GAS_WRITE_NEW, type GasMeter } from './gasMeter.ts'
+
+/** Cold storage read, as SLOAD (EIP-2929). */
+export const GAS_READ = 2_100n
+/** Storage write of a fresh slot, as SSTORE 0 → x. */
+export const GAS_WRITE_NEW = 22_100n
+/** Storage write of a used slot, as SSTORE x → y. */
+export const GAS_WRITE = 5_000n
+
+/** Whatever meters gas for the storage accesses (a precompile's GasMeter). */
+export interface GasCharger {
+  charge(amount: bigint): void
+}
 
 const TWO_256 = 1n << 256n
 const TWO_255 = 1n << 255n
@@ -34,7 +45,7 @@ export class ContractStorage {
   constructor(
     private readonly state: StateManagerInterface,
     readonly address: Address,
-    private readonly gas?: GasMeter,
+    private readonly gas?: GasCharger,
   ) {}
 
   /** Reads the unsigned word at `slot`. */

@@ -1,0 +1,75 @@
+/**
+ * The margin system as the node runs it: its precompiles (Margin, RiskKernel), the accounts each
+ * block touched, the end-of-block pass (expiry settlement, re-margin of every account that
+ * changed or moved) and the genesis balances.
+ */
+import type { StateManagerInterface } from '@ethereumjs/common'
+import type { Hex } from 'viem'
+import type { MarginGenesis } from '../../genesis/marginTypes.ts'
+import { UmaStore } from '../../state/umaStore.ts'
+import type { PrecompileSpec } from '../precompiles/definePrecompile.ts'
+import { createMarginSpec } from '../precompiles/margin.ts'
+import { createRiskKernelSpec } from '../precompiles/riskKernel.ts'
+import { marketAt, type PricedMarket } from './marketAt.ts'
+import { MarginMirror } from './marginMirror.ts'
+import { settleExpired, type SettledOption } from './settleExpired.ts'
+import type { MarginEnv } from './types.ts'
+
+/** What one end-of-block pass did. */
+export interface EndOfBlock {
+  settled: SettledOption[]
+  /** Accounts re-margined by the kernel. */
+  remargined: number
+  priced: PricedMarket
+}
+
+export class MarginSystem {
+  readonly precompiles: readonly PrecompileSpec[]
+  private touched = new Set<Hex>()
+  private mirror = new MarginMirror()
+
+  constructor(readonly env: MarginEnv) {
+    this.precompiles = [
+      createMarginSpec({ env, touched: (a) => this.touched.add(a) }),
+      createRiskKernelSpec({ env }),
+    ]
+  }
+
+  /** The mirror of the last completed block. */
+  get accounts(): MarginMirror {
+    return this.mirror
+  }
+
+  /** Rebuilds the mirror from `state` (on start, and after an abandoned block). */
+  async load(state: StateManagerInterface): Promise<void> {
+    this.mirror = await MarginMirror.load(state)
+    this.touched.clear()
+  }
+
+  /** Opening balances of the genesis. */
+  static async writeGenesis(state: StateManagerInterface, margin: MarginGenesis): Promise<void> {
+    const store = new UmaStore(state)
+    for (const account of Object.keys(margin.accounts).sort() as Hex[]) {
+      for (const [symbol, amount] of Object.entries(margin.accounts[account]).sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const asset = margin.config.market.assets.find((a) => a.symbol === symbol)!
+        await store.setBalance(account, asset.id, amount)
+      }
+    }
+  }
+
+  /**
+   * After the block's transactions, inside its state: settles expired options, re-reads the
+   * accounts the block touched and re-margins what changed or moved.
+   */
+  async endOfBlock(state: StateManagerInterface, timestamp: bigint): Promise<EndOfBlock> {
+    const settled = await settleExpired(state, this.env, timestamp)
+    for (const s of settled) for (const a of s.accounts) this.touched.add(a)
+    await this.mirror.refresh(state, this.touched)
+    this.touched.clear()
+    const config = await this.env.config(state)
+    const prices = await this.env.prices(state, config.market.underlyings.map((u) => u.id))
+    const priced = marketAt(config, prices, timestamp)
+    const remargined = this.mirror.remargin(priced.state)
+    return { settled, remargined, priced }
+  }
+}

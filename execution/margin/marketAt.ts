@@ -1,0 +1,71 @@
+/**
+ * The kernel's view of the market at an instant: the governed markets with the oracle's prices,
+ * priced into a `MarketState` (risk arrays) — cached, since every margin call in a block sees the
+ * same market — and the set of underlyings whose price is stale.
+ */
+import type { GovernedConfig } from '../../genesis/marginTypes.ts'
+import { wadToNumber } from '../../lib/fixed.ts'
+import { buildMarketState, type MarketState } from '../risk/marketState.ts'
+import type { Market } from '../risk/types.ts'
+import type { PriceFeed } from '../oracle/types.ts'
+
+export interface PricedMarket {
+  state: MarketState
+  market: Market
+  /** Symbols of underlyings whose price is older than `maxOracleAge` (or never set). */
+  stale: Set<string>
+}
+
+const cache = new Map<string, PricedMarket>()
+const CACHE_SIZE = 16
+const configIds = new WeakMap<GovernedConfig, number>()
+let nextConfigId = 1
+
+function configId(config: GovernedConfig): number {
+  let id = configIds.get(config)
+  if (id === undefined) {
+    id = nextConfigId++
+    configIds.set(config, id)
+  }
+  return id
+}
+
+/**
+ * Prices the governed market with the oracle readings at `nowSeconds`.
+ *
+ * @param config the governed configuration (instruments, assets, risk parameters)
+ * @param prices oracle readings by underlying id; an underlying without one keeps its genesis
+ *   price and counts as stale
+ */
+export function marketAt(
+  config: GovernedConfig,
+  prices: Map<number, PriceFeed>,
+  nowSeconds: bigint,
+): PricedMarket {
+  const ids = config.market.underlyings.map((u) => u.id).sort((a, b) => a - b)
+  const key = `${configId(config)}|${nowSeconds}|${ids
+    .map((id) => {
+      const p = prices.get(id)
+      return p ? `${p.priceWad}:${p.volWad}:${p.timestamp}` : '-'
+    })
+    .join(',')}`
+  const hit = cache.get(key)
+  if (hit) return hit
+  const stale = new Set<string>()
+  const maxAge = BigInt(config.riskParams.maxOracleAge)
+  const underlyings = config.market.underlyings.map((u) => {
+    const p = prices.get(u.id)
+    const set = p !== undefined && p.timestamp > 0n && p.priceWad > 0n
+    if (!set || p.timestamp + maxAge < nowSeconds) stale.add(u.symbol)
+    return set ? { ...u, price: wadToNumber(p.priceWad), vol: wadToNumber(p.volWad), timestamp: Number(p.timestamp) } : { ...u }
+  })
+  const market: Market = { ...config.market, underlyings }
+  const priced: PricedMarket = {
+    state: buildMarketState(market, config.riskParams, Number(nowSeconds)),
+    market,
+    stale,
+  }
+  cache.set(key, priced)
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string)
+  return priced
+}

@@ -1,0 +1,61 @@
+/**
+ * End-of-block option settlement (SPEC section 6): every option whose expiry has passed is
+ * cash-settled at the oracle price into the settlement asset and its positions closed. Payoffs
+ * round toward −∞ per account, so settlement never creates value (longs may lose dust, shorts pay
+ * it). An option whose underlying price is stale waits ("no price older than maxOracleAge").
+ */
+import type { StateManagerInterface } from '@ethereumjs/common'
+import type { Hex } from 'viem'
+import { numberToWad } from '../../lib/fixed.ts'
+import { UmaStore } from '../../state/umaStore.ts'
+import type { MarginEnv } from './types.ts'
+
+const WAD = 10n ** 18n
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q
+}
+
+export interface SettledOption {
+  instrumentId: number
+  /** Settlement price, wad. */
+  price: bigint
+  accounts: Hex[]
+}
+
+/** Settles every expired option with open positions; returns what it settled. */
+export async function settleExpired(
+  state: StateManagerInterface,
+  env: MarginEnv,
+  nowSeconds: bigint,
+): Promise<SettledOption[]> {
+  const config = await env.config(state)
+  const usdc = config.market.assets.find((a) => a.symbol === 'USDC')
+  if (!usdc) return []
+  const expired = config.market.instruments
+    .filter((i) => i.type === 'option' && BigInt(i.expiry!) <= nowSeconds)
+    .sort((a, b) => a.id - b.id)
+  if (expired.length === 0) return []
+  const prices = await env.prices(state, config.market.underlyings.map((u) => u.id))
+  const store = new UmaStore(state)
+  const maxAge = BigInt(config.riskParams.maxOracleAge)
+  const settled: SettledOption[] = []
+  for (const inst of expired) {
+    const holders = (await store.holders(inst.id)).sort()
+    if (holders.length === 0) continue
+    const u = config.market.underlyings.find((x) => x.symbol === inst.underlying)!
+    const p = prices.get(u.id)
+    if (p === undefined || p.timestamp === 0n || p.timestamp + maxAge < nowSeconds) continue
+    const strike = numberToWad(inst.strike!)
+    const intrinsic = inst.kind === 'call' ? p.priceWad - strike : strike - p.priceWad
+    const payoff = intrinsic > 0n ? intrinsic : 0n
+    for (const account of holders) {
+      const pos = await store.position(account, inst.id)
+      if (payoff !== 0n) await store.addBalance(account, usdc.id, floorDiv(pos.size * payoff, WAD))
+      await store.setPosition(account, inst.id, 0n, 0n)
+    }
+    settled.push({ instrumentId: inst.id, price: p.priceWad, accounts: holders })
+  }
+  return settled
+}

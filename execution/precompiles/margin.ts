@@ -1,0 +1,179 @@
+/**
+ * The Margin precompile at `0x…0a00` (SPEC section 4): collateral transfers, operator consent,
+ * inter-protocol trade settlement, withdrawals, and reads of balances and positions. Every
+ * risk-increasing call is margin-checked on the whole account (state/umaStore.ts holds the data,
+ * execution/margin the rule).
+ */
+import { type Hex, parseAbi } from 'viem'
+import type { GovernedConfig } from '../../genesis/marginTypes.ts'
+import { WAD } from '../../lib/fixed.ts'
+import { UmaStore } from '../../state/umaStore.ts'
+import { figuresOf, marginOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
+import { marketAt, type PricedMarket } from '../margin/marketAt.ts'
+import { applyFill } from '../margin/applyFill.ts'
+import type { MarginEnv } from '../margin/types.ts'
+import { MARGIN_ADDRESS } from './addresses.ts'
+import { type PrecompileCall, type PrecompileSpec, Revert } from './definePrecompile.ts'
+
+export const MARGIN_ABI = parseAbi([
+  'function transfer(address to, uint32 assetId, uint256 amount)',
+  'function setOperator(address protocol, bool allowed)',
+  'function settleTrade(address buyer, address seller, uint32 instrumentId, uint256 size, uint256 price)',
+  'function withdraw(uint32 assetId, uint256 amount, address l1Recipient) returns (uint256 id)',
+  'function balanceOf(address account, uint32 assetId) view returns (int256)',
+  'function positionOf(address account, uint32 instrumentId) view returns (int256 size, int256 entryPrice)',
+  'event Transfer(address indexed from, address indexed to, uint32 assetId, uint256 amount)',
+  'event Trade(address indexed buyer, address indexed seller, uint32 indexed instrumentId, uint256 size, uint256 price, address protocol)',
+  'event Deposit(uint256 indexed depositId, address indexed account, uint32 assetId, uint256 amount, uint64 sourceChainId)',
+  'event Withdrawal(uint256 indexed id, address indexed account, uint32 assetId, uint256 amount, address l1Recipient)',
+  'event Liquidation(address indexed account, uint32 indexed instrumentId, int256 sizeClosed, uint256 price, uint256 penalty)',
+  'event BadDebt(address indexed account, uint256 amount)',
+])
+
+export interface MarginPrecompileDeps {
+  env: MarginEnv
+  /** Called with every account a call changed (the margin mirror re-reads them). */
+  touched?: (account: Hex) => void
+}
+
+/** The settlement asset: premiums and realised P&L are paid in it. */
+export function settlementAssetId(config: GovernedConfig): number {
+  const usdc = config.market.assets.find((a) => a.symbol === 'USDC')
+  if (!usdc) throw new Revert('no settlement asset (USDC) in the market')
+  return usdc.id
+}
+
+const lower = (a: unknown) => (a as string).toLowerCase() as Hex
+
+/**
+ * Runs `mutate` under the margin rule for `accounts`: each must pass SPEC 4's rule afterwards,
+ * and none may rely on a stale price.
+ */
+async function underMarginRule(
+  call: PrecompileCall,
+  env: MarginEnv,
+  accounts: Hex[],
+  mutate: (store: UmaStore, config: GovernedConfig, priced: PricedMarket) => Promise<void>,
+): Promise<void> {
+  const store = new UmaStore(call.state, call.gas)
+  const config = await env.config(call.state)
+  const prices = await env.prices(call.state, config.market.underlyings.map((u) => u.id))
+  const priced = marketAt(config, prices, call.block.timestamp)
+  const before = new Map<Hex, ReturnType<typeof figuresOf>>()
+  for (const a of accounts) before.set(a, figuresOf(marginOfHoldings(await store.holdings(a), priced.state)))
+  await mutate(store, config, priced)
+  for (const a of accounts) {
+    const holdings = await store.holdings(a)
+    for (const symbol of underlyingsOf(holdings, priced.state)) {
+      if (priced.stale.has(symbol)) throw new Revert('stale oracle')
+    }
+    const after = figuresOf(marginOfHoldings(holdings, priced.state))
+    if (!passesMarginRule(before.get(a)!, after)) throw new Revert('insufficient margin')
+  }
+}
+
+/** Builds the Margin precompile. */
+export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
+  const { env } = deps
+  const touch = (a: Hex) => deps.touched?.(a)
+  return {
+    address: MARGIN_ADDRESS,
+    abi: MARGIN_ABI,
+    handlers: {
+      async transfer([toArg, assetIdArg, amountArg], call) {
+        const to = lower(toArg)
+        const assetId = Number(assetIdArg)
+        const amount = amountArg as bigint
+        if (amount === 0n) throw new Revert('zero amount')
+        if (to === call.caller) throw new Revert('transfer to self')
+        if (amount >= 1n << 254n) throw new Revert('amount too large')
+        await underMarginRule(call, env, [call.caller], async (store, config) => {
+          if (!config.market.assets.some((a) => a.id === assetId)) throw new Revert('unknown asset')
+          await store.addBalance(call.caller, assetId, -amount)
+          await store.addBalance(to, assetId, amount)
+        })
+        touch(call.caller)
+        touch(to)
+        call.emit('Transfer', { from: call.caller, to, assetId, amount })
+      },
+
+      async setOperator([protocolArg, allowed], call) {
+        await new UmaStore(call.state, call.gas).setOperator(call.caller, lower(protocolArg), allowed as boolean)
+      },
+
+      async settleTrade([buyerArg, sellerArg, instrumentIdArg, sizeArg, priceArg], call) {
+        const buyer = lower(buyerArg)
+        const seller = lower(sellerArg)
+        const instrumentId = Number(instrumentIdArg)
+        const size = sizeArg as bigint
+        const price = priceArg as bigint
+        const protocol = call.caller
+        if (size === 0n) throw new Revert('zero size')
+        if (buyer === seller) throw new Revert('buyer is seller')
+        if (size >= 1n << 200n || price >= 1n << 200n) throw new Revert('size or price too large')
+        await underMarginRule(call, env, [buyer, seller], async (store, config, priced) => {
+          if (!config.protocols.includes(protocol)) throw new Revert('unregistered protocol')
+          if (!(await store.isOperator(buyer, protocol)) || !(await store.isOperator(seller, protocol))) {
+            throw new Revert('not operator')
+          }
+          const instrument = config.market.instruments.find((i) => i.id === instrumentId)
+          if (!instrument) throw new Revert('unknown instrument')
+          if (instrument.type === 'option' && BigInt(instrument.expiry!) <= call.block.timestamp) {
+            throw new Revert('instrument expired')
+          }
+          if (priced.stale.has(instrument.underlying)) throw new Revert('stale oracle')
+          const usdc = settlementAssetId(config)
+          const isOption = instrument.type === 'option'
+          for (const [account, signed] of [
+            [buyer, size],
+            [seller, -size],
+          ] as const) {
+            const pos = await store.position(account, instrumentId)
+            const fill = applyFill(pos.size, pos.entryPrice, signed, price, !isOption)
+            await store.setPosition(account, instrumentId, fill.size, fill.entryPrice)
+            if (fill.realizedPnl !== 0n) await store.addBalance(account, usdc, fill.realizedPnl)
+          }
+          if (isOption) {
+            const premium = (size * price) / WAD
+            await store.addBalance(buyer, usdc, -premium)
+            await store.addBalance(seller, usdc, premium)
+          }
+        })
+        touch(buyer)
+        touch(seller)
+        call.emit('Trade', { buyer, seller, instrumentId, size, price, protocol })
+      },
+
+      async withdraw([assetIdArg, amountArg, recipientArg], call) {
+        const assetId = Number(assetIdArg)
+        const amount = amountArg as bigint
+        if (amount === 0n) throw new Revert('zero amount')
+        if (amount >= 1n << 254n) throw new Revert('amount too large')
+        let id = 0n
+        await underMarginRule(call, env, [call.caller], async (store, config) => {
+          if (!config.market.assets.some((a) => a.id === assetId)) throw new Revert('unknown asset')
+          await store.addBalance(call.caller, assetId, -amount)
+          id = await store.recordWithdrawal({
+            account: call.caller,
+            assetId,
+            amount,
+            l1Recipient: lower(recipientArg),
+            l2Block: call.block.number,
+          })
+        })
+        touch(call.caller)
+        call.emit('Withdrawal', { id, account: call.caller, assetId, amount, l1Recipient: lower(recipientArg) })
+        return id
+      },
+
+      async balanceOf([account, assetId], call) {
+        return new UmaStore(call.state, call.gas).balance(lower(account), Number(assetId))
+      },
+
+      async positionOf([account, instrumentId], call) {
+        const p = await new UmaStore(call.state, call.gas).position(lower(account), Number(instrumentId))
+        return [p.size, p.entryPrice]
+      },
+    },
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The Oracle precompile (`0x…0a02`, SPEC section 4): feeder-signed prices and vols, k-of-n.
+ *
+ * `submitPrices` is open to any sender; it is accepted with EIP-191 signatures of at least
+ * `threshold` distinct feeders over `priceUpdateHash(chainId, update)`, a timestamp newer than
+ * each underlying's last and not after the block's, known underlyings and positive figures.
+ * Storage layout: execution/oracle/oracleStore.ts.
+ */
+import type { StateManagerInterface } from '@ethereumjs/common'
+import type { Hex } from 'viem'
+import type { GovernedConfig } from '../../genesis/marginTypes.ts'
+import { readPrice, readPriceTimestamp, writePrice } from '../oracle/oracleStore.ts'
+import { priceUpdateHash } from '../oracle/priceUpdateHash.ts'
+import { recoverSigner } from '../oracle/recoverSigner.ts'
+import { ORACLE_ADDRESS } from './addresses.ts'
+import { type PrecompileSpec, Revert } from './definePrecompile.ts'
+import { GAS_READ } from './gasMeter.ts'
+import { oracleAbi } from './oracleAbi.ts'
+
+/** Gas per signature recovered, as the ECRECOVER precompile. */
+export const GAS_ECRECOVER = 3_000n
+/** Keccak-256 gas: 30 + 6 per 32-byte word hashed (as the KECCAK256 opcode). */
+function keccakGas(bytes: number): bigint {
+  return 30n + 6n * BigInt(Math.ceil(bytes / 32))
+}
+
+/** What the Oracle precompile needs from the node. */
+export interface OracleDeps {
+  /** Chain id in the signed hash (31338 on the dev chain). */
+  chainId: bigint
+  /**
+   * The governed configuration in force in `state`: its `oracle` (feeders, threshold) and
+   * `market.underlyings` (the known ids). Until governance stores it, the genesis's.
+   */
+  getConfig(state: StateManagerInterface): Promise<GovernedConfig>
+}
+
+/**
+ * Builds the Oracle precompile.
+ *
+ * @example
+ * const oracle = createOracleSpec({ chainId: genesis.chainId, getConfig: async () => genesis.margin!.config })
+ * await createNode({ ..., precompiles: [oracle] })
+ */
+export function createOracleSpec(deps: OracleDeps): PrecompileSpec {
+  return {
+    address: ORACLE_ADDRESS,
+    abi: oracleAbi,
+    handlers: {
+      async submitPrices(args, call) {
+        const [ids, prices, vols, timestamp, signatures] = args as [
+          readonly number[],
+          readonly bigint[],
+          readonly bigint[],
+          bigint,
+          readonly Hex[],
+        ]
+        if (ids.length !== prices.length || ids.length !== vols.length) throw new Revert('length mismatch')
+        if (ids.length === 0) throw new Revert('no prices')
+        call.gas.charge(GAS_READ)
+        const config = await deps.getConfig(call.state)
+        const known = new Set(config.market.underlyings.map((u) => u.id))
+        const seen = new Set<number>()
+        for (let i = 0; i < ids.length; i++) {
+          if (!known.has(ids[i])) throw new Revert('unknown underlying')
+          if (seen.has(ids[i])) throw new Revert('duplicate underlying')
+          seen.add(ids[i])
+          if (prices[i] === 0n) throw new Revert('zero price')
+          if (vols[i] === 0n) throw new Revert('zero vol')
+        }
+        if (timestamp > call.block.timestamp) throw new Revert('future timestamp')
+
+        // abi.encode(chainId, ids, prices, vols, timestamp): 5 head words, 3 lengths, the items.
+        call.gas.charge(keccakGas(32 * (8 + 3 * ids.length)))
+        const hash = priceUpdateHash(deps.chainId, { underlyingIds: ids, prices, vols, timestamp })
+        const feeders = new Set(config.oracle.feeders.map((f) => f.toLowerCase()))
+        const signers = new Set<Hex>()
+        for (const signature of signatures) {
+          call.gas.charge(GAS_ECRECOVER)
+          const signer = recoverSigner(hash, signature)
+          if (signer === undefined) throw new Revert('bad signature')
+          if (!feeders.has(signer)) throw new Revert('not a feeder')
+          signers.add(signer)
+        }
+        if (signers.size < config.oracle.threshold) throw new Revert('too few feeder signatures')
+
+        for (const id of ids) {
+          if (timestamp <= (await readPriceTimestamp(call.state, id, call.gas))) throw new Revert('stale timestamp')
+        }
+        for (let i = 0; i < ids.length; i++) {
+          await writePrice(call.state, { underlyingId: ids[i], priceWad: prices[i], volWad: vols[i], timestamp }, call.gas)
+          call.emit('PriceUpdated', { underlyingId: ids[i], price: prices[i], vol: vols[i], timestamp })
+        }
+      },
+
+      async priceOf(args, call) {
+        const [id] = args as [number]
+        call.gas.charge(GAS_READ)
+        const config = await deps.getConfig(call.state)
+        if (!config.market.underlyings.some((u) => u.id === id)) throw new Revert('unknown underlying')
+        const feed = await readPrice(call.state, id, call.gas)
+        return [feed.priceWad, feed.volWad, feed.timestamp]
+      },
+    },
+  }
+}
