@@ -14,7 +14,7 @@ import { priceUpdateHash } from '../oracle/priceUpdateHash.ts'
 import { recoverSigner } from '../oracle/recoverSigner.ts'
 import { ORACLE_ADDRESS } from './addresses.ts'
 import { type PrecompileSpec, Revert } from './definePrecompile.ts'
-import { GAS_READ } from './gasMeter.ts'
+import { GAS_READ } from '../../state/contractStorage.ts'
 import { oracleAbi } from './oracleAbi.ts'
 
 /** Gas per signature recovered, as the ECRECOVER precompile. */
