@@ -86,8 +86,8 @@ const rpc = <T>(method: string, params: unknown[] = []) => client.request({ meth
 
 beforeAll(async () => {
   // Blocks come at once when there are transactions; otherwise every 5 s, so the timelock is
-  // counted in blocks this suite makes.
-  node = await startNode({ blockTimeMs: 100, args: ['--heartbeat', '5000'] })
+  // counted in blocks this suite makes. No price feeder: prices stay at genesis.
+  node = await startNode({ blockTimeMs: 100, args: ['--heartbeat', '5000', '--no-feeder'] })
   client = publicHttp(node.url)
 })
 
@@ -147,6 +147,15 @@ describe('governance against the real node', () => {
     // The proposal as it stood before execution, by block tag.
     expect((await rpc<RpcProposal>('gov_getProposal', [1, numberToHex(executedAt - 1n)])).state).toBe('queued')
     expect(await rpc<RpcProposal[]>('gov_listProposals', ['earliest'])).toEqual([])
+  })
+
+  it('the margin of an account follows the new parameter from the executing block on', async () => {
+    type Report = { components: { collateralHaircut: string } }
+    const haircutAt = async (n: bigint) =>
+      Number((await rpc<Report>('margin_getRiskReport', [devAccounts[3].address, numberToHex(n)])).components.collateralHaircut)
+    // 1,000,000 USDC at 0.02 and 100 WETH at ETH 3,000: 20,000 + 30,000, then 20,000 + 60,000.
+    expect(await haircutAt(executedAt - 1n)).toBeCloseTo(50_000, 6)
+    expect(await haircutAt(executedAt)).toBeCloseTo(80_000, 6)
   })
 
   it('refuses each wrong step with its reason', async () => {
