@@ -12,7 +12,7 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { createAddressFromString } from '@ethereumjs/util'
-import { bytesToHex, hexToBigInt, keccak256 } from 'viem'
+import { hexToBigInt, keccak256 } from 'viem'
 import { GOVERNANCE_ADDRESS } from '../execution/precompiles/addresses.ts'
 import { ContractStorage } from '../state/contractStorage.ts'
 import type { GasCharger } from '../state/contractStorage.ts'
@@ -104,7 +104,7 @@ export async function readGovernedConfig(
   if (hit) return hit
   const bytes = await new ContractStorage(state, governance).bytes(CONFIG_SLOT)
   if (hexToBigInt(keccak256(bytes)) !== hash) {
-    throw new Error(`governed config: stored document does not match its hash ${bytesToHex(bytes).slice(0, 20)}…`)
+    throw new Error(`governed config: the stored document does not match its hash 0x${hash.toString(16)}`)
   }
   return remember(hash, deepFreeze(decodeGovernedConfig(bytes)))
 }
