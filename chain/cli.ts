@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { createOracleSpec } from '../execution/precompiles/oracle.ts'
 import { GenesisError } from '../genesis/errors.ts'
 import { devGenesis } from '../genesis/dev.ts'
 import type { Genesis } from '../genesis/types.ts'
@@ -73,10 +72,6 @@ async function start(o: StartOptions): Promise<void> {
     heartbeatMs: o.heartbeat,
     logger,
     produce: false,
-    // Until governance stores the config, the Oracle reads the genesis's.
-    precompiles: genesis.margin
-      ? [createOracleSpec({ chainId: genesis.chainId, getConfig: async () => genesis.margin!.config })]
-      : [],
   })
   const margin = node.margin
     ? new MarginReads({ env: node.margin.env, stateAt: (tag) => node.stateAt(tag) })

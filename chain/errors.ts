@@ -51,6 +51,14 @@ export class IntrinsicGasTooLowError extends BaseError {
   }
 }
 
+/** EIP-7623: the gas limit is below the calldata floor (geth's ErrFloorDataGas). */
+export class FloorDataGasError extends BaseError {
+  override name = 'FloorDataGasError'
+  constructor(readonly have: bigint, readonly want: bigint) {
+    super(`insufficient gas for floor data gas cost: gas ${have}, minimum needed ${want}`)
+  }
+}
+
 export class GasLimitExceededError extends BaseError {
   override name = 'GasLimitExceededError'
   constructor(readonly have: bigint, readonly limit: bigint) {

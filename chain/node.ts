@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events'
 import { type Block, createBlock, createBlockFromRLP } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
-import { Capability, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
+import { Capability, createTxFromRLP, getMinimumGasLimit, type TypedTransaction } from '@ethereumjs/tx'
 import {
   Account,
   bytesToHex,
@@ -29,7 +29,6 @@ import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
 import { MarginSystem } from '../execution/margin/marginSystem.ts'
 import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
 import type { RiskParams } from '../execution/risk/types.ts'
-import { systemPrecompiles } from '../execution/systemPrecompiles.ts'
 import { readGovernedConfig, writeGenesisGovernance } from '../genesis/governedConfig.ts'
 import type { GovernedConfig } from '../genesis/marginTypes.ts'
 import { listProposals, type Proposal, readProposal } from '../genesis/proposals.ts'
@@ -39,6 +38,7 @@ import { decodeReceipts } from '../state/receiptCodec.ts'
 import { openStateManager } from '../state/stateManager.ts'
 import {
   FeeTooLowError,
+  FloorDataGasError,
   GasLimitExceededError,
   GenesisMismatchError,
   InsufficientFundsError,
@@ -81,7 +81,7 @@ export interface NodeOptions {
   /** Start producing blocks at once (default true). */
   produce?: boolean
   /**
-   * Extra precompiles, besides the system ones the genesis calls for (`systemPrecompiles`); one
+   * Extra precompiles, besides the system ones the genesis calls for (the margin system's, with a margin genesis); one
    * at the address of a system precompile replaces it.
    */
   precompiles?: readonly PrecompileSpec[]
@@ -116,6 +116,7 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
             if (config === undefined) throw new Error('no governed configuration in state')
             return config
           }),
+          opts.genesis.chainId,
         )
       : undefined
     const node = new Node(opts, db, common, margin)
@@ -161,7 +162,7 @@ export class Node implements ChainApi, GovernanceApi {
   private get precompiles(): readonly PrecompileSpec[] {
     const extra = this.opts.precompiles ?? []
     const taken = new Set(extra.map((p) => p.address.toLowerCase()))
-    const system = [...(this.margin?.precompiles ?? []), ...systemPrecompiles(this.opts.genesis)]
+    const system = this.margin?.precompiles ?? []
     return [...system.filter((p) => !taken.has(p.address.toLowerCase())), ...extra]
   }
 
@@ -389,6 +390,8 @@ export class Node implements ChainApi, GovernanceApi {
     const sender = senderAddr.toString().toLowerCase() as Hex
     const intrinsic = tx.getIntrinsicGas()
     if (tx.gasLimit < intrinsic) throw new IntrinsicGasTooLowError(tx.gasLimit, intrinsic)
+    const floor = getMinimumGasLimit(tx, senderAddr)
+    if (tx.gasLimit < floor) throw new FloorDataGasError(tx.gasLimit, floor)
     if (tx.gasLimit > this.opts.genesis.gasLimit) throw new GasLimitExceededError(tx.gasLimit, this.opts.genesis.gasLimit)
     const baseFee = this.nextBaseFee(this.head)
     const maxFee = maxFeePerGas(tx)
@@ -568,9 +571,14 @@ export class Node implements ChainApi, GovernanceApi {
   }
 
   async getTransactionCount(address: Hex, tag: BlockTag): Promise<bigint> {
-    const nonce = (await this.accountAt(address, tag))?.nonce ?? 0n
-    if (tag !== 'pending') return nonce
-    return this.mempool.nextNonce(address.toLowerCase() as Hex, nonce)
+    if (tag !== 'pending') return (await this.accountAt(address, tag))?.nonce ?? 0n
+    // The head's nonce and the pool must be read as of the same head: a block accepted while the
+    // state read waits has already taken its transactions out of the pool.
+    for (;;) {
+      const head = this.head
+      const nonce = (await (await this.readHeadState()).getAccount(createAddressFromString(address)))?.nonce ?? 0n
+      if (head === this.head) return this.mempool.nextNonce(address.toLowerCase() as Hex, nonce)
+    }
   }
 
   async getCode(address: Hex, tag: BlockTag): Promise<Hex> {

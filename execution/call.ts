@@ -6,7 +6,7 @@ import type { Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { EVMMockBlockchainInterface } from '@ethereumjs/evm'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
-import { createFeeMarket1559Tx } from '@ethereumjs/tx'
+import { createFeeMarket1559Tx, getMinimumGasLimit } from '@ethereumjs/tx'
 import { Account, bytesToHex, createAddressFromString, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { decodeErrorResult, type Hex } from 'viem'
 import { ExecutionFailedError, ExecutionRevertedError } from '../chain/errors.ts'
@@ -62,9 +62,9 @@ async function applyOverrides(state: MerkleStateManager, overrides: StateOverrid
   }
 }
 
-/** Intrinsic gas of the message as a transaction would pay it. */
-function intrinsicGas(ctx: CallContext, req: CallRequest): bigint {
-  const tx = createFeeMarket1559Tx(
+/** The message as an unsigned transaction, for its intrinsic gas and EIP-7623 floor. */
+function asTx(ctx: CallContext, req: CallRequest) {
+  return createFeeMarket1559Tx(
     {
       to: req.to,
       data: req.data,
@@ -73,10 +73,20 @@ function intrinsicGas(ctx: CallContext, req: CallRequest): bigint {
     },
     { common: ctx.common },
   )
-  return tx.getIntrinsicGas()
 }
 
+/** Intrinsic gas of the message as a transaction would pay it. */
+function intrinsicGas(ctx: CallContext, req: CallRequest): bigint {
+  return asTx(ctx, req).getIntrinsicGas()
+}
+
+/** EIP-3860: the largest init code a creation may carry. */
+const MAX_INITCODE_BYTES = 49_152
+
 async function execute(ctx: CallContext, req: CallRequest, gasLimit: bigint): Promise<CallResult> {
+  if (req.to === undefined && req.data !== undefined && (req.data.length - 2) / 2 > MAX_INITCODE_BYTES) {
+    return { ok: false, reverted: false, error: 'max initcode size exceeded', gasUsed: 0n }
+  }
   const intrinsic = intrinsicGas(ctx, req)
   if (gasLimit < intrinsic) {
     return { ok: false, reverted: false, error: `intrinsic gas too low: have ${gasLimit}, want ${intrinsic}`, gasUsed: 0n }
@@ -162,7 +172,9 @@ export async function estimateGas(
       if ((await attempt(mid)).ok) hi = mid
       else lo = mid
     }
-    return hi
+    // EIP-7623: a transaction pays at least the calldata floor, so it needs that much gas.
+    const floor = getMinimumGasLimit(asTx(ctx, req), req.from ? createAddressFromString(req.from) : undefined)
+    return hi > floor ? hi : floor
   } finally {
     await ctx.state.revert()
   }

@@ -1,9 +1,12 @@
 /**
  * JSON-RPC errors, and the one place where domain errors become JSON-RPC codes. Domain errors
- * (chain/errors.ts and later ones) know nothing of JSON-RPC; `toRpcError` maps them, and the
- * compiler checks that every exported domain error class has an entry.
+ * (chain/errors.ts, execution/risk/errors.ts, genesis/errors.ts, and later ones) know nothing of
+ * JSON-RPC; `toRpcError` maps them, and the compiler checks that every exported domain error
+ * class of those modules has an entry.
  */
 import * as chainErrors from '../chain/errors.ts'
+import * as riskErrors from '../execution/risk/errors.ts'
+import * as genesisErrors from '../genesis/errors.ts'
 import { BaseError } from '../lib/errors.ts'
 
 /** Anything that can travel in a JSON-RPC `error` member. */
@@ -118,45 +121,68 @@ export class LimitExceededError extends RpcError {
   }
 }
 
-type ChainErrorName = {
-  [K in keyof typeof chainErrors]: (typeof chainErrors)[K] extends abstract new (
-    ...args: never[]
-  ) => Error
-    ? K
-    : never
-}[keyof typeof chainErrors]
+/** The names of the error classes a module exports. */
+type ErrorClassNames<M> = {
+  [K in keyof M]: M[K] extends abstract new (...args: never[]) => Error ? K : never
+}[keyof M]
 
-/**
- * Every domain error class → how it travels. The key set is checked by the compiler against the
- * module's exports: a new class in chain/errors.ts without an entry here fails `tsc`.
- */
-const CHAIN_ERRORS: { [K in ChainErrorName]: (err: InstanceType<(typeof chainErrors)[K]>) => RpcError } = {
-  InvalidTransactionError: (e) => new ServerError(e.shortMessage),
-  WrongChainIdError: (e) => new ServerError(e.shortMessage),
-  NonceTooLowError: (e) => new ServerError(e.shortMessage),
-  NonceTooHighError: (e) => new ServerError(e.shortMessage),
-  InsufficientFundsError: (e) => new ServerError(e.shortMessage),
-  IntrinsicGasTooLowError: (e) => new ServerError(e.shortMessage),
-  GasLimitExceededError: (e) => new ServerError(e.shortMessage),
-  FeeTooLowError: (e) => new ServerError(e.shortMessage),
-  ReplacementUnderpricedError: (e) => new ServerError(e.shortMessage),
-  AlreadyKnownError: (e) => new ServerError(e.shortMessage),
-  TxPoolFullError: (e) => new ServerError(e.shortMessage),
-  // geth answers state queries at a block it does not have with "header not found".
-  UnknownBlockError: (e) =>
-    new ServerError(/^0x[0-9a-fA-F]{64}$/.test(e.block) ? 'header for hash not found' : 'header not found'),
-  ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),
-  ExecutionFailedError: (e) => new ServerError(e.shortMessage),
-  ShuttingDownError: (e) => new ServerError(e.shortMessage),
-  // A start-up error; it never comes out of a running node, but if it did it is the server's.
-  GenesisMismatchError: (e) => new ServerError(e.shortMessage),
-  UnknownProposalError: (e) => new ServerError(e.shortMessage),
-  NoMarginConfigError: (e) => new ServerError(e.shortMessage),
+/** One mapping per exported error class of module M: the compiler checks the key set. */
+type ErrorMap<M> = {
+  [K in ErrorClassNames<M>]: (
+    err: M[K] extends abstract new (...args: never[]) => infer E ? E : never,
+  ) => RpcError
 }
 
-const chainErrorEntries = (Object.keys(CHAIN_ERRORS) as ChainErrorName[]).map(
-  (name) => [chainErrors[name], CHAIN_ERRORS[name]] as const,
-)
+type Entry = readonly [abstract new (...args: never[]) => Error, (err: never) => RpcError]
+
+/** Pairs each class of `mod` with its mapping. */
+function entries<M>(mod: M, map: ErrorMap<M>): Entry[] {
+  return (Object.keys(map) as (keyof M)[]).map(
+    (name) => [mod[name], map[name as ErrorClassNames<M>]] as unknown as Entry,
+  )
+}
+
+/**
+ * Every domain error class → how it travels, module by module. A new class exported by one of
+ * these modules without an entry here fails `tsc`; a new module of domain errors gets its own
+ * `entries(…)` line.
+ */
+const DOMAIN_ERRORS: Entry[] = [
+  ...entries(chainErrors, {
+    InvalidTransactionError: (e) => new ServerError(e.shortMessage),
+    WrongChainIdError: (e) => new ServerError(e.shortMessage),
+    NonceTooLowError: (e) => new ServerError(e.shortMessage),
+    NonceTooHighError: (e) => new ServerError(e.shortMessage),
+    InsufficientFundsError: (e) => new ServerError(e.shortMessage),
+    IntrinsicGasTooLowError: (e) => new ServerError(e.shortMessage),
+    FloorDataGasError: (e) => new ServerError(e.shortMessage),
+    GasLimitExceededError: (e) => new ServerError(e.shortMessage),
+    FeeTooLowError: (e) => new ServerError(e.shortMessage),
+    ReplacementUnderpricedError: (e) => new ServerError(e.shortMessage),
+    AlreadyKnownError: (e) => new ServerError(e.shortMessage),
+    TxPoolFullError: (e) => new ServerError(e.shortMessage),
+    // geth answers state queries at a block it does not have with "header not found".
+    UnknownBlockError: (e) =>
+      new ServerError(
+        /^0x[0-9a-fA-F]{64}$/.test(e.block) ? 'header for hash not found' : 'header not found',
+      ),
+    ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),
+    ExecutionFailedError: (e) => new ServerError(e.shortMessage),
+    ShuttingDownError: (e) => new ServerError(e.shortMessage),
+    // A start-up error; it never comes out of a running node, but if it did it is the server's.
+    GenesisMismatchError: (e) => new ServerError(e.shortMessage),
+    UnknownProposalError: (e) => new ServerError(e.shortMessage),
+    NoMarginConfigError: (e) => new ServerError(e.shortMessage),
+  }),
+  // margin_simulate and friends: the message names the field (`positions[2].instrument: …`).
+  ...entries(riskErrors, {
+    InvalidMarketError: (e) => new InvalidParamsError(e.shortMessage),
+    InvalidPortfolioError: (e) => new InvalidParamsError(e.shortMessage),
+  }),
+  ...entries(genesisErrors, {
+    GenesisError: (e) => new ServerError(e.shortMessage),
+  }),
+]
 
 /**
  * Maps anything thrown by a handler to the JSON-RPC error the caller sees. RpcErrors pass
@@ -164,11 +190,12 @@ const chainErrorEntries = (Object.keys(CHAIN_ERRORS) as ChainErrorName[]).map(
  * server logs it.
  *
  * @example
- * toRpcError(new NonceTooLowError(addr, 3n, 1n)).toJSON() // { code: -32000, message: 'nonce too low: …' }
+ * toRpcError(new NonceTooLowError(addr, 3n, 1n)).error.toJSON()
+ * // { code: -32000, message: 'nonce too low: …' }
  */
 export function toRpcError(err: unknown): { error: RpcError; isBug: boolean } {
   if (err instanceof RpcError) return { error: err, isBug: false }
-  for (const [cls, map] of chainErrorEntries) {
+  for (const [cls, map] of DOMAIN_ERRORS) {
     if (err instanceof cls) return { error: (map as (e: Error) => RpcError)(err), isBug: false }
   }
   return { error: new InternalError(), isBug: true }

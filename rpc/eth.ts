@@ -112,7 +112,8 @@ export async function resolveLogFilter(chain: ChainApi, raw: RawLogFilter): Prom
   const span = to - from + 1n
   if (span > MAX_LOG_BLOCK_RANGE) {
     throw new LimitExceededError(
-      `block range too large: ${span} blocks (${quantity(from)} to ${quantity(to)}), the limit is ${MAX_LOG_BLOCK_RANGE}`,
+      `block range too large: ${span} blocks (${quantity(from)} to ${quantity(to)}), ` +
+        `the limit is ${MAX_LOG_BLOCK_RANGE}`,
     )
   }
   return { ...base, fromBlock: from, toBlock: to }
@@ -216,6 +217,7 @@ export const ethMethods: RpcMethods = {
     const blockCount = Math.min(n, MAX_FEE_HISTORY_BLOCKS)
     const tag = parseBlockTag(newest, 1)
     const pct = parsePercentiles(percentiles, 2)
+    if (blockCount === 0) return { oldestBlock: '0x0', baseFeePerGas: [], gasUsedRatio: [] }
     const h = await chain.feeHistory(blockCount, tag, pct)
     const out: Record<string, unknown> = {
       oldestBlock: quantity(h.oldestBlock),

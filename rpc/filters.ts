@@ -7,11 +7,14 @@ import { randomBytes } from 'node:crypto'
 import type { Block } from '@ethereumjs/block'
 import { bytesToHex } from '@ethereumjs/util'
 import type { Hex, StoredLog, StoredReceipt } from '../chain/types.ts'
+import { ServerError } from './errors.ts'
 import type { RawLogFilter } from './params.ts'
 import type { ChainEventSource } from './types.ts'
 
 /** Most items one filter buffers between polls; older ones are dropped first. */
 export const MAX_FILTER_BUFFER = 10_000
+/** Most filters installed at once (all callers together); the oldest idle ones expire first. */
+export const MAX_FILTERS = 10_000
 
 /** Does a log match an address list and a topic filter (null = any; a list = any of)? */
 export function matchLog(
@@ -101,6 +104,10 @@ export function createFilterStore(events: ChainEventSource, ttlMs = 5 * 60_000):
 
   return {
     install(kind, criteria) {
+      if (filters.size >= MAX_FILTERS) {
+        sweep()
+        if (filters.size >= MAX_FILTERS) throw new ServerError(`too many filters (${MAX_FILTERS})`)
+      }
       const id = bytesToHex(randomBytes(16))
       const lastPoll = Date.now()
       if (kind === 'logs') filters.set(id, { kind, criteria: criteria ?? {}, buffer: [], lastPoll })

@@ -93,6 +93,28 @@ describe('formatTransaction', () => {
     expect(formatTransaction(tx, { ...at, baseFeePerGas: 9n }).gasPrice).toBe('0xa') // capped by maxFee
   })
 
+  it('prints an EIP-7702 transaction with its authorization list', async () => {
+    const auth = await account.signAuthorization({ chainId: 31338, address: TO, nonce: 4 })
+    const { raw, tx } = await signed({
+      type: 'eip7702',
+      maxFeePerGas: 10n,
+      maxPriorityFeePerGas: 3n,
+      authorizationList: [auth],
+    } as never)
+    const j = formatTransaction(tx) as any
+    expect(j).toMatchObject({ type: '0x4', chainId: '0x7a6a', hash: keccak256(raw) })
+    expect(j.authorizationList).toEqual([
+      {
+        chainId: '0x7a6a',
+        address: TO,
+        nonce: '0x4',
+        yParity: quantity(auth.yParity ?? 0),
+        r: quantity(hexToBigInt(auth.r)),
+        s: quantity(hexToBigInt(auth.s)),
+      },
+    ])
+  })
+
   it('prints a contract creation with to: null', async () => {
     const { tx } = await signed({ type: 'eip1559', to: undefined, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n } as never)
     expect(formatTransaction(tx).to).toBe(null)

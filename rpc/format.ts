@@ -60,6 +60,10 @@ export function formatTransaction(tx: TypedTransaction, at?: TxPlacement): RpcTr
       storageKeys: keys.map((k) => bytesToHex(k)),
     }))
   }
+  if ('blobVersionedHashes' in tx) {
+    out.maxFeePerBlobGas = quantity(tx.maxFeePerBlobGas)
+    out.blobVersionedHashes = tx.blobVersionedHashes
+  }
   if ('authorizationList' in tx) {
     out.authorizationList = tx.authorizationList.map(([chainId, address, nonce, yParity, r, s]) => ({
       chainId: quantity(bytesToBigInt(chainId)),

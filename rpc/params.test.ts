@@ -86,6 +86,7 @@ describe('parseBlockTag', () => {
     expect(parseBlockTag({ blockHash: H }, 1)).toEqual({ hash: H })
     expect(parseBlockTag({ blockHash: H, requireCanonical: true }, 1)).toEqual({ hash: H })
     expect(parseBlockTag({ blockNumber: '0x5' }, 1)).toBe(5n)
+    expect(parseBlockTag(H.toUpperCase().replace('0X', '0x'), 1)).toEqual({ hash: H })
   })
   it('refuses anything else, naming the argument', () => {
     expect(msg(() => parseBlockTag('newest', 1))).toMatch(/^invalid argument 1: invalid block tag "newest"/)

@@ -137,8 +137,9 @@ export function parseBool(v: unknown, index: number, field?: string): boolean {
 }
 
 /**
- * A block: `latest`, `pending`, `safe`, `finalized`, `earliest`, a hex number, or an EIP-1898
- * object `{blockHash, requireCanonical?}` / `{blockNumber}`. `undefined`/`null` → `fallback`.
+ * A block: `latest`, `pending`, `safe`, `finalized`, `earliest`, a hex number, a 32-byte block
+ * hash, or an EIP-1898 object `{blockHash, requireCanonical?}` / `{blockNumber}`.
+ * `undefined`/`null` → `fallback`.
  *
  * @example
  * parseBlockTag('0x10', 1) // 16n
@@ -148,9 +149,12 @@ export function parseBlockTag(v: unknown, index: number, fallback: BlockTag = 'l
   if (v === undefined || v === null) return fallback
   if (typeof v === 'string') {
     if (BLOCK_TAGS.has(v)) return v as BlockTag
+    // As geth's BlockNumberOrHash: a 32-byte hex string names a block by hash.
+    if (v.length === 66 && /^0x[0-9a-fA-F]{64}$/.test(v)) return { hash: v.toLowerCase() as Hex }
     if (v.startsWith('0x') || v.startsWith('0X')) return parseQuantity(v, index)
     throw new InvalidParamsError(
-      `invalid block tag ${JSON.stringify(v.slice(0, 40))}, want latest, pending, safe, finalized, earliest or a hex number`,
+      `invalid block tag ${JSON.stringify(v.slice(0, 40))}, ` +
+        'want latest, pending, safe, finalized, earliest or a hex number',
       index,
     )
   }

@@ -323,14 +323,32 @@ describe('HTTP JSON-RPC', () => {
     expect((await post(rpc('eth_chainId'))).json.result).toBe('0x7a6a')
   })
 
-  it(`refuses a batch of ${MAX_BATCH_CALLS + 1} calls with one error`, async () => {
-    const batch = Array.from({ length: MAX_BATCH_CALLS + 1 }, (_, i) => rpc('eth_chainId', [], i))
+  it('reads an oversized chunked body to its end, so the sender gets the error, not EPIPE', async () => {
+    const bytes = new TextEncoder().encode(`[${JSON.stringify(rpc('eth_chainId')).repeat(1).padEnd(6 * 1024 * 1024, ' ')}]`)
+    for (let i = 0; i < 5; i++) {
+      const body = new ReadableStream({
+        start(c) {
+          for (let o = 0; o < bytes.length; o += 64 * 1024) c.enqueue(bytes.subarray(o, o + 64 * 1024))
+          c.close()
+        },
+      })
+      const res = await fetch(server.url, { method: 'POST', body, duplex: 'half' } as RequestInit)
+      expect(res.status).toBe(413)
+      expect((await res.json()).error.message).toBe('request body too large: the limit is 5242880 bytes (5 MB)')
+    }
+    expect((await post(rpc('eth_chainId'))).json.result).toBe('0x7a6a')
+  })
+
+  it('refuses a batch of 1,001 calls with one error, and serves one of 1,000', async () => {
+    expect(MAX_BATCH_CALLS).toBe(1000)
+    const batch = Array.from({ length: 1001 }, (_, i) => rpc('eth_chainId', [], i))
     const r = await post(batch)
     expect(Array.isArray(r.json)).toBe(false)
     expect(r.json.error.code).toBe(-32600)
     expect(r.json.error.message).toContain('batch too large')
-    const ok = await post(batch.slice(0, MAX_BATCH_CALLS))
-    expect(ok.json).toHaveLength(MAX_BATCH_CALLS)
+    const ok = await post(batch.slice(0, 1000))
+    expect(ok.json).toHaveLength(1000)
+    expect(ok.json[999]).toEqual({ jsonrpc: '2.0', id: 999, result: '0x7a6a' })
   })
 
   it('answers a batch mixing good, bad and notification calls, in order', async () => {
@@ -484,6 +502,19 @@ describe('WebSocket JSON-RPC', () => {
     ws.close()
   })
 
+  it('answers a 6 MB message with a JSON-RPC error and keeps the connection', async () => {
+    const { ws, call, next } = await openWs()
+    ws.send(JSON.stringify(rpc('eth_call', [{ data: `0x${'ab'.repeat(3 * 1024 * 1024)}` }])))
+    const err = await next()
+    expect(err).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32600, message: 'request message too large: the limit is 5242880 bytes (5 MB)' },
+    })
+    expect((await call('eth_chainId')).result).toBe('0x7a6a')
+    ws.close()
+  })
+
   it('refuses an unknown subscription kind naming it', async () => {
     const { ws, call } = await openWs()
     const r = await call('eth_subscribe', ['nope'])
@@ -508,6 +539,13 @@ describe('WebSocket JSON-RPC', () => {
       return () => ctx.events.off('block', fn)
     })
     expect(() => server.register({ eth_chainId: () => 1 })).toThrow(/already registered/)
+    // A handler bug (a bigint in the result) fails its own call only.
+    server.register({ test_buggy: () => ({ n: 1n }) })
+    const mixed = await post([rpc('test_buggy', [], 1), rpc('eth_chainId', [], 2)])
+    expect(mixed.json).toEqual([
+      { jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'internal error' } },
+      { jsonrpc: '2.0', id: 2, result: '0x7a6a' },
+    ])
     const { ws, call, next } = await openWs()
     expect((await call('margin_echo', [`0x${'AB'.repeat(20)}`])).result).toBe(`0x${'ab'.repeat(20)}`)
     expect((await call('eth_subscribe', ['marginHealth', '0x12'])).error.message).toMatch(/^invalid argument 1:/)

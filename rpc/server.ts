@@ -39,6 +39,10 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024
 export const MAX_BATCH_CALLS = 1000
 /** A WebSocket client whose unsent notifications exceed this many bytes is disconnected. */
 export const MAX_WS_BUFFERED_BYTES = 64 * 1024 * 1024
+/** A body over the limit is still read (and dropped) up to this size, then the socket is closed. */
+export const MAX_DRAIN_BYTES = 64 * 1024 * 1024
+/** Interval of WebSocket pings; a client that has not answered the previous one is dropped. */
+export const WS_PING_INTERVAL_MS = 30_000
 
 /** Options of `createRpcServer`. */
 export interface RpcServerOptions {
@@ -72,6 +76,17 @@ export interface RpcServer {
   registerSubscription(kind: string, handler: SubscriptionHandler): void
   /** Dispatches one parsed JSON-RPC payload (object or batch) as HTTP would; for tests/tools. */
   handle(payload: unknown): Promise<unknown>
+}
+
+/** The parsed body of a request over MAX_BODY_BYTES. */
+const TOO_LARGE = Symbol('request body too large')
+
+/** The error fastify itself raises for an oversized body; the error handler answers it. */
+function bodyTooLarge(): Error {
+  return Object.assign(new Error('request body too large'), {
+    code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+    statusCode: 413,
+  })
 }
 
 interface RpcResponse {
@@ -166,7 +181,8 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     const hasId = 'id' in r
     const id = r.id
     if (hasId && id !== null && typeof id !== 'string' && typeof id !== 'number') {
-      return errorResponse(null, new InvalidRequestError('invalid request: id must be a string, number or null'))
+      const e = new InvalidRequestError('invalid request: id must be a string, number or null')
+      return errorResponse(null, e)
     }
     const rid = (hasId ? id : null) as RpcResponse['id']
     if (r.jsonrpc !== '2.0') {
@@ -217,13 +233,24 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     return out.length > 0 ? out : undefined
   }
 
-  /** Serializes a response; a non-JSON result (a bug) becomes an internal error. */
+  /**
+   * Serializes a response; a result that is not JSON (a bug, e.g. a bigint) becomes an internal
+   * error for its own call only, the rest of a batch is answered.
+   */
   function serialize(res: unknown): string {
     try {
       return JSON.stringify(res)
     } catch (err) {
       logger.error({ err }, 'JSON-RPC result is not serializable')
-      return JSON.stringify(errorResponse(null, toRpcError(err).error))
+      const one = (r: unknown): string => {
+        try {
+          return JSON.stringify(r)
+        } catch {
+          const id = (r as RpcResponse | undefined)?.id ?? null
+          return JSON.stringify(errorResponse(id, toRpcError(err).error))
+        }
+      }
+      return Array.isArray(res) ? `[${res.map(one).join(',')}]` : one(res)
     }
   }
 
@@ -241,7 +268,8 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   // ---------------------------------------------------------------------------------- HTTP
   const app: FastifyInstance = Fastify({
     logger: false,
-    bodyLimit: MAX_BODY_BYTES,
+    // Enforced by our parser below (which drains what is over); this one only backs it up.
+    bodyLimit: MAX_DRAIN_BYTES,
     forceCloseConnections: true,
   })
   app.register(cors, {
@@ -251,31 +279,62 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     maxAge: 86_400,
   })
   // Our own parser for every content type (and none): the body is JSON-RPC whatever the header.
+  // A body over the limit is read to its end and dropped, so the client, still sending, gets
+  // to read the JSON-RPC error instead of a reset connection (EPIPE in Node's fetch).
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  app.addContentTypeParser('*', (req, payload, done) => {
+    const declared = Number(req.headers['content-length'])
+    if (declared > MAX_DRAIN_BYTES) return done(bodyTooLarge(), undefined)
+    const chunks: Buffer[] = []
+    let size = 0
+    let over = false
+    payload.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (over) {
+        if (size > MAX_DRAIN_BYTES) payload.destroy(bodyTooLarge())
+        return
+      }
+      if (size > MAX_BODY_BYTES) {
+        over = true
+        chunks.length = 0
+        return
+      }
+      chunks.push(chunk)
+    })
+    payload.on('end', () => done(null, over ? TOO_LARGE : Buffer.concat(chunks, size).toString('utf8')))
+    payload.on('error', (err) => done(err, undefined))
+  })
 
+  const tooLargeResponse = (what = 'body'): string =>
+    serialize(
+      errorResponse(
+        null,
+        new InvalidRequestError(`request ${what} too large: the limit is ${MAX_BODY_BYTES} bytes (5 MB)`),
+      ),
+    )
   const sendJson = (reply: import('fastify').FastifyReply, status: number, body: string) =>
     reply.code(status).header('content-type', 'application/json').send(body)
 
   app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const e = new InvalidRequestError(
-        `request body too large: the limit is ${MAX_BODY_BYTES} bytes (5 MB)`,
-      )
-      return sendJson(reply, 413, serialize(errorResponse(null, e)))
-    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendJson(reply, 413, tooLargeResponse())
     if (err.statusCode && err.statusCode < 500) {
-      return sendJson(reply, err.statusCode, serialize(errorResponse(null, new InvalidRequestError(`invalid request: ${err.message}`))))
+      const e = new InvalidRequestError(`invalid request: ${err.message}`)
+      return sendJson(reply, err.statusCode, serialize(errorResponse(null, e)))
     }
     logger.error({ err }, 'HTTP request failed')
     return sendJson(reply, 500, serialize(errorResponse(null, toRpcError(err).error)))
   })
   app.setNotFoundHandler((_req, reply) =>
-    sendJson(reply, 404, serialize(errorResponse(null, new InvalidRequestError('not found: POST JSON-RPC to /')))),
+    sendJson(
+      reply,
+      404,
+      serialize(errorResponse(null, new InvalidRequestError('not found: POST JSON-RPC to /'))),
+    ),
   )
 
   const post = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const body = req.body
+    if (body === TOO_LARGE) return sendJson(reply, 413, tooLargeResponse())
     const text = typeof body === 'string' ? body : body === undefined || body === null ? '' : String(body)
     const out = await handleText(text, baseCtx)
     if (out === undefined) return reply.code(200).send('')
@@ -298,10 +357,17 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   app.get('/health', health)
 
   // ----------------------------------------------------------------------------- WebSocket
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES })
+  // Messages up to MAX_DRAIN_BYTES are received so that one over MAX_BODY_BYTES gets a JSON-RPC
+  // error and the connection stays; larger ones close it (1009).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_DRAIN_BYTES })
+
+  const alive = new WeakMap<WebSocket, boolean>()
+  let pingTimer: NodeJS.Timeout | undefined
 
   function onConnection(ws: WebSocket): void {
     const subs = new Map<string, Unsubscribe>()
+    alive.set(ws, true)
+    ws.on('pong', () => alive.set(ws, true))
     const notify = (id: Hex, result: unknown): void => {
       if (ws.readyState !== ws.OPEN) return
       if (ws.bufferedAmount > MAX_WS_BUFFERED_BYTES) {
@@ -309,17 +375,21 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
         ws.terminate()
         return
       }
-      ws.send(serialize({ jsonrpc: '2.0', method: 'eth_subscription', params: { subscription: id, result } }))
+      const note = { jsonrpc: '2.0', method: 'eth_subscription', params: { subscription: id, result } }
+      ws.send(serialize(note))
     }
     const connection: RpcConnection = {
       async subscribe(kind, args) {
         const handler = subscriptionKinds.get(kind)
-        if (!handler) throw new InvalidParamsError(`no "${String(kind).slice(0, 50)}" subscription in eth namespace`)
+        if (!handler) {
+          throw new InvalidParamsError(`no "${kind.slice(0, 50)}" subscription in eth namespace`)
+        }
         const id = `0x${randomBytes(16).toString('hex')}` as Hex
         let ready = false
         const early: unknown[] = []
         // Notifications go out only after the subscription id has been answered.
-        const stop = await handler(args, ctx, (result) => (ready ? notify(id, result) : early.push(result)))
+        const emit = (result: unknown) => (ready ? notify(id, result) : early.push(result))
+        const stop = await handler(args, ctx, emit)
         if (ws.readyState !== ws.OPEN) {
           stop()
           return id
@@ -340,12 +410,17 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
       },
     }
     const ctx: RpcContext = { ...baseCtx, connection }
-    ws.on('message', (data, isBinary) => {
-      const text = Array.isArray(data)
-        ? Buffer.concat(data).toString('utf8')
-        : Buffer.from(data as ArrayBuffer).toString('utf8')
-      void isBinary
-      handleText(text, ctx).then(
+    ws.on('message', (data) => {
+      const buf = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data as ArrayBuffer)
+      if (buf.length > MAX_BODY_BYTES) {
+        ws.send(tooLargeResponse('message'))
+        return
+      }
+      handleText(buf.toString('utf8'), ctx).then(
         (out) => {
           if (out !== undefined && ws.readyState === ws.OPEN) ws.send(out)
         },
@@ -384,18 +459,26 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
       if (listening) return
       await app.ready()
       app.server.on('upgrade', onUpgrade)
-      app.server.on('clientError', (_err, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n')
-        else socket.destroy()
-      })
       await app.listen({ host: opts.host, port: opts.port })
       const addr = app.server.address()
       if (addr && typeof addr === 'object') boundPort = addr.port
       events.attach()
       filters.start()
+      pingTimer = setInterval(() => {
+        for (const ws of wss.clients) {
+          if (!alive.get(ws)) {
+            ws.terminate()
+            continue
+          }
+          alive.set(ws, false)
+          ws.ping()
+        }
+      }, WS_PING_INTERVAL_MS)
+      pingTimer.unref()
       listening = true
     },
     async close() {
+      if (pingTimer) clearInterval(pingTimer)
       filters.stop()
       events.detach()
       for (const ws of wss.clients) ws.terminate()

@@ -142,6 +142,38 @@ describe('bad params → -32602 naming the parameter', () => {
   })
 })
 
+describe('bad ranges', () => {
+  it('eth_getLogs with fromBlock after toBlock is an error, not an empty list', async () => {
+    // Make sure blocks 1 and 2 exist.
+    const deadline = Date.now() + 10_000
+    while (BigInt(await rpcResult<Hex>(target.url, 'eth_blockNumber')) < 2n && Date.now() < deadline) {
+      await rpc(target.url, 'eth_sendRawTransaction', [
+        await signTransfer(devAccounts[5], {
+          nonce: Number(await rpcResult(target.url, 'eth_getTransactionCount', [devAccounts[5].address, 'pending'])),
+        }),
+      ])
+      await new Promise((r) => setTimeout(r, 300))
+    }
+    const res = await rpc(target.url, 'eth_getLogs', [{ fromBlock: '0x2', toBlock: '0x1' }])
+    if (geth) {
+      // geth: -32000 "invalid block range params".
+      expect(res.result).toBeUndefined()
+      expect(res.error?.message).toMatch(/invalid block range/i)
+    } else {
+      // Anvil answers an empty list.
+      expect(res.result).toEqual([])
+    }
+  })
+
+  it('a state read at a block after the head → "header not found"', async () => {
+    const res = await rpc(target.url, 'eth_getBalance', [to, '0xffffff'])
+    expect(res.result).toBeUndefined()
+    // geth: -32000 "header not found"; Anvil: -32602 "BlockOutOfRangeError: …".
+    if (geth) expect(res.error).toMatchObject({ code: -32000, message: 'header not found' })
+    else expect(res.error?.code).toBe(-32602)
+  })
+})
+
 describe('transactions the pool refuses', () => {
   it('garbage raw transaction', async () => {
     const res = await rpc(target.url, 'eth_sendRawTransaction', ['0xdeadbeef'])
@@ -195,6 +227,35 @@ describe('transactions the pool refuses', () => {
     expect(res.error?.code).toBe(-32000)
   })
 
+  it('gas below the EIP-7623 calldata floor is refused at admission, not dropped later', async () => {
+    // 3 non-zero bytes: 21,000 + 3·16 = 21,048 of intrinsic gas, but Prague's floor is
+    // 21,000 + 10·(3·4 tokens) = 21,120. geth: "insufficient gas for floor data gas cost".
+    const account = devAccounts[8]
+    const raw = await account.signTransaction({
+      type: 'eip1559',
+      to,
+      value: 1n,
+      data: '0xc0ffee',
+      gas: 21_048n,
+      chainId: 31338,
+      nonce: 0,
+      ...fees,
+    })
+    const res = await rpc(target.url, 'eth_sendRawTransaction', [raw])
+    if (geth) {
+      expect(res.result).toBeUndefined()
+      expect(res.error?.message).toMatch(/intrinsic gas too low|floor data gas/i)
+    } else {
+      // Anvil 1.7.1 takes it into its pool (and never mines it); geth refuses it at once.
+      expect(res.result).toMatch(/^0x[0-9a-f]{64}$/)
+    }
+    // And eth_estimateGas covers the floor.
+    const est = await rpcResult<Hex>(target.url, 'eth_estimateGas', [
+      { from: account.address, to, data: '0xc0ffee' },
+    ])
+    expect(BigInt(est)).toBeGreaterThanOrEqual(21_120n)
+  })
+
   it('replacement underpriced', async () => {
     const account = devAccounts[6]
     // Nonce 1 while 0 is missing: queued, so it stays in the pool however fast blocks come.
@@ -211,6 +272,29 @@ describe('transactions the pool refuses', () => {
     expect(
       BigInt(await rpcResult(target.url, 'eth_getTransactionCount', [account.address, 'pending'])),
     ).toBe(0n)
+    // A bump of both fees by 10% (geth's default price bump) replaces it; once nonce 0 arrives
+    // the replacement is the one mined.
+    const bumped = await account.signTransaction({
+      type: 'eip1559',
+      to,
+      value: 4n,
+      gas: 21_000n,
+      chainId: 31338,
+      nonce: 1,
+      maxFeePerGas: (fees.maxFeePerGas * 11n) / 10n,
+      maxPriorityFeePerGas: (fees.maxPriorityFeePerGas * 11n) / 10n,
+    })
+    const replaced = await rpc(target.url, 'eth_sendRawTransaction', [bumped])
+    expect(replaced.error).toBeUndefined()
+    await rpcResult(target.url, 'eth_sendRawTransaction', [await signTransfer(account, { nonce: 0 })])
+    const deadline = Date.now() + 10_000
+    let receipt: any = null
+    while (!receipt && Date.now() < deadline) {
+      receipt = (await rpc(target.url, 'eth_getTransactionReceipt', [replaced.result])).result
+      if (!receipt) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(receipt?.status).toBe('0x1')
+    expect((await rpc(target.url, 'eth_getTransactionReceipt', [h.result])).result).toBeNull()
   })
 })
 
@@ -223,18 +307,33 @@ describe('limits', () => {
       params: [{ to, data: `0x${'ab'.repeat(3 * 1024 * 1024)}` }, 'latest'],
     })
     expect(body.length).toBeGreaterThan(6_000_000)
-    const res = await postRaw(target.url, body)
-    if (geth) {
-      // geth: HTTP 413 "content length too large (6291534>5242880)"; a JSON-RPC error saying so
-      // is as clear.
-      const said = res.body?.error?.message ?? res.text
-      expect(res.status === 413 || res.body?.error !== undefined).toBe(true)
-      expect(said).toMatch(/too large|limit|exceed|size/i)
-    } else {
-      // Anvil: HTTP 200, -32600 "Invalid request".
-      expect(res.body?.error?.code).toBe(-32600)
+    let res: Awaited<ReturnType<typeof postRaw>> | undefined
+    let noResponse: unknown
+    try {
+      res = await postRaw(target.url, body)
+    } catch (err) {
+      noResponse = err
     }
-    expect(res.body?.result).toBeUndefined()
+    if (geth) {
+      // geth answers HTTP 413 "content length too large (6291534>5242880)" and lingers before
+      // closing, so the client reads it; a client (viem's fetch) that gets no answer at all sees
+      // only "fetch failed", which is not a clear error.
+      if (noResponse) {
+        throw new Error(
+          `no HTTP response to a 6 MB body: the server closed the connection while the client was still sending (${(noResponse as Error).message}: ${String((noResponse as Error).cause)})`,
+        )
+      }
+      const said = res!.body?.error?.message ?? res!.text
+      expect(res!.status === 413 || res!.body?.error !== undefined).toBe(true)
+      expect(said).toMatch(/too large|limit|exceed|size/i)
+    } else if (res) {
+      // Anvil: HTTP 200, -32600 "Invalid request" — or, now and then, it closes the connection
+      // before the client has sent the body (fetch: "write EPIPE").
+      expect(res.body?.error?.code).toBe(-32600)
+    } else {
+      expect(String((noResponse as Error).cause)).toMatch(/EPIPE|ECONNRESET|socket/i)
+    }
+    expect(res?.body?.result).toBeUndefined()
   })
 
   it('a batch of 1,000 is served, one of 1,001 refused', async () => {

@@ -37,7 +37,7 @@ import {
   walletHttp,
 } from './support/clients.ts'
 import { deployProbe, probeContract } from './support/probe.ts'
-import { openWs, rpc, rpcResult } from './support/rpc.ts'
+import { openWs, postRaw, rpc, rpcResult } from './support/rpc.ts'
 import { type Target, startTarget } from './support/target.ts'
 
 const { abi } = probeContract()
@@ -170,6 +170,18 @@ describe('transfers', () => {
     })
   }
 
+  it('mines a transfer with calldata to an EOA on viem\'s own gas estimate (EIP-7623 floor)', async () => {
+    const wallet = walletHttp(target.url, sender)
+    const to = freshAddress()
+    // 3 non-zero bytes: Prague charges max(21,000 + 3·16, 21,000 + 10·12) = 21,120.
+    const gas = await client.estimateGas({ account: sender, to, data: '0xc0ffee' })
+    expect(gas).toBeGreaterThanOrEqual(21_120n)
+    const hash = await wallet.sendTransaction({ to, data: '0xc0ffee', value: 1n })
+    const receipt = await client.waitForTransactionReceipt({ hash, timeout: 10_000 })
+    expect(receipt.status).toBe('success')
+    expect(receipt.gasUsed).toBe(21_120n)
+  })
+
   it('counts nonces at latest and, with queued transactions, at pending', async () => {
     const account = devAccounts[2]
     const wallet = walletHttp(target.url, account)
@@ -187,6 +199,67 @@ describe('transfers', () => {
     expect(
       await client.getTransactionCount({ address: account.address, blockNumber: r1.blockNumber - 1n }),
     ).toBe(start)
+  })
+})
+
+describe('batches and browsers', () => {
+  it('takes 50 signed transactions from one sender in one JSON-RPC batch, in nonce order', async () => {
+    const account = devAccounts[7]
+    const sink = freshAddress()
+    const nonce = await client.getTransactionCount({ address: account.address, blockTag: 'pending' })
+    const raws = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        account.signTransaction({
+          type: 'eip1559',
+          chainId: 31338,
+          to: sink,
+          value: BigInt(i + 1),
+          nonce: nonce + i,
+          gas: 21_000n,
+          maxFeePerGas: parseGwei('20'),
+          maxPriorityFeePerGas: parseGwei('1'),
+        }),
+      ),
+    )
+    const { body } = await postRaw(
+      target.url,
+      JSON.stringify(
+        raws.map((raw, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [raw] })),
+      ),
+    )
+    expect(body).toHaveLength(50)
+    const hashes = (body as { id: number; result?: Hex; error?: unknown }[])
+      .sort((a, b) => a.id - b.id)
+      .map((r) => r.result ?? r.error)
+    expect(hashes.every((h) => typeof h === 'string' && /^0x[0-9a-f]{64}$/.test(h))).toBe(true)
+    const last = await client.waitForTransactionReceipt({ hash: hashes[49] as Hex, timeout: 20_000 })
+    expect(last.status).toBe('success')
+    expect(await client.getTransactionCount({ address: account.address })).toBe(nonce + 50)
+    // 1 + 2 + … + 50 wei.
+    expect(await client.getBalance({ address: sink })).toBe(1275n)
+  })
+
+  it('answers a browser wallet\'s CORS preflight and requests', async () => {
+    const origin = 'http://localhost:5173'
+    const pre = await fetch(target.url, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    })
+    expect(pre.status).toBeLessThan(300)
+    expect(['*', origin]).toContain(pre.headers.get('access-control-allow-origin'))
+    expect(pre.headers.get('access-control-allow-methods') ?? '').toMatch(/POST|\*/i)
+    expect(pre.headers.get('access-control-allow-headers') ?? '').toMatch(/content-type|\*/i)
+    const res = await fetch(target.url, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+    })
+    expect(['*', origin]).toContain(res.headers.get('access-control-allow-origin'))
+    expect((await res.json()).result).toBe('0x7a6a')
   })
 })
 
@@ -324,6 +397,24 @@ describe('a contract', () => {
     } finally {
       await closeWs(ws)
     }
+  })
+
+  it('is watched over HTTP with polling filters (eth_newFilter, eth_getFilterChanges)', async () => {
+    const filter = await client.createContractEventFilter({ address: probe, abi, eventName: 'ValueSet' })
+    const blocks = await client.createBlockFilter()
+    const hash = await wallet.writeContract({ address: probe, abi, functionName: 'setValue', args: [321n] })
+    const r = await client.waitForTransactionReceipt({ hash, timeout: 20_000 })
+    const changes = (await client.getFilterChanges({ filter })) as any[]
+    expect(changes.map((l) => l.transactionHash)).toEqual([hash])
+    expect(changes[0].args.newValue).toBe(321n)
+    // Drained: nothing new until the next event.
+    expect(await client.getFilterChanges({ filter })).toEqual([])
+    const blockHashes = await client.getFilterChanges({ filter: blocks })
+    expect(blockHashes).toContain(r.blockHash)
+    expect(await client.uninstallFilter({ filter })).toBe(true)
+    expect(await client.uninstallFilter({ filter: blocks })).toBe(true)
+    const gone = await rpc(target.url, 'eth_getFilterChanges', [filter.id])
+    expect(gone.error?.message).toMatch(/filter not found/i)
   })
 
   it('pushes its logs to a raw eth_subscribe("logs") filtered by address and topic', async () => {
@@ -671,6 +762,8 @@ describe('blocks and transactions', () => {
       to,
       value: 12345n,
       data: '0xc0ffee',
+      // Explicit, so these tests do not hang on eth_estimateGas (tested in 'transfers').
+      gas: 30_000n,
       maxFeePerGas: parseGwei('50'),
       maxPriorityFeePerGas: parseGwei('2'),
     })
@@ -734,7 +827,7 @@ describe('blocks and transactions', () => {
     expect(tx.blockHash).toBe(receipt.blockHash)
     expect(tx.blockNumber).toBe(receipt.blockNumber)
     expect(tx.transactionIndex).toBe(receipt.transactionIndex)
-    expect(tx.gas).toBeGreaterThanOrEqual(receipt.gasUsed)
+    expect(tx.gas).toBe(30_000n)
     expect([0, 1]).toContain(tx.yParity)
     expect(tx.r).toMatch(/^0x[0-9a-f]+$/)
     expect(tx.s).toMatch(/^0x[0-9a-f]+$/)

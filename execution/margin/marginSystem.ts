@@ -1,5 +1,6 @@
 /**
- * The margin system as the node runs it: its precompiles (Margin, RiskKernel), the accounts each
+ * The margin system as the node runs it: its precompiles (SPEC section 4: Margin, RiskKernel,
+ * Oracle, Governance), the accounts each
  * block touched, the end-of-block pass (expiry settlement, re-margin of every account that
  * changed or moved) and the genesis balances.
  */
@@ -8,7 +9,9 @@ import type { Hex } from 'viem'
 import type { MarginGenesis } from '../../genesis/marginTypes.ts'
 import { UmaStore } from '../../state/umaStore.ts'
 import type { PrecompileSpec } from '../precompiles/definePrecompile.ts'
+import { governancePrecompile } from '../precompiles/governance.ts'
 import { createMarginSpec } from '../precompiles/margin.ts'
+import { createOracleSpec } from '../precompiles/oracle.ts'
 import { createRiskKernelSpec } from '../precompiles/riskKernel.ts'
 import { marketAt, type PricedMarket } from './marketAt.ts'
 import { MarginMirror } from './marginMirror.ts'
@@ -28,10 +31,19 @@ export class MarginSystem {
   private touched = new Set<Hex>()
   private mirror = new MarginMirror()
 
-  constructor(readonly env: MarginEnv) {
+  /**
+   * @param env the configuration and oracle readers over state
+   * @param chainId the chain id feeders sign price updates for
+   */
+  constructor(
+    readonly env: MarginEnv,
+    chainId: bigint,
+  ) {
     this.precompiles = [
       createMarginSpec({ env, touched: (a) => this.touched.add(a) }),
       createRiskKernelSpec({ env }),
+      createOracleSpec({ chainId, getConfig: env.config }),
+      governancePrecompile,
     ]
   }
 

@@ -24,7 +24,7 @@ export interface StartNodeOptions {
   args?: string[]
   /** Extra environment variables. */
   env?: Record<string, string>
-  /** How long to wait for the `listening on` line, in milliseconds; 30,000 when absent. */
+  /** How long to wait for the `listening on` line, in milliseconds; 60,000 when absent. */
   startTimeoutMs?: number
   /** `--log-level`; `warn` when absent. */
   logLevel?: string
@@ -100,7 +100,7 @@ async function spawnNode(
     child.stdout?.on('data', onData)
     child.stderr?.on('data', onData)
   })
-  const timeoutMs = opts.startTimeoutMs ?? 30_000
+  const timeoutMs = opts.startTimeoutMs ?? 60_000
   let timer: NodeJS.Timeout | undefined
   try {
     await Promise.race([
