@@ -110,11 +110,17 @@ export async function readGovernedConfig(
 }
 
 /** The config version in `state` (0 when there is no config). Gas: one storage read. */
-export async function readGovernedConfigVersion(state: StateManagerInterface, gas?: GasCharger): Promise<bigint> {
+export async function readGovernedConfigVersion(
+  state: StateManagerInterface,
+  gas?: GasCharger,
+): Promise<bigint> {
   return new ContractStorage(state, governance, gas).word(CONFIG_VERSION_SLOT)
 }
 
 /** Writes the genesis config into a fresh genesis state (called by the node's `buildGenesis`). */
-export async function writeGenesisGovernance(state: StateManagerInterface, config: GovernedConfig): Promise<void> {
+export async function writeGenesisGovernance(
+  state: StateManagerInterface,
+  config: GovernedConfig,
+): Promise<void> {
   await writeGovernedConfig(state, config)
 }
