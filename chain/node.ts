@@ -87,6 +87,8 @@ export interface NodeOptions {
   precompiles?: readonly PrecompileSpec[]
 }
 
+/** Code of a precompile account: INVALID (0xfe). */
+const PRECOMPILE_CODE_STUB = Uint8Array.of(0xfe)
 /** How many recent blocks (with receipts) stay in memory. */
 const RECENT_BLOCKS = 512
 /** Suggested priority fee, wei. */
@@ -212,9 +214,14 @@ export class Node implements ChainApi, GovernanceApi {
     const g = this.opts.genesis
     const state = await openStateManager(this.db.trie, { common: this.common, caches: true })
     // System accounts get nonce 1 so EIP-161 cleanup never deletes them with their storage.
-    const system = new Set<Hex>([...SYSTEM_ACCOUNTS, ...this.precompiles.map((p) => p.address.toLowerCase() as Hex)])
-    for (const addrHex of [...system].sort()) {
-      if (g.alloc[addrHex] === undefined) await state.putAccount(createAddressFromString(addrHex), new Account(1n, 0n))
+    // Precompiles also get a one-byte code stub (INVALID, never run: the EVM dispatches to the
+    // precompile first) so Solidity's extcodesize check before a call to them passes.
+    const precompiles = new Set<Hex>(this.precompiles.map((p) => p.address.toLowerCase() as Hex))
+    for (const addrHex of [...new Set<Hex>([...SYSTEM_ACCOUNTS, ...precompiles])].sort()) {
+      if (g.alloc[addrHex] !== undefined) continue
+      const address = createAddressFromString(addrHex)
+      await state.putAccount(address, new Account(1n, 0n))
+      if (precompiles.has(addrHex)) await state.putCode(address, PRECOMPILE_CODE_STUB)
     }
     for (const addrHex of Object.keys(g.alloc).sort()) {
       const a = g.alloc[addrHex as Hex]

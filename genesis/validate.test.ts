@@ -18,7 +18,7 @@ describe('parseGenesis', () => {
   it('parses the dev genesis', () => {
     const g = devGenesis()
     expect(g.chainId).toBe(BigInt(DEV_CHAIN_ID))
-    expect(Object.keys(g.alloc)).toHaveLength(10)
+    expect(Object.keys(g.alloc)).toHaveLength(12)
     expect(g.alloc[DEV_ACCOUNTS[0][0].toLowerCase() as `0x${string}`].balance).toBe(10n ** 22n)
   })
 
