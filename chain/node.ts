@@ -24,7 +24,7 @@ import { createChainVm } from '../execution/chainVm.ts'
 import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
-import { createChainCommon } from '../execution/common.ts'
+import { createChainCommon, createSharedTxCommon } from '../execution/common.ts'
 import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
 import { MarginSystem } from '../execution/margin/marginSystem.ts'
 import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
@@ -148,6 +148,8 @@ export class Node implements ChainApi, GovernanceApi {
   private producing?: Promise<void>
   private closed = false
   private dbClosed = false
+  /** Decodes transactions (and stored blocks) without a `Common` copy per transaction. */
+  private readonly txCommon: Common
   private lastBlockAt = Date.now()
 
   constructor(
@@ -158,6 +160,7 @@ export class Node implements ChainApi, GovernanceApi {
     readonly margin?: MarginSystem,
   ) {
     this.chainId = opts.genesis.chainId
+    this.txCommon = createSharedTxCommon(this.chainId)
     this.events.setMaxListeners(0)
   }
 
@@ -418,7 +421,7 @@ export class Node implements ChainApi, GovernanceApi {
     if (raw[0] === 3) throw new InvalidTransactionError('blob transactions are not supported')
     let tx: TypedTransaction
     try {
-      tx = createTxFromRLP(raw, { common: this.common })
+      tx = createTxFromRLP(raw, { common: this.txCommon })
     } catch (err) {
       const msg = (err as Error).message ?? ''
       const m = /chain ?id.*?(\d+).*?(\d+)/i.exec(msg)
@@ -476,7 +479,7 @@ export class Node implements ChainApi, GovernanceApi {
     if (cached) return cached.block
     const rlp = await this.db.getBlockRlp(n)
     if (rlp === undefined) return undefined
-    const block = createBlockFromRLP(rlp, { common: this.common })
+    const block = createBlockFromRLP(rlp, { common: this.txCommon })
     if (this.head === undefined || n + BigInt(RECENT_BLOCKS) > this.head.header.number) {
       this.remember(n, { block })
     }

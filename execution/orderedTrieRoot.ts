@@ -1,6 +1,5 @@
 /**
- * PROTOTYPE for `execution/` (found by profiling `npm run bench:tps`): the root of a
- * transactions or receipts trie (key `RLP(index)`, value the encoded item) built in one pass
+ * The root of a transactions or receipts trie (key `RLP(index)`, value the encoded item) built in one pass
  * over the sorted keys, each node encoded and hashed once. Filling an `@ethereumjs/mpt` trie
  * with `put` per item re-walks and re-hashes the path on every insert: ~9× slower at 400-1,000
  * items on this machine, and 6-10 % of the node's CPU under the benchmark.
