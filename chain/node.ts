@@ -385,8 +385,11 @@ export class Node implements ChainApi, GovernanceApi {
       this.accept(block, receipts)
       return block
     } catch (err) {
+      // Back to the head: the checkpoint if the block was still open, and the state root in any
+      // case (sealing has already committed the checkpoint and flushed into the trie buffer).
       await this.executor.abort()
       this.db.trie.discard()
+      await this.state.setStateRoot(this.head.header.stateRoot, true)
       await this.margin?.load(this.state)
       throw err
     }
