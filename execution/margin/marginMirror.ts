@@ -42,6 +42,13 @@ export class MarginMirror {
     return mirror
   }
 
+  /** A mirror of the given holdings (benchmarks and tests; the node uses `load`). */
+  static async fromHoldings(accounts: [Hex, Holdings][]): Promise<MarginMirror> {
+    const mirror = new MarginMirror()
+    for (const [a, h] of accounts) await mirror.put(a, h)
+    return mirror
+  }
+
   get size(): number {
     return this.accounts.length
   }
