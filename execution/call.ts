@@ -119,19 +119,26 @@ async function execute(ctx: CallContext, req: CallRequest, gasLimit: bigint): Pr
   return { ok: false, reverted: false, error: exec.exceptionError.error, gasUsed }
 }
 
+/** Runs `fn` inside a state checkpoint that is always reverted: the state is left as found. */
+async function scratch<T>(ctx: CallContext, fn: () => Promise<T>): Promise<T> {
+  await ctx.state.checkpoint()
+  try {
+    return await fn()
+  } finally {
+    await ctx.state.revert()
+  }
+}
+
 /** Runs `req` once and reports the outcome as a value. */
 export async function call(
   ctx: CallContext,
   req: CallRequest,
   overrides?: StateOverrides,
 ): Promise<CallResult> {
-  await ctx.state.checkpoint()
-  try {
+  return scratch(ctx, async () => {
     if (overrides) await applyOverrides(ctx.state, overrides)
-    return await execute(ctx, req, req.gas ?? ctx.gasCap)
-  } finally {
-    await ctx.state.revert()
-  }
+    return execute(ctx, req, req.gas ?? ctx.gasCap)
+  })
 }
 
 /**
@@ -145,18 +152,10 @@ export async function estimateGas(
   req: CallRequest,
   overrides?: StateOverrides,
 ): Promise<bigint> {
-  await ctx.state.checkpoint()
-  try {
+  return scratch(ctx, async () => {
     if (overrides) await applyOverrides(ctx.state, overrides)
     const cap = req.gas ?? ctx.gasCap
-    const attempt = async (gas: bigint) => {
-      await ctx.state.checkpoint()
-      try {
-        return await execute(ctx, req, gas)
-      } finally {
-        await ctx.state.revert()
-      }
-    }
+    const attempt = (gas: bigint) => scratch(ctx, () => execute(ctx, req, gas))
     const first = await attempt(cap)
     if (!first.ok) {
       if (first.reverted) throw new ExecutionRevertedError(first.returnData, first.reason)
@@ -175,8 +174,6 @@ export async function estimateGas(
     // EIP-7623: a transaction pays at least the calldata floor, so it needs that much gas.
     const floor = getMinimumGasLimit(asTx(ctx, req), req.from ? createAddressFromString(req.from) : undefined)
     return hi > floor ? hi : floor
-  } finally {
-    await ctx.state.revert()
-  }
+  })
 }
 
