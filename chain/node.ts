@@ -18,6 +18,7 @@ import {
 import { getMerkleStateProof } from '@ethereumjs/statemanager'
 import type { VM } from '@ethereumjs/vm'
 import type { Logger } from 'pino'
+import type { BlockSystemOps } from './depositCredits.ts'
 import { BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
 import { createChainVm } from '../execution/chainVm.ts'
@@ -147,6 +148,10 @@ export class Node implements ChainApi, GovernanceApi {
   private closed = false
   private dbClosed = false
   private lastBlockAt = Date.now()
+  /** Block-start system operations (bridge deposit credits), when a bridge runs. */
+  private systemOps?: BlockSystemOps
+  /** The L2 block the `safe`/`finalized` tags name, when a bridge runs. */
+  private finalityOf?: (tag: 'safe' | 'finalized') => bigint
 
   constructor(
     private readonly opts: NodeOptions,
@@ -248,6 +253,15 @@ export class Node implements ChainApi, GovernanceApi {
     return { block }
   }
 
+  /**
+   * Wires a bridge in: `ops` runs at the start of every block (inside its state checkpoint,
+   * before user transactions) and `finality` answers the `safe`/`finalized` tags.
+   */
+  attachBridge(ops: BlockSystemOps, finality: (tag: 'safe' | 'finalized') => bigint): void {
+    this.systemOps = ops
+    this.finalityOf = finality
+  }
+
   // ---------------------------------------------------------------- block production
 
   /** Starts the block timer. */
@@ -256,7 +270,7 @@ export class Node implements ChainApi, GovernanceApi {
     this.timer = setInterval(() => {
       if (this.producing) return
       const heartbeatDue = Date.now() - this.lastBlockAt >= (this.opts.heartbeatMs ?? 2000)
-      if (this.mempool.size === 0 && !heartbeatDue) return
+      if (this.mempool.size === 0 && !heartbeatDue && !this.systemOps?.hasWork()) return
       this.producing = this.produceBlock()
         .then(() => undefined)
         .catch((err) => this.log.error({ err }, 'block production failed'))
@@ -288,7 +302,11 @@ export class Node implements ChainApi, GovernanceApi {
       baseFeePerGas: baseFee,
       coinbase: this.opts.genesis.coinbase,
     })
+    let deposits: Uint8Array | undefined
     try {
+      deposits = await this.systemOps?.beforeTransactions(this.state, parent.header.number + 1n, (a) =>
+        this.margin?.touch(a),
+      )
       const nonces = new Map<Hex, bigint>()
       for (const sender of this.mempool.senders()) {
         const acct = await this.state.getAccount(createAddressFromString(sender))
@@ -322,11 +340,14 @@ export class Node implements ChainApi, GovernanceApi {
         rlp: block.serialize(),
         receipts,
         txHashes: receipts.map((r) => r.transactionHash),
+        deposits,
       })
+      this.systemOps?.committed(block.header.number)
       this.accept(block, receipts)
       return block
     } catch (err) {
       await this.executor.abort()
+      this.systemOps?.aborted()
       this.db.trie.discard()
       await this.margin?.load(this.state)
       throw err
@@ -456,10 +477,13 @@ export class Node implements ChainApi, GovernanceApi {
       case 'pending':
         return this.headNumber()
       case 'earliest':
-      case 'safe':
-      case 'finalized':
-        // Until the bridge posts commitments to an L1, only genesis is safe and final.
         return 0n
+      case 'safe':
+      case 'finalized': {
+        // The newest L2 block whose commitment the L1 holds as safe/finalized; genesis before any.
+        const n = this.finalityOf?.(tag) ?? 0n
+        return n > this.headNumber() ? this.headNumber() : n
+      }
     }
     throw new UnknownBlockError(String(tag))
   }
@@ -538,6 +562,17 @@ export class Node implements ChainApi, GovernanceApi {
       }
     }
     return out
+  }
+
+  /** The bridge deposits block `n` credited at its start (empty when none). */
+  async getBlockDeposits(n: bigint): Promise<unknown[]> {
+    const raw = await this.db.getBlockDeposits(n)
+    return raw === undefined ? [] : (JSON.parse(new TextDecoder().decode(raw)) as unknown[])
+  }
+
+  /** The node's LevelDB as a string key-value store for side stores (the bridge's cursors). */
+  keyValueStore(): ReturnType<ChainDb['keyValue']> {
+    return this.db.keyValue()
   }
 
   /** A read-only state at the head (shared until the next block). */
