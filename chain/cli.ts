@@ -14,6 +14,7 @@ import { marginMethods, marginSubscriptions } from '../rpc/margin.ts'
 import { createRpcServer } from '../rpc/server.ts'
 import { MarginReads } from './marginReads.ts'
 import { renderBanner } from './banner.ts'
+import { runRiskCli } from '../execution/risk/cli.ts'
 import { GovCliInputError, registerGovCommands } from './govCli.ts'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts'
 import { createNode } from './node.ts'
@@ -220,6 +221,17 @@ export function buildProgram(): Command {
     .action((o: StartOptions) => start(o))
   registerDevnetCommand(program, intOption)
   registerGovCommands(program)
+  program
+    .command('risk')
+    .description('offline risk report of a portfolio file (SPEC 1): JSON on stdout, no node needed')
+    .usage('--portfolio FILE [--market FILE] [--params FILE] [--time UNIX]')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[options...]')
+    .action(async () => {
+      // The risk CLI parses its own options (and names the bad one) from the raw argv.
+      process.exitCode = await runRiskCli(process.argv, { stdout: process.stdout, stderr: process.stderr })
+    })
   return program
 }
 

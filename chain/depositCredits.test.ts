@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { FinalDeposit } from '../bridge/types.ts'
 import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
 import { UmaStore } from '../state/umaStore.ts'
-import { createDepositCredits, type DepositCredits } from './depositCredits.ts'
+import { type CreditedDeposit, createDepositCredits, type DepositCredits } from './depositCredits.ts'
+import { BlockImportError } from './errors.ts'
 import { createNode, type Node } from './node.ts'
 
 const logger = pino({ level: 'silent' })
@@ -104,6 +105,26 @@ describe('deposit credits in blocks', () => {
     expect(roots[0]).toBe(roots[1])
     const [empty] = await Promise.all([a.node.getBlockDeposits(0n)])
     expect(empty).toEqual([])
+  })
+
+  it('a follower importing the block with its credit record reproduces it; without it, refuses', async () => {
+    const a = await nodeWithCredits()
+    const p = a.credits.credit([deposit(1n, alice, USDC_L1, 2_000_000n)])
+    const block = (await a.node.produceBlock())!
+    await p
+    const record = (await a.node.getBlockDeposits(1n)) as CreditedDeposit[]
+    expect(record).toHaveLength(1)
+
+    const dirB = mkdtempSync(join(tmpdir(), 'um-credits-'))
+    const b = await createNode({ datadir: dirB, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false })
+    open.push({ node: b, dir: dirB })
+    await expect(b.importBlock(block)).rejects.toThrow(BlockImportError)
+    expect(b.headNumber()).toBe(0n)
+    await b.importBlock(block, record)
+    expect(b.headNumber()).toBe(1n)
+    expect((await b.getBlockByNumber(1n))!.hash()).toEqual(block.hash())
+    expect(await balance(b, alice, 1)).toBe(await balance(a.node, alice, 1))
+    expect(await b.getBlockDeposits(1n)).toEqual(record)
   })
 
   it('failAll rejects queued credits (shutdown); nothing is credited', async () => {

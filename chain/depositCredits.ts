@@ -15,8 +15,9 @@
  * state checkpoint reverts and the batches go back to the queue.
  *
  * Replay: the block store keeps, per block, the exact list this operation applied (`d:<number>`,
- * JSON of `CreditedDeposit[]`), so a follower re-executing the block runs the same operation over
- * the same input and reaches the same state root.
+ * JSON of `CreditedDeposit[]`, read with `Node.getBlockDeposits`); a follower passes it to
+ * `Node.importBlock(block, deposits)`, which applies the same record (`applyCreditedDeposits`)
+ * before the block's transactions and so reaches the same state root.
  *
  * No `Deposit` event is emitted: a system operation has no transaction and so no receipt to hang
  * a log on. The record is the `d:` entry, `bridge_getDeposits` (status `credited`, `l2Block`) and
@@ -62,6 +63,37 @@ export interface BlockSystemOps {
   committed(blockNumber: bigint): void
   /** That block was abandoned (its state reverted). */
   aborted(): void
+}
+
+/** The block store's encoding of a block's credit record. */
+export function encodeCreditedDeposits(record: readonly CreditedDeposit[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(record))
+}
+
+/**
+ * Applies a credit record to `state` (inside the block's checkpoint): each deposit's amount to its
+ * account and the source's `lastCreditedDepositId`. The producer computes the record, then applies
+ * it; an importing node applies the record stored with the block, so both reach the same root.
+ *
+ * @throws Error when a deposit does not follow its source's last credited id (a bad record).
+ */
+export async function applyCreditedDeposits(
+  state: StateManagerInterface,
+  record: readonly CreditedDeposit[],
+  touch: (account: Hex) => void,
+): Promise<void> {
+  const store = new UmaStore(state)
+  for (const d of record) {
+    const id = BigInt(d.depositId)
+    const last = await store.lastCreditedDepositId(d.sourceChainId, d.portal)
+    if (id !== last + 1n) throw new Error(`deposit ${id} of ${d.sourceChainId}:${d.portal} does not follow ${last}`)
+    const amountWad = BigInt(d.amountWad)
+    if (d.assetId !== null && amountWad > 0n) {
+      await store.addBalance(d.account, d.assetId, amountWad)
+      touch(d.account)
+    }
+    await store.setLastCreditedDepositId(d.sourceChainId, d.portal, id)
+  }
 }
 
 interface Batch {
@@ -118,8 +150,10 @@ export function createDepositCredits(opts: {
       inBlock = { number: blockNumber, batches }
       const store = new UmaStore(state)
       const record: CreditedDeposit[] = []
+      const next = new Map<string, bigint>()
       for (const d of batches.flatMap((b) => b.deposits)) {
-        const last = await store.lastCreditedDepositId(d.sourceChainId, d.portal)
+        const key = `${d.sourceChainId}:${d.portal.toLowerCase()}`
+        const last = next.get(key) ?? (await store.lastCreditedDepositId(d.sourceChainId, d.portal))
         if (d.depositId !== last + 1n) {
           opts.logger?.warn(
             { chainId: d.sourceChainId, depositId: d.depositId, lastCredited: last },
@@ -127,19 +161,16 @@ export function createDepositCredits(opts: {
           )
           continue
         }
+        next.set(key, d.depositId)
         const asset = byToken.get(d.token.toLowerCase())
         const account = d.l2Recipient.toLowerCase() as Hex
         const amountWad = asset ? l1ToWad(d.amountL1, asset.decimals) : 0n
-        if (asset && amountWad > 0n) {
-          await store.addBalance(account, asset.assetId, amountWad)
-          touch(account)
-        } else {
+        if (!asset) {
           opts.logger?.warn(
             { depositId: d.depositId, token: d.token },
             'bridge: deposit of a token with no L2 asset; its id is consumed, nothing credited',
           )
         }
-        await store.setLastCreditedDepositId(d.sourceChainId, d.portal, d.depositId)
         record.push({
           sourceChainId: d.sourceChainId,
           portal: d.portal,
@@ -152,10 +183,11 @@ export function createDepositCredits(opts: {
           l1TxHash: d.l1TxHash,
         })
       }
+      await applyCreditedDeposits(state, record, touch)
       if (record.length > 0) {
         opts.logger?.info({ l2Block: Number(blockNumber), deposits: record.length }, 'bridge: deposits credited')
       }
-      return new TextEncoder().encode(JSON.stringify(record))
+      return encodeCreditedDeposits(record)
     },
 
     committed(blockNumber) {

@@ -155,3 +155,11 @@ export class NoMarginConfigError extends BaseError {
     super('this chain has no margin configuration (its genesis has no margin section)')
   }
 }
+
+/** A block from elsewhere that this node cannot take: it does not extend the head or does not reproduce. */
+export class BlockImportError extends BaseError {
+  override name = 'BlockImportError'
+  constructor(readonly number: bigint, readonly reason: string) {
+    super(`cannot import block ${number}: ${reason}`)
+  }
+}

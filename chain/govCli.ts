@@ -43,19 +43,28 @@ export class GovCliInputError extends BaseError {
  * @example resolveKey('COUNCIL_KEY', process.env) // the 0x… key in $COUNCIL_KEY
  */
 export function resolveKey(key: string, env: NodeJS.ProcessEnv = process.env): Hex {
-  const asKey = (v: string): Hex | undefined => (/^(0x)?[0-9a-fA-F]{64}$/.test(v) ? (v.startsWith('0x') ? v : `0x${v}`) as Hex : undefined)
+  const asKey = (v: string): Hex | undefined => {
+    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(v)) return undefined
+    return (v.startsWith('0x') ? v : `0x${v}`) as Hex
+  }
   const direct = asKey(key)
   if (direct) return direct
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new GovCliInputError('--key', 'expected a 32-byte hex key or an environment variable name')
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    throw new GovCliInputError('--key', 'expected a 32-byte hex key or an environment variable name')
+  }
   const value = env[key]
-  if (value === undefined || value === '') throw new GovCliInputError('--key', `environment variable ${key} is not set`)
+  if (value === undefined || value === '') {
+    throw new GovCliInputError('--key', `environment variable ${key} is not set`)
+  }
   const fromEnv = asKey(value.trim())
   if (!fromEnv) throw new GovCliInputError('--key', `environment variable ${key} does not hold a 32-byte hex key`)
   return fromEnv
 }
 
 function idOption(v: string): bigint {
-  if (!/^\d+$/.test(v) || BigInt(v) < 1n) throw new InvalidArgumentError('--id must be a proposal id (an integer ≥ 1)')
+  if (!/^\d+$/.test(v) || BigInt(v) < 1n) {
+    throw new InvalidArgumentError('--id must be a proposal id (an integer ≥ 1)')
+  }
   return BigInt(v)
 }
 
@@ -192,7 +201,9 @@ export function registerGovCommands(program: Command): void {
   signer(gov.command('vote').description('vote on a proposal'))
     .requiredOption('--id <n>', 'proposal id', idOption)
     .requiredOption('--support <yes|no>', 'yes or no', supportOption)
-    .action(async (o: SendOptions & { id: bigint; support: boolean }) => finish(await sendGov(o, 'vote', [o.id, o.support])))
+    .action(async (o: SendOptions & { id: bigint; support: boolean }) =>
+      finish(await sendGov(o, 'vote', [o.id, o.support])),
+    )
   signer(gov.command('execute').description('execute a queued proposal after its timelock'))
     .requiredOption('--id <n>', 'proposal id', idOption)
     .action(async (o: SendOptions & { id: bigint }) => finish(await sendGov(o, 'execute', [o.id])))

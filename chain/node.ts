@@ -11,6 +11,7 @@ import {
   Account,
   bytesToHex,
   createAddressFromString,
+  equalsBytes,
   hexToBytes,
   KECCAK256_NULL,
   setLengthLeft,
@@ -18,14 +19,14 @@ import {
 import { getMerkleStateProof } from '@ethereumjs/statemanager'
 import type { VM } from '@ethereumjs/vm'
 import type { Logger } from 'pino'
-import type { BlockSystemOps } from './depositCredits.ts'
-import { BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
+import { applyCreditedDeposits, type BlockSystemOps, type CreditedDeposit, encodeCreditedDeposits } from './depositCredits.ts'
+import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
 import { createChainVm } from '../execution/chainVm.ts'
 import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
-import { createChainCommon } from '../execution/common.ts'
+import { createChainCommon, createSharedTxCommon } from '../execution/common.ts'
 import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
 import { MarginSystem } from '../execution/margin/marginSystem.ts'
 import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
@@ -38,6 +39,7 @@ import { ChainDb } from '../state/chainDb.ts'
 import { decodeReceipts } from '../state/receiptCodec.ts'
 import { openStateManager } from '../state/stateManager.ts'
 import {
+  BlockImportError,
   FeeTooLowError,
   FloorDataGasError,
   GasLimitExceededError,
@@ -88,6 +90,8 @@ export interface NodeOptions {
   precompiles?: readonly PrecompileSpec[]
 }
 
+/** Code of a precompile account: INVALID (0xfe). */
+const PRECOMPILE_CODE_STUB = Uint8Array.of(0xfe)
 /** How many recent blocks (with receipts) stay in memory. */
 const RECENT_BLOCKS = 512
 /** Suggested priority fee, wei. */
@@ -147,6 +151,8 @@ export class Node implements ChainApi, GovernanceApi {
   private producing?: Promise<void>
   private closed = false
   private dbClosed = false
+  /** Decodes transactions (and stored blocks) without a `Common` copy per transaction. */
+  private readonly txCommon: Common
   private lastBlockAt = Date.now()
   /** Block-start system operations (bridge deposit credits), when a bridge runs. */
   private systemOps?: BlockSystemOps
@@ -161,6 +167,7 @@ export class Node implements ChainApi, GovernanceApi {
     readonly margin?: MarginSystem,
   ) {
     this.chainId = opts.genesis.chainId
+    this.txCommon = createSharedTxCommon(this.chainId)
     this.events.setMaxListeners(0)
   }
 
@@ -217,9 +224,14 @@ export class Node implements ChainApi, GovernanceApi {
     const g = this.opts.genesis
     const state = await openStateManager(this.db.trie, { common: this.common, caches: true })
     // System accounts get nonce 1 so EIP-161 cleanup never deletes them with their storage.
-    const system = new Set<Hex>([...SYSTEM_ACCOUNTS, ...this.precompiles.map((p) => p.address.toLowerCase() as Hex)])
-    for (const addrHex of [...system].sort()) {
-      if (g.alloc[addrHex] === undefined) await state.putAccount(createAddressFromString(addrHex), new Account(1n, 0n))
+    // Precompiles also get a one-byte code stub (INVALID, never run: the EVM dispatches to the
+    // precompile first) so Solidity's extcodesize check before a call to them passes.
+    const precompiles = new Set<Hex>(this.precompiles.map((p) => p.address.toLowerCase() as Hex))
+    for (const addrHex of [...new Set<Hex>([...SYSTEM_ACCOUNTS, ...precompiles])].sort()) {
+      if (g.alloc[addrHex] !== undefined) continue
+      const address = createAddressFromString(addrHex)
+      await state.putAccount(address, new Account(1n, 0n))
+      if (precompiles.has(addrHex)) await state.putCode(address, PRECOMPILE_CODE_STUB)
     }
     for (const addrHex of Object.keys(g.alloc).sort()) {
       const a = g.alloc[addrHex as Hex]
@@ -294,19 +306,15 @@ export class Node implements ChainApi, GovernanceApi {
     const parent = this.head
     const now = BigInt(Math.floor(Date.now() / 1000))
     const baseFee = this.nextBaseFee(parent)
-    await this.executor.begin({
+    const env: BlockEnv = {
       number: parent.header.number + 1n,
       parentHash: parent.hash(),
       timestamp: now > parent.header.timestamp ? now : parent.header.timestamp,
       gasLimit: this.opts.genesis.gasLimit,
       baseFeePerGas: baseFee,
       coinbase: this.opts.genesis.coinbase,
-    })
-    let deposits: Uint8Array | undefined
-    try {
-      deposits = await this.systemOps?.beforeTransactions(this.state, parent.header.number + 1n, (a) =>
-        this.margin?.touch(a),
-      )
+    }
+    return this.buildBlock(env, undefined, undefined, async () => {
       const nonces = new Map<Hex, bigint>()
       for (const sender of this.mempool.senders()) {
         const acct = await this.state.getAccount(createAddressFromString(sender))
@@ -329,11 +337,75 @@ export class Node implements ChainApi, GovernanceApi {
           blocked.add(ptx.sender)
         }
       }
+    })
+  }
+
+  /**
+   * Re-executes a block made by another node (a follower importing the sequencer's chain, or a
+   * replay into a fresh datadir) and commits it only if it reproduces the block exactly: same
+   * transactions, receipts and state root, hence the same hash.
+   *
+   * `deposits` is the bridge credit record of the block (`getBlockDeposits` on the node that made
+   * it); the block-start system operation re-applies exactly that.
+   *
+   * @throws BlockImportError when it does not follow the head or does not reproduce.
+   */
+  async importBlock(block: Block, deposits?: readonly CreditedDeposit[]): Promise<void> {
+    const h = block.header
+    if (h.number !== this.head.header.number + 1n || !equalsBytes(h.parentHash, this.head.hash())) {
+      throw new BlockImportError(h.number, 'does not extend the head')
+    }
+    const env: BlockEnv = {
+      number: h.number,
+      parentHash: h.parentHash,
+      timestamp: h.timestamp,
+      gasLimit: h.gasLimit,
+      baseFeePerGas: h.baseFeePerGas ?? 0n,
+      coinbase: bytesToHex(h.coinbase.bytes) as Hex,
+      extraData: h.extraData,
+    }
+    await this.buildBlock(env, block, deposits ?? [], async () => {
+      for (const tx of block.transactions) {
+        const out = await this.executor.apply(tx, tx.getSenderAddress())
+        if ('error' in out) throw new BlockImportError(h.number, `transaction ${bytesToHex(tx.hash())}: ${out.error}`)
+      }
+    })
+  }
+
+  /**
+   * One block: opens it at `env`, runs the block-start system operation (bridge credits: from the
+   * queue when producing, `imported` when importing), lets `fill` run its transactions, runs the
+   * margin system's end-of-block pass, seals, checks it against `expected` (imports), commits in
+   * one batch and makes it the head. Any failure leaves the chain at the previous block.
+   */
+  private async buildBlock(
+    env: BlockEnv,
+    expected: Block | undefined,
+    imported: readonly CreditedDeposit[] | undefined,
+    fill: () => Promise<void>,
+  ): Promise<Block> {
+    await this.executor.begin(env)
+    let deposits: Uint8Array | undefined
+    try {
+      const touch = (a: Hex) => this.margin?.touch(a)
+      if (imported === undefined) {
+        deposits = await this.systemOps?.beforeTransactions(this.state, env.number, touch)
+      } else if (imported.length > 0) {
+        await applyCreditedDeposits(this.state, imported, touch)
+        deposits = encodeCreditedDeposits(imported)
+      }
+      await fill()
       if (this.margin) {
         const eob = await this.margin.endOfBlock(this.state, this.executor.timestamp)
         if (eob.settled.length > 0) this.log.info({ settled: eob.settled.map((x) => x.instrumentId) }, 'options settled')
       }
       const { block, receipts } = await this.executor.seal()
+      if (expected !== undefined && !equalsBytes(block.hash(), expected.hash())) {
+        const why = equalsBytes(block.header.stateRoot, expected.header.stateRoot)
+          ? 'block hash differs'
+          : `state root ${bytesToHex(block.header.stateRoot)} differs from ${bytesToHex(expected.header.stateRoot)}`
+        throw new BlockImportError(env.number, why)
+      }
       await this.db.commitBlock({
         number: block.header.number,
         hash: bytesToHex(block.hash()) as Hex,
@@ -342,12 +414,12 @@ export class Node implements ChainApi, GovernanceApi {
         txHashes: receipts.map((r) => r.transactionHash),
         deposits,
       })
-      this.systemOps?.committed(block.header.number)
+      if (imported === undefined) this.systemOps?.committed(block.header.number)
       this.accept(block, receipts)
       return block
     } catch (err) {
       await this.executor.abort()
-      this.systemOps?.aborted()
+      if (imported === undefined) this.systemOps?.aborted()
       this.db.trie.discard()
       await this.margin?.load(this.state)
       throw err
@@ -432,7 +504,7 @@ export class Node implements ChainApi, GovernanceApi {
     if (raw[0] === 3) throw new InvalidTransactionError('blob transactions are not supported')
     let tx: TypedTransaction
     try {
-      tx = createTxFromRLP(raw, { common: this.common })
+      tx = createTxFromRLP(raw, { common: this.txCommon })
     } catch (err) {
       const msg = (err as Error).message ?? ''
       const m = /chain ?id.*?(\d+).*?(\d+)/i.exec(msg)
@@ -493,7 +565,7 @@ export class Node implements ChainApi, GovernanceApi {
     if (cached) return cached.block
     const rlp = await this.db.getBlockRlp(n)
     if (rlp === undefined) return undefined
-    const block = createBlockFromRLP(rlp, { common: this.common })
+    const block = createBlockFromRLP(rlp, { common: this.txCommon })
     if (this.head === undefined || n + BigInt(RECENT_BLOCKS) > this.head.header.number) {
       this.remember(n, { block })
     }

@@ -24,6 +24,7 @@ export type FeederChain = Pick<
   'call' | 'sendRawTransaction' | 'getTransactionCount' | 'gasPrice' | 'maxPriorityFeePerGas'
 >
 
+/** How to run the feeder: where to send, which keys sign, what to feed and how often. */
 export interface PriceFeederOptions {
   chain: FeederChain
   chainId: bigint

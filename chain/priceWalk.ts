@@ -14,6 +14,7 @@ export interface WalkQuote {
   vol: number
 }
 
+/** Where the walk starts, its seed and its speed. */
 export interface PriceWalkOptions {
   /** Starting quotes (the genesis or on-chain prices). */
   start: readonly WalkQuote[]

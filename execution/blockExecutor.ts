@@ -3,14 +3,14 @@
  * whole block, `runTx` per transaction against a header-only block object, trie roots computed
  * once, the block assembled once at the end. `BlockBuilder` is not used (quadratic).
  */
-import { type Block, createBlock, genTransactionsTrieRoot } from '@ethereumjs/block'
+import { Block, createBlock, createBlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
-import { createMPT } from '@ethereumjs/mpt'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Capability, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
 import type { Hex, StoredLog, StoredReceipt } from '../chain/types.ts'
+import { orderedTrieRoot } from './orderedTrieRoot.ts'
 
 /** The fields a new block starts from. */
 export interface BlockEnv {
@@ -155,35 +155,31 @@ export class BlockExecutor {
     const env = this.env!
     await this.state.commit()
     const stateRoot = await this.state.getStateRoot()
-    const receiptTrie = await createMPT()
-    for (let i = 0; i < this.rawReceipts.length; i++) {
-      await receiptTrie.put(encodeIndex(i), this.rawReceipts[i])
-    }
     const bloom = new Uint8Array(256)
     for (const r of this.partial) {
       const b = hexToBytes(r.logsBloom)
       for (let i = 0; i < 256; i++) bloom[i] |= b[i]
     }
-    const block = createBlock(
+    const header = createBlockHeader(
       {
-        header: {
-          number: env.number,
-          parentHash: env.parentHash,
-          timestamp: env.timestamp,
-          gasLimit: env.gasLimit,
-          gasUsed: this.gasUsed,
-          baseFeePerGas: env.baseFeePerGas,
-          coinbase: hexToBytes(env.coinbase),
-          extraData: env.extraData,
-          stateRoot,
-          transactionsTrie: await genTransactionsTrieRoot(this.txs),
-          receiptTrie: receiptTrie.root(),
-          logsBloom: bloom,
-        },
-        transactions: this.txs,
+        number: env.number,
+        parentHash: env.parentHash,
+        timestamp: env.timestamp,
+        gasLimit: env.gasLimit,
+        gasUsed: this.gasUsed,
+        baseFeePerGas: env.baseFeePerGas,
+        coinbase: hexToBytes(env.coinbase),
+        extraData: env.extraData,
+        stateRoot,
+        transactionsTrie: orderedTrieRoot(this.txs.map((tx) => tx.serialize())),
+        receiptTrie: orderedTrieRoot(this.rawReceipts),
+        logsBloom: bloom,
       },
       { common: this.common },
     )
+    // The transactions are already built: hand them over as they are (createBlock would rebuild
+    // each one from its fields).
+    const block = new Block(header, this.txs, [], [], { common: this.common })
     const blockHash = bytesToHex(block.hash()) as Hex
     let logIndex = 0
     const receipts: StoredReceipt[] = this.partial.map((p, i) => {
@@ -207,14 +203,4 @@ export class BlockExecutor {
     this.env = undefined
     await this.state.revert()
   }
-}
-
-/** RLP of a transaction index, the key in the transactions and receipts tries. */
-function encodeIndex(i: number): Uint8Array {
-  // RLP(0) = 0x80; small integers are single bytes; larger are length-prefixed big-endian.
-  if (i === 0) return Uint8Array.of(0x80)
-  if (i < 0x80) return Uint8Array.of(i)
-  const bytes: number[] = []
-  for (let n = i; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256)
-  return Uint8Array.from([0x80 + bytes.length, ...bytes])
 }

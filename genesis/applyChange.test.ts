@@ -55,9 +55,10 @@ describe('applyChange: risk parameters', () => {
 
 describe('applyChange: registries, oracle, council', () => {
   it('adds and removes protocols, keeping the list sorted and refusing no-ops', () => {
+    const before = base().protocols
     const c = accepted({ protocols: { add: [B, A.toUpperCase().replace('0X', '0x')] } })
-    expect(c.protocols).toEqual([A, B])
-    expect(accepted({ protocols: { remove: [B] } }, c).protocols).toEqual([A])
+    expect(c.protocols).toEqual([...before, A, B].sort())
+    expect(accepted({ protocols: { remove: [B] } }, c).protocols).toEqual([...before, A].sort())
     expect(refused({ protocols: { add: [A] } }, c).reason).toBe(`protocols.add[0]: ${A} is already registered`)
     expect(refused({ protocols: { remove: [B] } }).reason).toBe(`protocols.remove[0]: ${B} is not registered`)
     expect(refused({ protocols: { add: ['0x12'] } }).reason).toBe('protocols.add[0]: must be a 20-byte 0x address')

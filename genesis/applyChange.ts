@@ -122,11 +122,15 @@ function parseInstrument(x: unknown, p: string, config: GovernedConfig): Instrum
   const underlying = x.underlying as string
   let spec: Omit<Instrument, 'id' | 'name'>
   if (x.type === 'perp') {
-    for (const k of ['strike', 'expiry', 'kind']) if (x[k] !== undefined) refuse(`${p}.${k}`, 'is for options only')
+    for (const k of ['strike', 'expiry', 'kind']) {
+      if (x[k] !== undefined) refuse(`${p}.${k}`, 'is for options only')
+    }
     spec = { type: 'perp', underlying }
   } else if (x.type === 'option') {
     if (x.kind !== 'call' && x.kind !== 'put') refuse(`${p}.kind`, 'must be "call" or "put"')
-    if (typeof x.strike !== 'number' || !Number.isFinite(x.strike) || x.strike <= 0) refuse(`${p}.strike`, 'must be a positive number')
+    if (typeof x.strike !== 'number' || !Number.isFinite(x.strike) || x.strike <= 0) {
+      refuse(`${p}.strike`, 'must be a positive number')
+    }
     const expiry = int(x.expiry, `${p}.expiry`, 1)
     spec = { type: 'option', underlying, strike: x.strike as number, expiry, kind: x.kind as 'call' | 'put' }
   } else {
@@ -166,7 +170,8 @@ function applyCouncil(council: GovernedConfig['council'], v: unknown): GovernedC
   onlyKeys(v, ['members', 'quorum', 'timelockBlocks'], 'council')
   const members = v.members === undefined ? council.members : addressList(v.members, 'council.members', true).sort()
   const quorum = v.quorum === undefined ? council.quorum : int(v.quorum, 'council.quorum', 1)
-  const timelockBlocks = v.timelockBlocks === undefined ? council.timelockBlocks : int(v.timelockBlocks, 'council.timelockBlocks', 0)
+  const timelockBlocks =
+    v.timelockBlocks === undefined ? council.timelockBlocks : int(v.timelockBlocks, 'council.timelockBlocks', 0)
   if (quorum > members.length) refuse('council.quorum', `exceeds the council size (${members.length})`)
   return { members, quorum, timelockBlocks }
 }
@@ -206,7 +211,9 @@ export function applyChange(config: GovernedConfig, changeJson: string): ChangeR
   try {
     const change = parseChange(changeJson)
     const riskPatch: Record<string, unknown> = {}
-    for (const k of Object.keys(change)) if (!(SYSTEM_KEYS as readonly string[]).includes(k)) riskPatch[k] = change[k]
+    for (const k of Object.keys(change)) {
+      if (!(SYSTEM_KEYS as readonly string[]).includes(k)) riskPatch[k] = change[k]
+    }
     const next: GovernedConfig = { ...config }
     if (change.instruments !== undefined) {
       next.market = { ...config.market, instruments: applyInstruments(config, change.instruments) }
@@ -217,7 +224,8 @@ export function applyChange(config: GovernedConfig, changeJson: string): ChangeR
     if (Object.keys(riskPatch).length > 0) next.riskParams = applyRiskPatch(config, riskPatch)
     return { ok: true, config: next }
   } catch (err) {
-    if (err instanceof Refused) return err.field === undefined ? { ok: false, reason: err.reason } : { ok: false, field: err.field, reason: err.reason }
-    throw err
+    if (!(err instanceof Refused)) throw err
+    if (err.field === undefined) return { ok: false, reason: err.reason }
+    return { ok: false, field: err.field, reason: err.reason }
   }
 }

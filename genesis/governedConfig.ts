@@ -12,7 +12,7 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { createAddressFromString } from '@ethereumjs/util'
-import { bytesToHex, hexToBigInt, keccak256 } from 'viem'
+import { hexToBigInt, keccak256 } from 'viem'
 import { GOVERNANCE_ADDRESS } from '../execution/precompiles/addresses.ts'
 import { ContractStorage } from '../state/contractStorage.ts'
 import type { GasCharger } from '../state/contractStorage.ts'
@@ -104,17 +104,23 @@ export async function readGovernedConfig(
   if (hit) return hit
   const bytes = await new ContractStorage(state, governance).bytes(CONFIG_SLOT)
   if (hexToBigInt(keccak256(bytes)) !== hash) {
-    throw new Error(`governed config: stored document does not match its hash ${bytesToHex(bytes).slice(0, 20)}…`)
+    throw new Error(`governed config: the stored document does not match its hash 0x${hash.toString(16)}`)
   }
   return remember(hash, deepFreeze(decodeGovernedConfig(bytes)))
 }
 
 /** The config version in `state` (0 when there is no config). Gas: one storage read. */
-export async function readGovernedConfigVersion(state: StateManagerInterface, gas?: GasCharger): Promise<bigint> {
+export async function readGovernedConfigVersion(
+  state: StateManagerInterface,
+  gas?: GasCharger,
+): Promise<bigint> {
   return new ContractStorage(state, governance, gas).word(CONFIG_VERSION_SLOT)
 }
 
 /** Writes the genesis config into a fresh genesis state (called by the node's `buildGenesis`). */
-export async function writeGenesisGovernance(state: StateManagerInterface, config: GovernedConfig): Promise<void> {
+export async function writeGenesisGovernance(
+  state: StateManagerInterface,
+  config: GovernedConfig,
+): Promise<void> {
   await writeGovernedConfig(state, config)
 }

@@ -59,9 +59,13 @@ export interface GovernanceStep {
   blockNumber: bigint
 }
 
+/** Slot of `proposalCount` (uint256). */
 export const PROPOSAL_COUNT_SLOT = 3n
+/** Slot of `mapping(uint256 id => Proposal)`. */
 export const PROPOSALS_SLOT = 4n
+/** Slot of `mapping(uint256 id => mapping(address => uint256 vote))` (1 yes, 2 no). */
 export const VOTES_SLOT = 5n
+/** Slot of `mapping(uint256 id => mapping(uint256 i => address voter))`. */
 export const VOTERS_SLOT = 6n
 
 /** Word offsets of a proposal's fields from its struct slot `keccak256(id ‖ PROPOSALS_SLOT)`. */
@@ -112,7 +116,11 @@ async function councilConfig(state: StateManagerInterface, gas?: GasCharger): Pr
 }
 
 /** The state code of proposal `id` (1 voting, 2 queued, 3 executed, 4 rejected; 0 = none). */
-export async function proposalStateCode(state: StateManagerInterface, id: bigint, gas?: GasCharger): Promise<bigint> {
+export async function proposalStateCode(
+  state: StateManagerInterface,
+  id: bigint,
+  gas?: GasCharger,
+): Promise<bigint> {
   return stateCode(store(state, gas), id)
 }
 

@@ -174,6 +174,7 @@ const DOMAIN_ERRORS: Entry[] = [
     GenesisMismatchError: (e) => new ServerError(e.shortMessage),
     UnknownProposalError: (e) => new ServerError(e.shortMessage),
     NoMarginConfigError: (e) => new ServerError(e.shortMessage),
+    BlockImportError: (e) => new ServerError(e.shortMessage),
   }),
   // margin_simulate and friends: the message names the field (`positions[2].instrument: …`).
   ...entries(riskErrors, {

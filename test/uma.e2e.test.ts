@@ -13,7 +13,7 @@ import { DEV_OPTIONS_VENUE, DEV_PERP_VENUE } from '../genesis/dev.ts'
 import { compileSolidity } from '../lib/solc.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
-import { rpcResult } from './support/rpc.ts'
+import { openWs, rpcResult } from './support/rpc.ts'
 
 const W = 10n ** 18n
 const venueAbi = exampleArtifacts().OptionsVenue.abi
@@ -24,7 +24,7 @@ pragma solidity ^0.8.20;
 interface IRiskKernel { function marginOf(address) external view returns (int256, uint256, uint256); }
 contract KernelReader {
   function read(address a) external view returns (int256 equity, uint256 im, uint256 mm) {
-    return IRiskKernel(0x0000000000000000000000000000000000000A01).marginOf(a);
+    return IRiskKernel(0x0000000000000000000000000000000000000a01).marginOf(a);
   }
 }`
 
@@ -108,8 +108,14 @@ describe('Universal Margin Account (feeder running)', () => {
     expect(account.positions.find((p) => p.instrumentId === perp)?.entryPrice).toBe(formatUnits(perpPrice, 18))
     expect(account.operators.sort()).toEqual([DEV_OPTIONS_VENUE, DEV_PERP_VENUE])
 
+    const { KernelReader } = compileSolidity({ 'KernelReader.sol': KERNEL_READER })
+    const wallet = walletHttp(node.url, devAccounts[7])
+    const client = publicHttp(node.url)
+    const deploy = await client.waitForTransactionReceipt({
+      hash: await wallet.deployContract({ abi: KernelReader.abi, bytecode: KernelReader.bytecode }),
+    })
     // Read everything at one block so the market is the same for every figure.
-    const block = await publicHttp(node.url).getBlockNumber()
+    const block = await client.getBlockNumber()
     const tag = `0x${block.toString(16)}`
     const report = await rpc<Report>('margin_getRiskReport', [trader.address, tag])
     const callsOnly = await rpc<Report>('margin_simulate', [{ positions: [{ instrument: call, size: '10' }] }])
@@ -127,12 +133,6 @@ describe('Universal Margin Account (feeder running)', () => {
     expect(num(report.equity)).toBeGreaterThan(num(report.initialMargin))
 
     // The RiskKernel precompile, read from a contract at the same block, says the same.
-    const { KernelReader } = compileSolidity({ 'KernelReader.sol': KERNEL_READER })
-    const wallet = walletHttp(node.url, devAccounts[7])
-    const client = publicHttp(node.url)
-    const deploy = await client.waitForTransactionReceipt({
-      hash: await wallet.deployContract({ abi: KernelReader.abi, bytecode: KernelReader.bytecode }),
-    })
     const [equity, im, mm] = (await client.readContract({
       address: deploy.contractAddress!,
       abi: KernelReader.abi,
@@ -151,6 +151,25 @@ describe('Universal Margin Account (feeder running)', () => {
     })) as boolean
     expect(direct).toBe(false)
   }, 120_000)
+
+  it('pushes the account\'s risk report every block over marginHealth', async () => {
+    const ws = await openWs(node.wsUrl)
+    try {
+      const sub = await ws.call('eth_subscribe', ['marginHealth', trader.address])
+      expect(typeof sub.result).toBe('string')
+      const [first, second] = await ws.waitFor(sub.result as string, 2, 20_000)
+      expect(BigInt(second.blockNumber)).toBeGreaterThan(BigInt(first.blockNumber))
+      expect(first.address).toBe(trader.address.toLowerCase())
+      const report = await rpc<Report>('margin_getRiskReport', [trader.address, first.blockNumber])
+      expect(first.equity).toBe(report.equity)
+      expect(first.maintenanceMargin).toBe(report.maintenanceMargin)
+      expect(first.liquidatable).toBe(false)
+      const bad = await ws.call('eth_subscribe', ['marginHealth', '0x12'])
+      expect(bad.error?.code).toBe(-32602)
+    } finally {
+      ws.close()
+    }
+  })
 
   it('moves premium at once and keeps every instrument zero-sum', async () => {
     const client = publicHttp(node.url)

@@ -65,7 +65,8 @@ export const governanceAbi = parseAbi([
 ])
 
 const step = (call: PrecompileCall) => ({ caller: call.caller, blockNumber: call.block.number })
-const storage = (call: PrecompileCall) => new ContractStorage(call.state, createAddressFromString(GOVERNANCE_ADDRESS), call.gas)
+const governance = createAddressFromString(GOVERNANCE_ADDRESS)
+const storage = (call: PrecompileCall) => new ContractStorage(call.state, governance, call.gas)
 
 
 /** The Governance precompile (SPEC section 4), for `createNode({ precompiles })`. */

@@ -55,6 +55,9 @@ contract OracleUser {
   }
   // A low-level call: the precompile account holds no code, and Solidity's high-level call to a
   // function without return values first checks extcodesize (and reverts with no data).
+  function forwardHighLevel(uint32[] calldata ids, uint256[] calldata prices, uint256[] calldata vols, uint64 ts, bytes[] calldata sigs) external {
+    oracle.submitPrices(ids, prices, vols, ts, sigs);
+  }
   function forward(uint32[] calldata ids, uint256[] calldata prices, uint256[] calldata vols, uint64 ts, bytes[] calldata sigs) external {
     (bool ok, bytes memory ret) = address(oracle).call(abi.encodeCall(IOracle.submitPrices, (ids, prices, vols, ts, sigs)));
     if (!ok) assembly { revert(add(ret, 32), mload(ret)) }
@@ -279,5 +282,31 @@ describe('Oracle precompile with two feeders and threshold 2', () => {
     expect(r2.logs).toHaveLength(1)
     const r = await c.node.call({ to: ORACLE_ADDRESS, data: encodeFunctionData({ abi: oracleAbi, functionName: 'priceOf', args: [1] }) }, 'latest')
     expect(decodeFunctionResult({ abi: oracleAbi, functionName: 'priceOf', data: r.ok ? r.returnData : '0x' })).toEqual([2900n * WAD, WAD / 2n, u.timestamp])
+  })
+})
+
+describe('Solidity interface calls to a function without return values', () => {
+  // Solidity checks extcodesize before a high-level call whose result it does not decode, so a
+  // code-less precompile account makes `oracle.submitPrices(...)` revert with no data. A one-byte
+  // stub (INVALID) at the address satisfies the check; the EVM still dispatches to the precompile.
+  async function forwardHighLevel(c: TestChain) {
+    const user = (await send(c, null, encodeDeployData({ abi: OracleUser.abi, bytecode: OracleUser.bytecode }))).contractAddress!
+    await c.node.produceBlock()
+    const u = { underlyingIds: [1], prices: [2999n * WAD], vols: [WAD / 2n], timestamp: nextTs() }
+    const data = encodeFunctionData({ abi: OracleUser.abi, functionName: 'forwardHighLevel', args: [u.underlyingIds, u.prices, u.vols, u.timestamp, await sign([feeder], u)] })
+    return c.node.call({ to: user, data, from: sender.address }, 'latest')
+  }
+
+  it('succeed when the genesis gives the precompile account a one-byte code stub (eth_getCode 0xfe)', async () => {
+    const genesis = devGenesis()
+    genesis.alloc[ORACLE_ADDRESS] = { balance: 0n, nonce: 1n, code: '0xfe' }
+    const c = await openChain(genesis)
+    try {
+      expect(await c.node.getCode(ORACLE_ADDRESS, 'latest')).toBe('0xfe')
+      const r = await forwardHighLevel(c)
+      expect(r.ok).toBe(true)
+    } finally {
+      await closeChain(c)
+    }
   })
 })

@@ -67,6 +67,7 @@ describe('unimargin risk (spawned)', () => {
     expect(reports[1].components.collateralHaircut).toBe('0.1')
   })
 
+  let filesOnce: Record<string, string> | undefined
   it.concurrent.each([
     [['--portfolio'], '--portfolio: missing value'],
     [[], '--portfolio: required'],
@@ -80,7 +81,9 @@ describe('unimargin risk (spawned)', () => {
     [['--portfolio', 'OK', '--params', 'BAD_PARAMS'], 'params.haircut.WETH: expected a finite number'],
     [['--portfolio', 'OK', '--frobnicate'], '--frobnicate: unknown option'],
   ])('bad input %j → exit 2 naming the field', async (args, message) => {
-    const files: Record<string, string> = {
+    // Written once: the cases run concurrently, and rewriting a file another case's CLI is
+    // reading would race.
+    filesOnce ??= {
       BAD_JSON: file('bad.json', '{nope'),
       UNKNOWN_INSTR: file('u.json', { positions: [{ instrument: 'ETH-FOO', size: 1 }] }),
       BAD_AMOUNT: file('a.json', { balances: [{ asset: 'USDC', amount: '1e5' }] }),
@@ -89,6 +92,7 @@ describe('unimargin risk (spawned)', () => {
       BAD_MARKET: file('bm.json', { underlyings: { ETH: { vol: -1 } } }),
       BAD_PARAMS: file('bp.json', { haircut: { WETH: 'high' } }),
     }
+    const files = filesOnce
     const r = await spawnCli(args.map((a) => files[a] ?? a))
     expect(r.code).toBe(2)
     expect(r.stdout).toBe('')
