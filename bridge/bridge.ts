@@ -14,6 +14,7 @@ import {
   createCommitmentPoster,
 } from './commitmentPoster.ts'
 import { type DepositSink, type DepositWatcher, createDepositWatcher } from './depositWatcher.ts'
+import { NoCommitmentPosterError } from './errors.ts'
 import { type L1Client, createViemL1Client } from './l1Client.ts'
 import type { BridgeLogger, DepositStatus, Finality, SourceConfig, Withdrawal } from './types.ts'
 import { type WithdrawalStatus, getWithdrawalRecord } from './withdrawals.ts'
@@ -198,7 +199,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       })
     },
     async getWithdrawal(w) {
-      if (!poster) throw new Error('bridge: no commitment poster (no sequencer key)')
+      if (!poster) throw new NoCommitmentPosterError()
       const r = await getWithdrawalRecord(poster, w)
       return {
         id: Number(r.id),

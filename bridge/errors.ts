@@ -27,3 +27,19 @@ export class UnknownTokenError extends BaseError {
     super(`unknown L1 token ${token}: no decimals configured`)
   }
 }
+
+/** `bridge_getWithdrawal` was asked for an id the L2 never recorded. */
+export class UnknownWithdrawalError extends BaseError {
+  override name = 'UnknownWithdrawalError'
+  constructor(readonly id: bigint) {
+    super(`unknown withdrawal ${id}`)
+  }
+}
+
+/** A bridge read that needs the commitment poster, on a node that runs none (no sequencer key). */
+export class NoCommitmentPosterError extends BaseError {
+  override name = 'NoCommitmentPosterError'
+  constructor() {
+    super('this node posts no commitments (no sequencer key): withdrawal proofs are unavailable')
+  }
+}

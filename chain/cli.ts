@@ -18,6 +18,10 @@ import { runRiskCli } from '../execution/risk/cli.ts'
 import { GovCliInputError, registerGovCommands } from './govCli.ts'
 import { createLogger, LOG_LEVELS, type LogLevel } from './logger.ts'
 import { createNode } from './node.ts'
+import { type BridgeRuntime, startBridgeRuntime } from './bridgeRuntime.ts'
+import { registerDevnetCommand, resolveBridgeSetup, sequencerKeyFor } from './devnet.ts'
+import { bridgeMethods } from '../rpc/bridge.ts'
+import type { BridgeGenesis } from '../genesis/validateBridge.ts'
 import { feederKeysFor, type PriceFeeder, startPriceFeeder } from './priceFeeder.ts'
 
 const VERSION = 'v0.1.0'
@@ -49,7 +53,7 @@ export function loadGenesisFile(path: string): Genesis {
   return parseGenesis(doc)
 }
 
-interface StartOptions {
+export interface StartOptions {
   datadir: string
   port: number
   host: string
@@ -60,11 +64,29 @@ interface StartOptions {
   /** `--no-feeder` sets it false. */
   feeder: boolean
   feederInterval: number
+  /** `--l1-rpc`: the bridge runs only with it. */
+  l1Rpc?: string
+  /** `--bridge-config`: a devnet.json-shaped file naming the portal and tokens. */
+  bridgeConfig?: string
+  /** `--sequencer-key`: the L1 key that posts commitments. */
+  sequencerKey?: string
 }
 
-async function start(o: StartOptions): Promise<void> {
+/** What `unimargin devnet` adds to a start (chain/devnet.ts). */
+export interface StartHooks {
+  /** The bridge set-up, instead of the genesis's or `--bridge-config`. */
+  bridge?: BridgeGenesis
+  /** Runs once RPC answers, before the `listening on` line (devnet.json is written here). */
+  beforeListening?(urls: { url: string; wsUrl: string }): void | Promise<void>
+  /** Runs at shutdown after the node is closed (the devnet stops Anvil here). */
+  afterStop?(): Promise<void>
+}
+
+/** Runs the sequencer until SIGINT/SIGTERM (`unimargin start`; the devnet reuses it). */
+export async function start(o: StartOptions, hooks: StartHooks = {}): Promise<void> {
   const logger = createLogger(o.logLevel)
   const genesis = o.genesis ? loadGenesisFile(o.genesis) : devGenesis()
+  const bridgeSetup = o.l1Rpc ? (hooks.bridge ?? resolveBridgeSetup(genesis, o.bridgeConfig)) : undefined
   const datadir = resolve(o.datadir)
   const node = await createNode({
     datadir,
@@ -74,15 +96,38 @@ async function start(o: StartOptions): Promise<void> {
     logger,
     produce: false,
   })
+  let bridge: BridgeRuntime | undefined
+  if (o.l1Rpc && bridgeSetup) {
+    try {
+      bridge = await startBridgeRuntime({
+        node,
+        setup: bridgeSetup,
+        assets: genesis.margin?.config.market.assets ?? [],
+        l1Rpc: o.l1Rpc,
+        sequencerKey: sequencerKeyFor(o, genesis),
+        logger,
+      })
+    } catch (err) {
+      await node.close()
+      throw err
+    }
+  }
   const margin = node.margin
-    ? new MarginReads({ env: node.margin.env, stateAt: (tag) => node.stateAt(tag) })
+    ? new MarginReads({
+        env: node.margin.env,
+        stateAt: (tag) => node.stateAt(tag),
+        pendingDeposits: bridge ? (a) => bridge.pendingDeposits(a) : undefined,
+      })
     : undefined
   const rpc = createRpcServer({
     chain: node,
     host: o.host,
     port: o.port,
     logger,
-    methods: margin ? { ...govMethods(node), ...marginMethods(margin, node) } : undefined,
+    methods: {
+      ...(margin ? { ...govMethods(node), ...marginMethods(margin, node) } : {}),
+      ...(bridge ? bridgeMethods(bridge) : {}),
+    },
     subscriptions: margin ? marginSubscriptions(margin) : undefined,
   })
   try {
@@ -92,6 +137,7 @@ async function start(o: StartOptions): Promise<void> {
     throw err
   }
   node.startProducing()
+  bridge?.start()
   let feeder: PriceFeeder | undefined
   const feederKeys = genesis.margin && o.feeder ? feederKeysFor(genesis.margin.config.oracle) : undefined
   if (genesis.margin && feederKeys) {
@@ -114,6 +160,15 @@ async function start(o: StartOptions): Promise<void> {
       blockTimeMs: o.blockTime,
     }),
   )
+  if (bridge && bridgeSetup) {
+    for (const s of bridgeSetup.sources) {
+      process.stdout.write(
+        `bridge: L1 ${o.l1Rpc} chain ${s.chainId}, portal ${s.portal}, finality ${JSON.stringify(s.finality)}` +
+          `${bridge.sequencer ? `, commitments from ${bridge.sequencer}` : ', no commitments (no sequencer key)'}\n`,
+      )
+    }
+  }
+  await hooks.beforeListening?.({ url: rpc.url, wsUrl: rpc.wsUrl })
   process.stdout.write(`listening on ${rpc.url} (WebSocket ${rpc.wsUrl})\n`)
   logger.info({ url: rpc.url, chainId: Number(genesis.chainId), head: Number(node.headNumber()) }, 'node started')
 
@@ -124,9 +179,11 @@ async function start(o: StartOptions): Promise<void> {
     logger.info({ signal }, 'shutting down')
     try {
       await feeder?.stop()
+      await bridge?.stop()
       await node.stopProducing()
       await rpc.close()
       await node.close()
+      await hooks.afterStop?.()
       logger.info('stopped cleanly')
       process.exit(0)
     } catch (err) {
@@ -158,7 +215,11 @@ export function buildProgram(): Command {
     .option('--no-feeder', 'do not run the dev price feeder (on by default when the node knows the feeder keys)')
     .option('--feeder-interval <ms>', 'milliseconds between dev price updates', intOption('--feeder-interval', 100, 3_600_000), 2000)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .action(start)
+    .option('--l1-rpc <url>', 'L1 JSON-RPC URL: runs the bridge (sources from genesis `bridge`, or --bridge-config)')
+    .option('--bridge-config <file>', 'a devnet.json (portal, tokens, challengePeriodSeconds) to bridge the dev genesis with')
+    .option('--sequencer-key <hex>', 'L1 key that posts commitments (env UNIMARGIN_SEQUENCER_KEY; dev account 0 with the dev genesis)')
+    .action((o: StartOptions) => start(o))
+  registerDevnetCommand(program, intOption)
   registerGovCommands(program)
   program
     .command('risk')

@@ -17,6 +17,8 @@ export interface MarginReadsDeps {
   env: MarginEnv
   /** A scratch state manager at the block named by `tag`, and the block. */
   stateAt(tag: BlockTag): Promise<{ state: MerkleStateManager; block: Block }>
+  /** The account's bridge deposits still pending L1 finality (worth 0); none without a bridge. */
+  pendingDeposits?(address: Hex): MarginAccountView['pendingDeposits']
 }
 
 export class MarginReads implements MarginApi {
@@ -59,7 +61,7 @@ export class MarginReads implements MarginApi {
         }
       }),
       operators: await store.operators(account),
-      pendingDeposits: [],
+      pendingDeposits: this.deps.pendingDeposits?.(account) ?? [],
     }
   }
 

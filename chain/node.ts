@@ -19,6 +19,7 @@ import {
 import { getMerkleStateProof } from '@ethereumjs/statemanager'
 import type { VM } from '@ethereumjs/vm'
 import type { Logger } from 'pino'
+import { applyCreditedDeposits, type BlockSystemOps, type CreditedDeposit, encodeCreditedDeposits } from './depositCredits.ts'
 import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
 import { createChainVm } from '../execution/chainVm.ts'
@@ -153,6 +154,10 @@ export class Node implements ChainApi, GovernanceApi {
   /** Decodes transactions (and stored blocks) without a `Common` copy per transaction. */
   private readonly txCommon: Common
   private lastBlockAt = Date.now()
+  /** Block-start system operations (bridge deposit credits), when a bridge runs. */
+  private systemOps?: BlockSystemOps
+  /** The L2 block the `safe`/`finalized` tags name, when a bridge runs. */
+  private finalityOf?: (tag: 'safe' | 'finalized') => bigint
 
   constructor(
     private readonly opts: NodeOptions,
@@ -260,6 +265,15 @@ export class Node implements ChainApi, GovernanceApi {
     return { block }
   }
 
+  /**
+   * Wires a bridge in: `ops` runs at the start of every block (inside its state checkpoint,
+   * before user transactions) and `finality` answers the `safe`/`finalized` tags.
+   */
+  attachBridge(ops: BlockSystemOps, finality: (tag: 'safe' | 'finalized') => bigint): void {
+    this.systemOps = ops
+    this.finalityOf = finality
+  }
+
   // ---------------------------------------------------------------- block production
 
   /** Starts the block timer. */
@@ -268,7 +282,7 @@ export class Node implements ChainApi, GovernanceApi {
     this.timer = setInterval(() => {
       if (this.producing) return
       const heartbeatDue = Date.now() - this.lastBlockAt >= (this.opts.heartbeatMs ?? 2000)
-      if (this.mempool.size === 0 && !heartbeatDue) return
+      if (this.mempool.size === 0 && !heartbeatDue && !this.systemOps?.hasWork()) return
       this.producing = this.produceBlock()
         .then(() => undefined)
         .catch((err) => this.log.error({ err }, 'block production failed'))
@@ -300,7 +314,7 @@ export class Node implements ChainApi, GovernanceApi {
       baseFeePerGas: baseFee,
       coinbase: this.opts.genesis.coinbase,
     }
-    return this.buildBlock(env, undefined, async () => {
+    return this.buildBlock(env, undefined, undefined, async () => {
       const nonces = new Map<Hex, bigint>()
       for (const sender of this.mempool.senders()) {
         const acct = await this.state.getAccount(createAddressFromString(sender))
@@ -331,9 +345,12 @@ export class Node implements ChainApi, GovernanceApi {
    * replay into a fresh datadir) and commits it only if it reproduces the block exactly: same
    * transactions, receipts and state root, hence the same hash.
    *
+   * `deposits` is the bridge credit record of the block (`getBlockDeposits` on the node that made
+   * it); the block-start system operation re-applies exactly that.
+   *
    * @throws BlockImportError when it does not follow the head or does not reproduce.
    */
-  async importBlock(block: Block): Promise<void> {
+  async importBlock(block: Block, deposits?: readonly CreditedDeposit[]): Promise<void> {
     const h = block.header
     if (h.number !== this.head.header.number + 1n || !equalsBytes(h.parentHash, this.head.hash())) {
       throw new BlockImportError(h.number, 'does not extend the head')
@@ -347,7 +364,7 @@ export class Node implements ChainApi, GovernanceApi {
       coinbase: bytesToHex(h.coinbase.bytes) as Hex,
       extraData: h.extraData,
     }
-    await this.buildBlock(env, block, async () => {
+    await this.buildBlock(env, block, deposits ?? [], async () => {
       for (const tx of block.transactions) {
         const out = await this.executor.apply(tx, tx.getSenderAddress())
         if ('error' in out) throw new BlockImportError(h.number, `transaction ${bytesToHex(tx.hash())}: ${out.error}`)
@@ -356,13 +373,27 @@ export class Node implements ChainApi, GovernanceApi {
   }
 
   /**
-   * One block: opens it at `env`, lets `fill` run its transactions, runs the margin system's
-   * end-of-block pass, seals, checks it against `expected` (imports), commits in one batch and
-   * makes it the head. Any failure leaves the chain at the previous block.
+   * One block: opens it at `env`, runs the block-start system operation (bridge credits: from the
+   * queue when producing, `imported` when importing), lets `fill` run its transactions, runs the
+   * margin system's end-of-block pass, seals, checks it against `expected` (imports), commits in
+   * one batch and makes it the head. Any failure leaves the chain at the previous block.
    */
-  private async buildBlock(env: BlockEnv, expected: Block | undefined, fill: () => Promise<void>): Promise<Block> {
+  private async buildBlock(
+    env: BlockEnv,
+    expected: Block | undefined,
+    imported: readonly CreditedDeposit[] | undefined,
+    fill: () => Promise<void>,
+  ): Promise<Block> {
     await this.executor.begin(env)
+    let deposits: Uint8Array | undefined
     try {
+      const touch = (a: Hex) => this.margin?.touch(a)
+      if (imported === undefined) {
+        deposits = await this.systemOps?.beforeTransactions(this.state, env.number, touch)
+      } else if (imported.length > 0) {
+        await applyCreditedDeposits(this.state, imported, touch)
+        deposits = encodeCreditedDeposits(imported)
+      }
       await fill()
       if (this.margin) {
         const eob = await this.margin.endOfBlock(this.state, this.executor.timestamp)
@@ -381,13 +412,16 @@ export class Node implements ChainApi, GovernanceApi {
         rlp: block.serialize(),
         receipts,
         txHashes: receipts.map((r) => r.transactionHash),
+        deposits,
       })
+      if (imported === undefined) this.systemOps?.committed(block.header.number)
       this.accept(block, receipts)
       return block
     } catch (err) {
       // Back to the head: the checkpoint if the block was still open, and the state root in any
       // case (sealing has already committed the checkpoint and flushed into the trie buffer).
       await this.executor.abort()
+      if (imported === undefined) this.systemOps?.aborted()
       this.db.trie.discard()
       await this.state.setStateRoot(this.head.header.stateRoot, true)
       await this.margin?.load(this.state)
@@ -518,10 +552,13 @@ export class Node implements ChainApi, GovernanceApi {
       case 'pending':
         return this.headNumber()
       case 'earliest':
-      case 'safe':
-      case 'finalized':
-        // Until the bridge posts commitments to an L1, only genesis is safe and final.
         return 0n
+      case 'safe':
+      case 'finalized': {
+        // The newest L2 block whose commitment the L1 holds as safe/finalized; genesis before any.
+        const n = this.finalityOf?.(tag) ?? 0n
+        return n > this.headNumber() ? this.headNumber() : n
+      }
     }
     throw new UnknownBlockError(String(tag))
   }
@@ -600,6 +637,17 @@ export class Node implements ChainApi, GovernanceApi {
       }
     }
     return out
+  }
+
+  /** The bridge deposits block `n` credited at its start (empty when none). */
+  async getBlockDeposits(n: bigint): Promise<unknown[]> {
+    const raw = await this.db.getBlockDeposits(n)
+    return raw === undefined ? [] : (JSON.parse(new TextDecoder().decode(raw)) as unknown[])
+  }
+
+  /** The node's LevelDB as a string key-value store for side stores (the bridge's cursors). */
+  keyValueStore(): ReturnType<ChainDb['keyValue']> {
+    return this.db.keyValue()
   }
 
   /** A read-only state at the head (shared until the next block). */

@@ -177,7 +177,8 @@ export interface MarginAccountView {
   operators: Hex[]
   pendingDeposits: {
     depositId: number
-    assetId: number
+    /** null for an L1 token the node maps to no asset. */
+    assetId: number | null
     amount: string
     sourceChainId: number
     l1Block: number

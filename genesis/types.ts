@@ -5,6 +5,7 @@
  */
 import type { Hex } from 'viem'
 import type { MarginGenesis } from './marginTypes.ts'
+import type { BridgeGenesis } from './validateBridge.ts'
 
 /** One pre-funded account. */
 export interface GenesisAccount {
@@ -34,4 +35,6 @@ export interface Genesis {
   alloc: Record<Hex, GenesisAccount>
   /** Markets, risk parameters, oracle, council and opening margin balances. */
   margin?: MarginGenesis
+  /** L1 sources of deposits, bridged tokens, challenge period (SPEC section 8). */
+  bridge?: BridgeGenesis
 }

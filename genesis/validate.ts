@@ -5,6 +5,7 @@
 import type { Hex } from 'viem'
 import { GenesisError } from './errors.ts'
 import type { Genesis, GenesisAccount } from './types.ts'
+import { parseBridgeGenesis } from './validateBridge.ts'
 import { parseMarginGenesis } from './validateMargin.ts'
 
 const TOP_LEVEL = new Set([
@@ -17,6 +18,7 @@ const TOP_LEVEL = new Set([
   'extraData',
   'alloc',
   'margin',
+  'bridge',
 ])
 const ACCOUNT_KEYS = new Set(['balance', 'nonce', 'code', 'storage'])
 const UINT256_MAX = (1n << 256n) - 1n
@@ -123,5 +125,6 @@ export function parseGenesis(doc: unknown): Genesis {
     extraData: doc.extraData === undefined ? '0x' : parseHexData(doc.extraData, 'extraData'),
     alloc,
     ...(doc.margin === undefined ? {} : { margin: parseMarginGenesis(doc.margin) }),
+    ...(doc.bridge === undefined ? {} : { bridge: parseBridgeGenesis(doc.bridge) }),
   }
 }

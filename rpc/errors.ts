@@ -4,6 +4,7 @@
  * JSON-RPC; `toRpcError` maps them, and the compiler checks that every exported domain error
  * class of those modules has an entry.
  */
+import * as bridgeErrors from '../bridge/errors.ts'
 import * as chainErrors from '../chain/errors.ts'
 import * as riskErrors from '../execution/risk/errors.ts'
 import * as genesisErrors from '../genesis/errors.ts'
@@ -182,6 +183,14 @@ const DOMAIN_ERRORS: Entry[] = [
   }),
   ...entries(genesisErrors, {
     GenesisError: (e) => new ServerError(e.shortMessage),
+  }),
+  // bridge_*: an unreachable L1 or a missing record is the server's answer, not the caller's fault.
+  ...entries(bridgeErrors, {
+    L1UnavailableError: (e) => new ServerError(e.shortMessage),
+    WrongL1ChainError: (e) => new ServerError(e.shortMessage),
+    UnknownTokenError: (e) => new ServerError(e.shortMessage),
+    UnknownWithdrawalError: (e) => new ServerError(e.shortMessage),
+    NoCommitmentPosterError: (e) => new ServerError(e.shortMessage),
   }),
 ]
 

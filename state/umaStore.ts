@@ -16,6 +16,8 @@
  *   12 uint withdrawalCount
  *   13 mapping(uint id => Withdrawal{account, assetId, amount, l1Recipient, l2Block}) (5 consecutive slots)
  *   14 mapping(uint32 instrumentId => address[]) holders   15 mapping(uint32 => mapping(address => uint)) holderIndex (+1)
+ *   16 mapping(uint64 chainId => mapping(address portal => uint)) lastCreditedDepositId (bridge
+ *      deposits credited by the block-start system operation, chain/depositCredits.ts)
  * Held-lists are kept exact (an entry leaves when its value returns to 0, swap-and-pop), so
  * iterating them is deterministic and never visits empty entries.
  */
@@ -43,6 +45,7 @@ const S_WITHDRAWAL_COUNT = 12n
 const S_WITHDRAWALS = 13n
 const S_HOLDERS = 14n
 const S_HOLDER_INDEX = 15n
+const S_LAST_CREDITED_DEPOSIT = 16n
 
 /** Slot of element 0 of a dynamic array whose length is at `slot`. */
 function arrayBase(slot: bigint): bigint {
@@ -259,5 +262,14 @@ export class UmaStore {
       l1Recipient: toAddr(await this.s.word(base + 3n)),
       l2Block: await this.s.word(base + 4n),
     }
+  }
+
+  /** The last L1 deposit id credited from the portal `portal` on chain `chainId` (0 for none). */
+  async lastCreditedDepositId(chainId: number, portal: Hex): Promise<bigint> {
+    return this.s.word(mappingSlot(S_LAST_CREDITED_DEPOSIT, chainId, portal.toLowerCase() as Hex))
+  }
+
+  async setLastCreditedDepositId(chainId: number, portal: Hex, depositId: bigint): Promise<void> {
+    await this.s.setWord(mappingSlot(S_LAST_CREDITED_DEPOSIT, chainId, portal.toLowerCase() as Hex), depositId)
   }
 }

@@ -52,6 +52,14 @@ export class MarginSystem {
     return this.mirror
   }
 
+  /**
+   * Marks `account` as changed by something outside a precompile call (a block-start system
+   * operation such as a bridge credit): the end-of-block pass re-reads and re-margins it.
+   */
+  touch(account: Hex): void {
+    this.touched.add(account.toLowerCase() as Hex)
+  }
+
   /** Rebuilds the mirror from `state` (on start, and after an abandoned block). */
   async load(state: StateManagerInterface): Promise<void> {
     this.mirror = await MarginMirror.load(state)

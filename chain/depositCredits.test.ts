@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { type Address, type Hex, getAddress, zeroAddress } from 'viem'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { FinalDeposit } from '../bridge/types.ts'
+import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
+import { UmaStore } from '../state/umaStore.ts'
+import { type CreditedDeposit, createDepositCredits, type DepositCredits } from './depositCredits.ts'
+import { BlockImportError } from './errors.ts'
+import { createNode, type Node } from './node.ts'
+
+const logger = pino({ level: 'silent' })
+const USDC_L1: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
+const PORTAL: Address = '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0'
+const alice = DEV_ACCOUNTS[1][0].toLowerCase() as Hex
+const fresh = '0x00000000000000000000000000000000000c0ffe' as Hex
+const open: { node: Node; dir: string }[] = []
+
+afterEach(async () => {
+  for (const { node, dir } of open.splice(0)) {
+    await node.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+async function nodeWithCredits(): Promise<{ node: Node; credits: DepositCredits }> {
+  const dir = mkdtempSync(join(tmpdir(), 'um-credits-'))
+  const node = await createNode({ datadir: dir, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false })
+  open.push({ node, dir })
+  const credits = createDepositCredits({
+    assets: [
+      { token: USDC_L1, assetId: 1, decimals: 6 },
+      { token: zeroAddress, assetId: 2, decimals: 18 },
+    ],
+    readState: async () => (await node.stateAt('latest')).state,
+  })
+  node.attachBridge(credits, () => 0n)
+  return { node, credits }
+}
+
+const deposit = (id: bigint, to: Hex, token: Address, amountL1: bigint): FinalDeposit => ({
+  depositId: id,
+  from: getAddress(to),
+  l2Recipient: getAddress(to),
+  token,
+  amountL1,
+  l1Block: 10n + id,
+  l1BlockHash: `0x${id.toString(16).padStart(64, '0')}`,
+  l1TxHash: `0x${(id + 1000n).toString(16).padStart(64, '0')}`,
+  logIndex: 0,
+  sourceChainId: 31337,
+  portal: PORTAL,
+})
+
+async function balance(node: Node, account: Hex, assetId: number): Promise<bigint> {
+  return new UmaStore((await node.stateAt('latest')).state).balance(account, assetId)
+}
+
+describe('deposit credits in blocks', () => {
+  it('credits at the next block start, resolves after commit, exactly once by id', async () => {
+    const { node, credits } = await nodeWithCredits()
+    const before = await balance(node, alice, 1)
+    expect(credits.hasWork()).toBe(false)
+    const done = credits.credit([deposit(1n, alice, USDC_L1, 2_500_000n), deposit(2n, fresh, zeroAddress, 10n ** 17n)])
+    expect(credits.hasWork()).toBe(true)
+    const block = (await node.produceBlock())!
+    expect(await done).toEqual({ l2Block: block.header.number })
+    expect(await balance(node, alice, 1)).toBe(before + 2_500_000_000_000_000_000n)
+    expect(await balance(node, fresh, 2)).toBe(10n ** 17n)
+    expect(await credits.lastCreditedDepositId!({ chainId: 31337, portal: PORTAL })).toBe(2n)
+    // The block store records what the block credited.
+    expect(await node.getBlockDeposits(block.header.number)).toMatchObject([
+      { depositId: '1', account: alice, assetId: 1, amountWad: '2500000000000000000' },
+      { depositId: '2', account: fresh, assetId: 2, amountWad: '100000000000000000' },
+    ])
+    // The margin mirror sees the new account.
+    expect(node.margin!.accounts.holdingsOf(fresh)?.balances).toEqual([{ assetId: 2, amount: 10n ** 17n }])
+
+    // Handed over again (a watcher that lost its cursor): skipped, nothing credited twice.
+    const again = credits.credit([deposit(2n, fresh, zeroAddress, 10n ** 17n)])
+    await node.produceBlock()
+    await again
+    expect(await balance(node, fresh, 2)).toBe(10n ** 17n)
+    // Out of sequence (id 4 after 2): skipped too.
+    const gap = credits.credit([deposit(4n, fresh, zeroAddress, 1n)])
+    await node.produceBlock()
+    await gap
+    expect(await balance(node, fresh, 2)).toBe(10n ** 17n)
+    expect(await credits.lastCreditedDepositId!({ chainId: 31337, portal: PORTAL })).toBe(2n)
+  })
+
+  it('the same credits give the same state root on another node (pure function of the blocks)', async () => {
+    const a = await nodeWithCredits()
+    const b = await nodeWithCredits()
+    const ds = [deposit(1n, alice, USDC_L1, 7n), deposit(2n, alice, zeroAddress, 5n)]
+    const roots: string[] = []
+    for (const { node, credits } of [a, b]) {
+      const p = credits.credit(ds)
+      const block = (await node.produceBlock())!
+      await p
+      roots.push(Buffer.from(block.header.stateRoot).toString('hex'))
+    }
+    expect(roots[0]).toBe(roots[1])
+    const [empty] = await Promise.all([a.node.getBlockDeposits(0n)])
+    expect(empty).toEqual([])
+  })
+
+  it('a follower importing the block with its credit record reproduces it; without it, refuses', async () => {
+    const a = await nodeWithCredits()
+    const p = a.credits.credit([deposit(1n, alice, USDC_L1, 2_000_000n)])
+    const block = (await a.node.produceBlock())!
+    await p
+    const record = (await a.node.getBlockDeposits(1n)) as CreditedDeposit[]
+    expect(record).toHaveLength(1)
+
+    const dirB = mkdtempSync(join(tmpdir(), 'um-credits-'))
+    const b = await createNode({ datadir: dirB, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false })
+    open.push({ node: b, dir: dirB })
+    await expect(b.importBlock(block)).rejects.toThrow(BlockImportError)
+    expect(b.headNumber()).toBe(0n)
+    await b.importBlock(block, record)
+    expect(b.headNumber()).toBe(1n)
+    expect((await b.getBlockByNumber(1n))!.hash()).toEqual(block.hash())
+    expect(await balance(b, alice, 1)).toBe(await balance(a.node, alice, 1))
+    expect(await b.getBlockDeposits(1n)).toEqual(record)
+  })
+
+  it('failAll rejects queued credits (shutdown); nothing is credited', async () => {
+    const { node, credits } = await nodeWithCredits()
+    const p = credits.credit([deposit(1n, fresh, zeroAddress, 1n)])
+    credits.failAll(new Error('stopping'))
+    await expect(p).rejects.toThrow('stopping')
+    await node.produceBlock()
+    expect(await balance(node, fresh, 2)).toBe(0n)
+  })
+})

@@ -1,0 +1,212 @@
+/**
+ * Bridge deposits credited INTO BLOCKS, exactly once by L1 deposit id.
+ *
+ * The deposit watcher (bridge/depositWatcher.ts) hands final deposits to `credit`, which queues
+ * them and resolves only once a block holding them is committed. At the start of the next block,
+ * inside the block's state checkpoint and before any user transaction, the node runs
+ * `beforeTransactions`: a system operation that, for each queued deposit in order,
+ * - skips it unless its id is exactly `lastCreditedDepositId + 1` for its source (read from the
+ *   Margin precompile's storage, slot 16 of state/umaStore.ts): a deposit is never credited twice,
+ *   even if the watcher hands it over again after a crash;
+ * - adds `l1ToWad(amountL1)` of the mapped asset to the recipient's UMA (`UmaStore.addBalance`);
+ * - stores the new `lastCreditedDepositId` for its source;
+ * - tells the margin system the account changed (`touch`), so the mirror re-margins it.
+ * The credit becomes durable with the block's one LevelDB batch; if the block is abandoned, the
+ * state checkpoint reverts and the batches go back to the queue.
+ *
+ * Replay: the block store keeps, per block, the exact list this operation applied (`d:<number>`,
+ * JSON of `CreditedDeposit[]`, read with `Node.getBlockDeposits`); a follower passes it to
+ * `Node.importBlock(block, deposits)`, which applies the same record (`applyCreditedDeposits`)
+ * before the block's transactions and so reaches the same state root.
+ *
+ * No `Deposit` event is emitted: a system operation has no transaction and so no receipt to hang
+ * a log on. The record is the `d:` entry, `bridge_getDeposits` (status `credited`, `l2Block`) and
+ * the balance itself.
+ */
+import type { StateManagerInterface } from '@ethereumjs/common'
+import type { Address, Hex } from 'viem'
+import { l1ToWad } from '../bridge/amounts.ts'
+import type { BridgedAsset } from '../bridge/bridge.ts'
+import type { DepositSink } from '../bridge/depositWatcher.ts'
+import type { FinalDeposit } from '../bridge/types.ts'
+import { UmaStore } from '../state/umaStore.ts'
+
+/** One deposit as a block credited it (what the block store records). */
+export interface CreditedDeposit {
+  sourceChainId: number
+  portal: Address
+  depositId: string
+  account: Hex
+  /** The L1 token; the zero address for ETH. */
+  token: Address
+  amountL1: string
+  /** The L2 asset credited; null when the token maps to none (nothing credited, id consumed). */
+  assetId: number | null
+  amountWad: string
+  l1TxHash: Hex
+}
+
+/** What the node calls around each block (see `Node.attachSystemOps`). */
+export interface BlockSystemOps {
+  /** Whether a block should be made even with an empty mempool. */
+  hasWork(): boolean
+  /**
+   * Runs inside the block's state checkpoint, before user transactions. Returns the record to
+   * store with the block, or undefined when it did nothing.
+   */
+  beforeTransactions(
+    state: StateManagerInterface,
+    blockNumber: bigint,
+    touch: (account: Hex) => void,
+  ): Promise<Uint8Array | undefined>
+  /** The block `beforeTransactions` last ran for is committed. */
+  committed(blockNumber: bigint): void
+  /** That block was abandoned (its state reverted). */
+  aborted(): void
+}
+
+/** The block store's encoding of a block's credit record. */
+export function encodeCreditedDeposits(record: readonly CreditedDeposit[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(record))
+}
+
+/**
+ * Applies a credit record to `state` (inside the block's checkpoint): each deposit's amount to its
+ * account and the source's `lastCreditedDepositId`. The producer computes the record, then applies
+ * it; an importing node applies the record stored with the block, so both reach the same root.
+ *
+ * @throws Error when a deposit does not follow its source's last credited id (a bad record).
+ */
+export async function applyCreditedDeposits(
+  state: StateManagerInterface,
+  record: readonly CreditedDeposit[],
+  touch: (account: Hex) => void,
+): Promise<void> {
+  const store = new UmaStore(state)
+  for (const d of record) {
+    const id = BigInt(d.depositId)
+    const last = await store.lastCreditedDepositId(d.sourceChainId, d.portal)
+    if (id !== last + 1n) throw new Error(`deposit ${id} of ${d.sourceChainId}:${d.portal} does not follow ${last}`)
+    const amountWad = BigInt(d.amountWad)
+    if (d.assetId !== null && amountWad > 0n) {
+      await store.addBalance(d.account, d.assetId, amountWad)
+      touch(d.account)
+    }
+    await store.setLastCreditedDepositId(d.sourceChainId, d.portal, id)
+  }
+}
+
+interface Batch {
+  deposits: FinalDeposit[]
+  resolve: (r: { l2Block: bigint }) => void
+  reject: (err: unknown) => void
+}
+
+/** The logger part used here. */
+interface CreditLogger {
+  warn(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+}
+
+/** The sink the watcher credits through, and the node's block-start operation. */
+export interface DepositCredits extends BlockSystemOps, DepositSink {
+  /** Rejects every queued batch (on shutdown); the watcher retries them on the next start. */
+  failAll(err: unknown): void
+}
+
+/**
+ * Creates the deposit queue over `assets` (L1 token → L2 asset). `readState` gives a state at
+ * the head for `lastCreditedDepositId`.
+ *
+ * @example
+ * const credits = createDepositCredits({ assets, readState: async () => (await node.stateAt('latest')).state })
+ * node.attachSystemOps(credits)
+ * createBridge({ ..., sink: credits })
+ */
+export function createDepositCredits(opts: {
+  assets: readonly BridgedAsset[]
+  readState(): Promise<StateManagerInterface>
+  logger?: CreditLogger
+}): DepositCredits {
+  const byToken = new Map(opts.assets.map((a) => [a.token.toLowerCase(), a]))
+  let queue: Batch[] = []
+  let inBlock: { number: bigint; batches: Batch[] } | undefined
+
+  return {
+    credit(deposits) {
+      return new Promise((resolve, reject) => queue.push({ deposits, resolve, reject }))
+    },
+
+    async lastCreditedDepositId(source) {
+      return new UmaStore(await opts.readState()).lastCreditedDepositId(source.chainId, source.portal)
+    },
+
+    hasWork: () => queue.length > 0,
+
+    async beforeTransactions(state, blockNumber, touch) {
+      if (queue.length === 0) return undefined
+      const batches = queue
+      queue = []
+      inBlock = { number: blockNumber, batches }
+      const store = new UmaStore(state)
+      const record: CreditedDeposit[] = []
+      const next = new Map<string, bigint>()
+      for (const d of batches.flatMap((b) => b.deposits)) {
+        const key = `${d.sourceChainId}:${d.portal.toLowerCase()}`
+        const last = next.get(key) ?? (await store.lastCreditedDepositId(d.sourceChainId, d.portal))
+        if (d.depositId !== last + 1n) {
+          opts.logger?.warn(
+            { chainId: d.sourceChainId, depositId: d.depositId, lastCredited: last },
+            'bridge: deposit out of sequence or already credited; skipped',
+          )
+          continue
+        }
+        next.set(key, d.depositId)
+        const asset = byToken.get(d.token.toLowerCase())
+        const account = d.l2Recipient.toLowerCase() as Hex
+        const amountWad = asset ? l1ToWad(d.amountL1, asset.decimals) : 0n
+        if (!asset) {
+          opts.logger?.warn(
+            { depositId: d.depositId, token: d.token },
+            'bridge: deposit of a token with no L2 asset; its id is consumed, nothing credited',
+          )
+        }
+        record.push({
+          sourceChainId: d.sourceChainId,
+          portal: d.portal,
+          depositId: d.depositId.toString(),
+          account,
+          token: d.token,
+          amountL1: d.amountL1.toString(),
+          assetId: asset?.assetId ?? null,
+          amountWad: amountWad.toString(),
+          l1TxHash: d.l1TxHash,
+        })
+      }
+      await applyCreditedDeposits(state, record, touch)
+      if (record.length > 0) {
+        opts.logger?.info({ l2Block: Number(blockNumber), deposits: record.length }, 'bridge: deposits credited')
+      }
+      return encodeCreditedDeposits(record)
+    },
+
+    committed(blockNumber) {
+      if (!inBlock || inBlock.number !== blockNumber) return
+      for (const b of inBlock.batches) b.resolve({ l2Block: blockNumber })
+      inBlock = undefined
+    },
+
+    aborted() {
+      if (!inBlock) return
+      queue = [...inBlock.batches, ...queue]
+      inBlock = undefined
+    },
+
+    failAll(err) {
+      const all = [...(inBlock?.batches ?? []), ...queue]
+      queue = []
+      inBlock = undefined
+      for (const b of all) b.reject(err)
+    },
+  }
+}
