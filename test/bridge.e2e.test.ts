@@ -21,7 +21,7 @@ import { portalAbi, testTokenAbi } from '../bridge/portalAbi.ts'
 import { startTestL1, type TestL1 } from '../bridge/testFixture.ts'
 import { MARGIN_ADDRESS } from '../execution/precompiles/addresses.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
-import { DEV_ACCOUNTS } from '../genesis/dev.ts'
+import { DEV_ACCOUNTS, devGenesisDocument } from '../genesis/dev.ts'
 import { publicHttp, walletHttp } from './support/clients.ts'
 import { startDevnet, type DevnetInstance } from './support/devnet.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
@@ -340,5 +340,68 @@ describe('bridge across a node restart', () => {
     expect(await balanceOf(node.url, to, USDC_ID)).toBe(usdc0 + 3n * 10n ** 18n)
     const status = await rpc<{ sources: { lastCreditedDepositId: number }[] }>('bridge_status')
     expect(status.sources[0].lastCreditedDepositId).toBe(1)
+  })
+})
+
+describe('bridge with two sources of different finality (genesis bridge section)', () => {
+  let l1: TestL1
+  let node: NodeInstance
+  let dir: string
+  let fast: Address
+
+  beforeAll(async () => {
+    l1 = await startTestL1()
+    const second = await l1.deployPortal()
+    fast = second.portal
+    dir = mkdtempSync(join(tmpdir(), 'unimargin-bridge-'))
+    const genesis = join(dir, 'genesis.json')
+    writeFileSync(genesis, JSON.stringify({
+      ...devGenesisDocument(),
+      bridge: {
+        sources: [
+          { chainId: 31337, portal: l1.dep.portal, finality: 'finalized', startBlock: Number(l1.dep.portalBlock) },
+          { chainId: 31337, portal: fast, finality: { confirmations: 2 }, startBlock: Number(second.block) },
+        ],
+        tokens: l1.dep.tokens,
+        challengePeriodSeconds: 10,
+      },
+    }))
+    // A genesis file and no --sequencer-key: no commitments, so the L1 moves only when we mine.
+    node = await startNode({ args: ['--genesis', genesis, '--l1-rpc', l1.anvil.url, '--no-feeder'] })
+  })
+  afterAll(async () => {
+    await node?.dispose()
+    await l1?.stop()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('each source credits by its own rule', async () => {
+    const to = acct(5).address // the test L1 mints tokens to dev accounts 0–3: deposit from 1
+    const rpc = l2Rpc(node.url)
+    const usdc0 = await balanceOf(node.url, to, USDC_ID)
+    await l1.depositERC20({ from: 1, to, token: l1.dep.tokens.USDC, amount: 1_000_000n })
+    await l1.depositERC20({ from: 1, to, token: l1.dep.tokens.USDC, amount: 20_000_000n, portal: fast })
+    await until('both pending', async () => {
+      const ds = await rpc<DepositJson[]>('bridge_getDeposits', [to])
+      return ds.length === 2 && ds.every((d) => d.status === 'pending')
+    })
+    // One more L1 block: two confirmations for the fast source; far from finalized for the other.
+    await l1.mine(1)
+    await until('the {confirmations: 2} deposit credited', async () =>
+      (await balanceOf(node.url, to, USDC_ID)) === usdc0 + 20n * 10n ** 18n,
+    )
+    await sleep(1_500)
+    expect(await balanceOf(node.url, to, USDC_ID)).toBe(usdc0 + 20n * 10n ** 18n)
+    const status = await rpc<{ sources: { portal: string; finality: unknown; lastCreditedDepositId: number }[] }>('bridge_status')
+    expect(status.sources.map((s) => [s.finality, s.lastCreditedDepositId])).toEqual([
+      ['finalized', 0],
+      [{ confirmations: 2 }, 1],
+    ])
+    await l1.mine(4)
+    await until('the finalized deposit credited', async () =>
+      (await balanceOf(node.url, to, USDC_ID)) === usdc0 + 21n * 10n ** 18n,
+    )
+    const after = await rpc<{ sources: { lastCreditedDepositId: number }[] }>('bridge_status')
+    expect(after.sources.map((s) => s.lastCreditedDepositId)).toEqual([1, 1])
   })
 })
