@@ -115,6 +115,9 @@ describe('bridge on the devnet', () => {
     expect(status.sources).toEqual([
       expect.objectContaining({ chainId: 31337, portal: devnet.json.portal, finality: 'finalized', lastCreditedDepositId: 0 }),
     ])
+    await expect(rpc('bridge_getWithdrawal', [999])).rejects.toThrow(/unknown withdrawal 999/)
+    await expect(rpc('bridge_getDeposits', ['0x12'])).rejects.toThrow(/invalid argument 0/)
+    expect(await rpc('bridge_getDeposits', [acct(9).address])).toEqual([])
   })
 
   it('an ERC-20 and an ETH deposit are pending (worth 0) until final, then credited exactly once', async () => {
