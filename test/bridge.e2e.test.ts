@@ -105,7 +105,7 @@ describe('bridge on the devnet', () => {
     l1 = l1Of(devnet.json.l1Rpc, devnet.json.portal)
   })
   afterAll(async () => {
-    expect(await devnet?.stop()).toBe(0)
+    await devnet?.stop()
   })
 
   it('writes devnet.json and answers bridge_status', async () => {
@@ -283,6 +283,12 @@ describe('bridge on the devnet', () => {
     expect(fin.number).toBeGreaterThan(0n)
     expect(safe.number).toBeGreaterThanOrEqual(fin.number)
     expect(latest).toBeGreaterThanOrEqual(safe.number)
+  })
+
+  it('Ctrl-C stops the sequencer and Anvil, exit code 0', async () => {
+    expect(await devnet.stop('SIGINT')).toBe(0)
+    await expect(fetch(devnet.json.l1Rpc, { method: 'POST' })).rejects.toThrow()
+    await expect(fetch(devnet.json.l2Rpc, { method: 'POST' })).rejects.toThrow()
   })
 })
 

@@ -18,8 +18,8 @@ export interface DevnetInstance {
   datadir: string
   process: ChildProcess
   output(): string
-  /** SIGTERM (Anvil goes with it); resolves with the exit code. */
-  stop(): Promise<number | null>
+  /** SIGTERM by default (Anvil goes with it); resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
 /** Starts the devnet with extra `args` (e.g. `--challenge-period 5`). */
@@ -56,8 +56,8 @@ export async function startDevnet(args: string[] = []): Promise<DevnetInstance> 
     datadir,
     process: child,
     output: () => out,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
       const code = await exited
       clearTimeout(timer)
