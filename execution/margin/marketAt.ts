@@ -7,6 +7,7 @@ import type { GovernedConfig } from '../../genesis/marginTypes.ts'
 import { wadToNumber } from '../../lib/fixed.ts'
 import { buildMarketState, type MarketState } from '../risk/marketState.ts'
 import type { Market } from '../risk/types.ts'
+import { isStale } from '../oracle/isStale.ts'
 import type { PriceFeed } from '../oracle/types.ts'
 
 export interface PricedMarket {
@@ -52,11 +53,10 @@ export function marketAt(
   const hit = cache.get(key)
   if (hit) return hit
   const stale = new Set<string>()
-  const maxAge = BigInt(config.riskParams.maxOracleAge)
   const underlyings = config.market.underlyings.map((u) => {
     const p = prices.get(u.id)
     const set = p !== undefined && p.timestamp > 0n && p.priceWad > 0n
-    if (!set || p.timestamp + maxAge < nowSeconds) stale.add(u.symbol)
+    if (!set || isStale(p.timestamp, nowSeconds, config.riskParams.maxOracleAge)) stale.add(u.symbol)
     return set ? { ...u, price: wadToNumber(p.priceWad), vol: wadToNumber(p.volWad), timestamp: Number(p.timestamp) } : { ...u }
   })
   const market: Market = { ...config.market, underlyings }

@@ -8,6 +8,7 @@ import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
 import { numberToWad } from '../../lib/fixed.ts'
 import { UmaStore } from '../../state/umaStore.ts'
+import { isStale } from '../oracle/isStale.ts'
 import type { MarginEnv } from './types.ts'
 
 const WAD = 10n ** 18n
@@ -39,14 +40,13 @@ export async function settleExpired(
   if (expired.length === 0) return []
   const prices = await env.prices(state, config.market.underlyings.map((u) => u.id))
   const store = new UmaStore(state)
-  const maxAge = BigInt(config.riskParams.maxOracleAge)
   const settled: SettledOption[] = []
   for (const inst of expired) {
     const holders = (await store.holders(inst.id)).sort()
     if (holders.length === 0) continue
     const u = config.market.underlyings.find((x) => x.symbol === inst.underlying)!
     const p = prices.get(u.id)
-    if (p === undefined || p.timestamp === 0n || p.timestamp + maxAge < nowSeconds) continue
+    if (p === undefined || isStale(p.timestamp, nowSeconds, config.riskParams.maxOracleAge)) continue
     const strike = numberToWad(inst.strike!)
     const intrinsic = inst.kind === 'call' ? p.priceWad - strike : strike - p.priceWad
     const payoff = intrinsic > 0n ? intrinsic : 0n
