@@ -1,13 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Block } from '@ethereumjs/block'
 import pino from 'pino'
-import { type Address, type Hex, getAddress, zeroAddress } from 'viem'
+import { type Address, bytesToHex, type Hex, getAddress, parseEventLogs, zeroAddress } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { FinalDeposit } from '../bridge/types.ts'
 import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
+import { MARGIN_ADDRESS } from '../execution/precompiles/addresses.ts'
+import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
+import { decodeBlock, isSystemTx, SYSTEM_SENDER } from '../execution/systemTx.ts'
 import { UmaStore } from '../state/umaStore.ts'
-import { type CreditedDeposit, createDepositCredits, type DepositCredits } from './depositCredits.ts'
+import { createDepositCredits, type DepositCredits, depositSystemTx } from './depositCredits.ts'
 import { BlockImportError } from './errors.ts'
 import { createNode, type Node } from './node.ts'
 
@@ -70,7 +74,16 @@ describe('deposit credits in blocks', () => {
     expect(await balance(node, alice, 1)).toBe(before + 2_500_000_000_000_000_000n)
     expect(await balance(node, fresh, 2)).toBe(10n ** 17n)
     expect(await credits.lastCreditedDepositId!({ chainId: 31337, portal: PORTAL })).toBe(2n)
-    // The block store records what the block credited.
+    // The block records what it credited: its first transaction is the system credit, whose
+    // receipt carries one Deposit event per deposit.
+    expect(isSystemTx(block.transactions[0])).toBe(true)
+    const receipt = (await node.getReceipt(bytesToHex(block.transactions[0].hash()) as Hex))!
+    expect(receipt).toMatchObject({ status: 1, gasUsed: 0n, from: SYSTEM_SENDER, to: MARGIN_ADDRESS, type: 0x7e })
+    const events = parseEventLogs({ abi: MARGIN_ABI, logs: receipt.logs as never, eventName: 'Deposit' })
+    expect(events.map((e) => e.args)).toEqual([
+      { depositId: 1n, account: getAddress(alice), assetId: 1, amount: 2_500_000_000_000_000_000n, sourceChainId: 31337n },
+      { depositId: 2n, account: getAddress(fresh), assetId: 2, amount: 10n ** 17n, sourceChainId: 31337n },
+    ])
     expect(await node.getBlockDeposits(block.header.number)).toMatchObject([
       { depositId: '1', account: alice, assetId: 1, amountWad: '2500000000000000000' },
       { depositId: '2', account: fresh, assetId: 2, amountWad: '100000000000000000' },
@@ -107,24 +120,33 @@ describe('deposit credits in blocks', () => {
     expect(empty).toEqual([])
   })
 
-  it('a follower importing the block with its credit record reproduces it; without it, refuses', async () => {
+  it('a follower importing the block reproduces it from its system transaction; a forged credit is refused', async () => {
     const a = await nodeWithCredits()
     const p = a.credits.credit([deposit(1n, alice, USDC_L1, 2_000_000n)])
-    const block = (await a.node.produceBlock())!
+    const produced = (await a.node.produceBlock())!
     await p
-    const record = (await a.node.getBlockDeposits(1n)) as CreditedDeposit[]
+    const record = await a.node.getBlockDeposits(1n)
     expect(record).toHaveLength(1)
+    // As a follower gets it: the stored bytes, decoded.
+    const block = decodeBlock(produced.serialize(), a.node.common)
+    expect(block.hash()).toEqual(produced.hash())
 
     const dirB = mkdtempSync(join(tmpdir(), 'um-credits-'))
     const b = await createNode({ datadir: dirB, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false })
     open.push({ node: b, dir: dirB })
-    await expect(b.importBlock(block)).rejects.toThrow(BlockImportError)
+    // The same header with a credit of a larger amount: a different state root, refused.
+    const forgedTx = depositSystemTx(1n, [{ ...record[0], amountWad: (BigInt(record[0].amountWad) * 2n).toString() }])
+    const forged = new Block(block.header, [forgedTx.asTyped(), ...block.transactions.slice(1)], [], block.withdrawals, { common: a.node.common })
+    await expect(b.importBlock(forged)).rejects.toThrow(BlockImportError)
     expect(b.headNumber()).toBe(0n)
-    await b.importBlock(block, record)
+    await b.importBlock(block)
     expect(b.headNumber()).toBe(1n)
     expect((await b.getBlockByNumber(1n))!.hash()).toEqual(block.hash())
     expect(await balance(b, alice, 1)).toBe(await balance(a.node, alice, 1))
     expect(await b.getBlockDeposits(1n)).toEqual(record)
+    expect(await b.getReceipt(bytesToHex(block.transactions[0].hash()) as Hex)).toEqual(
+      await a.node.getReceipt(bytesToHex(block.transactions[0].hash()) as Hex),
+    )
   })
 
   it('failAll rejects queued credits (shutdown); nothing is credited', async () => {

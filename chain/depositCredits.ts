@@ -14,21 +14,21 @@
  * The credit becomes durable with the block's one LevelDB batch; if the block is abandoned, the
  * state checkpoint reverts and the batches go back to the queue.
  *
- * Replay: the block store keeps, per block, the exact list this operation applied (`d:<number>`,
- * JSON of `CreditedDeposit[]`, read with `Node.getBlockDeposits`); a follower passes it to
- * `Node.importBlock(block, deposits)`, which applies the same record (`applyCreditedDeposits`)
- * before the block's transactions and so reaches the same state root.
- *
- * No `Deposit` event is emitted: a system operation has no transaction and so no receipt to hang
- * a log on. The record is the `d:` entry, `bridge_getDeposits` (status `credited`, `l2Block`) and
- * the balance itself.
+ * The credits are written into the block as ONE system transaction (execution/systemTx.ts) at
+ * index 0: its input is `creditDeposits(deposits)` with exactly the list applied, and its receipt
+ * holds one SPEC section 4 `Deposit` event per credited deposit. A node replaying the block
+ * (`Node.importBlock`) reads the list from that transaction and applies it the same way
+ * (`applyCreditedDeposits`), so it reaches the same state root.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
-import type { Address, Hex } from 'viem'
+import { type Address, bytesToHex, decodeFunctionData, encodeFunctionData, type Hex, hexToBytes, parseAbi } from 'viem'
 import { l1ToWad } from '../bridge/amounts.ts'
 import type { BridgedAsset } from '../bridge/bridge.ts'
 import type { DepositSink } from '../bridge/depositWatcher.ts'
 import type { FinalDeposit } from '../bridge/types.ts'
+import { MARGIN_ADDRESS } from '../execution/precompiles/addresses.ts'
+import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
+import { encodeLog, isSystemTx, type SystemLog, SystemTransaction } from '../execution/systemTx.ts'
 import { UmaStore } from '../state/umaStore.ts'
 
 /** One deposit as a block credited it (what the block store records). */
@@ -51,23 +51,84 @@ export interface BlockSystemOps {
   /** Whether a block should be made even with an empty mempool. */
   hasWork(): boolean
   /**
-   * Runs inside the block's state checkpoint, before user transactions. Returns the record to
-   * store with the block, or undefined when it did nothing.
+   * Runs inside the block's state checkpoint, before user transactions: applies the credits and
+   * returns what it applied (the node writes it into the block as a system transaction), or
+   * undefined when it did nothing.
    */
   beforeTransactions(
     state: StateManagerInterface,
     blockNumber: bigint,
     touch: (account: Hex) => void,
-  ): Promise<Uint8Array | undefined>
+  ): Promise<CreditedDeposit[] | undefined>
   /** The block `beforeTransactions` last ran for is committed. */
   committed(blockNumber: bigint): void
   /** That block was abandoned (its state reverted). */
   aborted(): void
 }
 
-/** The block store's encoding of a block's credit record. */
-export function encodeCreditedDeposits(record: readonly CreditedDeposit[]): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(record))
+/** The system call a block's deposit credits are written as (never run by the EVM). */
+const CREDIT_ABI = parseAbi([
+  'function creditDeposits((uint64 sourceChainId, address portal, uint256 depositId, address account, address token, uint256 amountL1, bool mapped, uint32 assetId, uint256 amountWad, bytes32 l1TxHash)[] deposits)',
+])
+
+/** The system transaction that records `record` in block `blockNumber`. */
+export function depositSystemTx(blockNumber: bigint, record: readonly CreditedDeposit[]): SystemTransaction {
+  const data = encodeFunctionData({
+    abi: CREDIT_ABI,
+    functionName: 'creditDeposits',
+    args: [
+      record.map((d) => ({
+        sourceChainId: BigInt(d.sourceChainId),
+        portal: d.portal,
+        depositId: BigInt(d.depositId),
+        account: d.account,
+        token: d.token,
+        amountL1: BigInt(d.amountL1),
+        mapped: d.assetId !== null,
+        assetId: d.assetId ?? 0,
+        amountWad: BigInt(d.amountWad),
+        l1TxHash: d.l1TxHash,
+      })),
+    ],
+  })
+  return new SystemTransaction(blockNumber, MARGIN_ADDRESS, hexToBytes(data))
+}
+
+/** The credit record a block's transaction holds, or undefined when `tx` is not a deposit credit. */
+export function creditedDepositsOf(tx: unknown): CreditedDeposit[] | undefined {
+  if (!isSystemTx(tx) || tx.to.toString() !== MARGIN_ADDRESS) return undefined
+  let decoded
+  try {
+    decoded = decodeFunctionData({ abi: CREDIT_ABI, data: bytesToHex(tx.data) })
+  } catch {
+    return undefined
+  }
+  return decoded.args[0].map((d) => ({
+    sourceChainId: Number(d.sourceChainId),
+    portal: d.portal,
+    depositId: d.depositId.toString(),
+    account: d.account.toLowerCase() as Hex,
+    token: d.token,
+    amountL1: d.amountL1.toString(),
+    assetId: d.mapped ? d.assetId : null,
+    amountWad: d.amountWad.toString(),
+    l1TxHash: d.l1TxHash,
+  }))
+}
+
+/** SPEC section 4's `Deposit` events of a credit record (none for a token with no L2 asset). */
+export function depositLogs(record: readonly CreditedDeposit[]): SystemLog[] {
+  return record
+    .filter((d) => d.assetId !== null && BigInt(d.amountWad) > 0n)
+    .map((d) =>
+      encodeLog(MARGIN_ABI, MARGIN_ADDRESS, 'Deposit', {
+        depositId: BigInt(d.depositId),
+        account: d.account,
+        assetId: d.assetId,
+        amount: BigInt(d.amountWad),
+        sourceChainId: BigInt(d.sourceChainId),
+      }),
+    )
 }
 
 /**
@@ -187,7 +248,7 @@ export function createDepositCredits(opts: {
       if (record.length > 0) {
         opts.logger?.info({ l2Block: Number(blockNumber), deposits: record.length }, 'bridge: deposits credited')
       }
-      return encodeCreditedDeposits(record)
+      return record.length > 0 ? record : undefined
     },
 
     committed(blockNumber) {

@@ -3,7 +3,7 @@
  * the RPC layer through `ChainApi`. Created with `createNode`, stopped with `close`.
  */
 import { EventEmitter } from 'node:events'
-import { type Block, createBlock, createBlockFromRLP } from '@ethereumjs/block'
+import { type Block, createBlock } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Capability, createTxFromRLP, getMinimumGasLimit, type TypedTransaction } from '@ethereumjs/tx'
@@ -19,7 +19,14 @@ import {
 import { getMerkleStateProof } from '@ethereumjs/statemanager'
 import type { VM } from '@ethereumjs/vm'
 import type { Logger } from 'pino'
-import { applyCreditedDeposits, type BlockSystemOps, type CreditedDeposit, encodeCreditedDeposits } from './depositCredits.ts'
+import {
+  applyCreditedDeposits,
+  type BlockSystemOps,
+  type CreditedDeposit,
+  creditedDepositsOf,
+  depositLogs,
+  depositSystemTx,
+} from './depositCredits.ts'
 import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
 import { createChainVm } from '../execution/chainVm.ts'
@@ -27,6 +34,7 @@ import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.t
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
 import { createChainCommon, createSharedTxCommon } from '../execution/common.ts'
+import { decodeBlock, isSystemTx } from '../execution/systemTx.ts'
 import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
 import { MarginSystem } from '../execution/margin/marginSystem.ts'
 import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
@@ -343,14 +351,13 @@ export class Node implements ChainApi, GovernanceApi {
   /**
    * Re-executes a block made by another node (a follower importing the sequencer's chain, or a
    * replay into a fresh datadir) and commits it only if it reproduces the block exactly: same
-   * transactions, receipts and state root, hence the same hash.
-   *
-   * `deposits` is the bridge credit record of the block (`getBlockDeposits` on the node that made
-   * it); the block-start system operation re-applies exactly that.
+   * transactions, receipts and state root, hence the same hash. The block's system transactions
+   * say what the node did on its own: the deposit credit at index 0 is re-applied from its input,
+   * the end-of-block one (liquidations) is recomputed and must come out the same.
    *
    * @throws BlockImportError when it does not follow the head or does not reproduce.
    */
-  async importBlock(block: Block, deposits?: readonly CreditedDeposit[]): Promise<void> {
+  async importBlock(block: Block): Promise<void> {
     const h = block.header
     if (h.number !== this.head.header.number + 1n || !equalsBytes(h.parentHash, this.head.hash())) {
       throw new BlockImportError(h.number, 'does not extend the head')
@@ -364,8 +371,10 @@ export class Node implements ChainApi, GovernanceApi {
       coinbase: bytesToHex(h.coinbase.bytes) as Hex,
       extraData: h.extraData,
     }
-    await this.buildBlock(env, block, deposits ?? [], async () => {
+    const deposits = creditedDepositsOf(block.transactions[0]) ?? []
+    await this.buildBlock(env, block, deposits, async () => {
       for (const tx of block.transactions) {
+        if (isSystemTx(tx)) continue
         const out = await this.executor.apply(tx, tx.getSenderAddress())
         if ('error' in out) throw new BlockImportError(h.number, `transaction ${bytesToHex(tx.hash())}: ${out.error}`)
       }
@@ -373,10 +382,11 @@ export class Node implements ChainApi, GovernanceApi {
   }
 
   /**
-   * One block: opens it at `env`, runs the block-start system operation (bridge credits: from the
-   * queue when producing, `imported` when importing), lets `fill` run its transactions, runs the
-   * margin system's end-of-block pass, seals, checks it against `expected` (imports), commits in
-   * one batch and makes it the head. Any failure leaves the chain at the previous block.
+   * One block: opens it at `env`, credits bridge deposits (from the queue when producing,
+   * `imported` when importing) as the block's first, system, transaction, lets `fill` run its
+   * transactions, runs the margin system's end-of-block pass, seals, checks it against
+   * `expected` (imports), commits in one batch and makes it the head. Any failure leaves the
+   * chain at the previous block.
    */
   private async buildBlock(
     env: BlockEnv,
@@ -385,14 +395,17 @@ export class Node implements ChainApi, GovernanceApi {
     fill: () => Promise<void>,
   ): Promise<Block> {
     await this.executor.begin(env)
-    let deposits: Uint8Array | undefined
     try {
       const touch = (a: Hex) => this.margin?.touch(a)
+      let credited: readonly CreditedDeposit[] | undefined
       if (imported === undefined) {
-        deposits = await this.systemOps?.beforeTransactions(this.state, env.number, touch)
+        credited = await this.systemOps?.beforeTransactions(this.state, env.number, touch)
       } else if (imported.length > 0) {
         await applyCreditedDeposits(this.state, imported, touch)
-        deposits = encodeCreditedDeposits(imported)
+        credited = imported
+      }
+      if (credited !== undefined && credited.length > 0) {
+        this.executor.applySystem(depositSystemTx(env.number, credited), depositLogs(credited))
       }
       await fill()
       if (this.margin) {
@@ -412,7 +425,6 @@ export class Node implements ChainApi, GovernanceApi {
         rlp: block.serialize(),
         receipts,
         txHashes: receipts.map((r) => r.transactionHash),
-        deposits,
       })
       if (imported === undefined) this.systemOps?.committed(block.header.number)
       this.accept(block, receipts)
@@ -568,7 +580,7 @@ export class Node implements ChainApi, GovernanceApi {
     if (cached) return cached.block
     const rlp = await this.db.getBlockRlp(n)
     if (rlp === undefined) return undefined
-    const block = createBlockFromRLP(rlp, { common: this.txCommon })
+    const block = decodeBlock(rlp, this.txCommon)
     if (this.head === undefined || n + BigInt(RECENT_BLOCKS) > this.head.header.number) {
       this.remember(n, { block })
     }
@@ -639,10 +651,10 @@ export class Node implements ChainApi, GovernanceApi {
     return out
   }
 
-  /** The bridge deposits block `n` credited at its start (empty when none). */
-  async getBlockDeposits(n: bigint): Promise<unknown[]> {
-    const raw = await this.db.getBlockDeposits(n)
-    return raw === undefined ? [] : (JSON.parse(new TextDecoder().decode(raw)) as unknown[])
+  /** The bridge deposits block `n` credited at its start (its first, system, transaction; empty when none). */
+  async getBlockDeposits(n: bigint): Promise<CreditedDeposit[]> {
+    const block = await this.getBlockByNumber(n)
+    return (block && creditedDepositsOf(block.transactions[0])) ?? []
   }
 
   /** The node's LevelDB as a string key-value store for side stores (the bridge's cursors). */
@@ -807,7 +819,8 @@ export class Node implements ChainApi, GovernanceApi {
     const receipts = await this.getBlockReceipts(block.header.number)
     if (receipts.length === 0) return percentiles.map(() => 0n)
     const items = block.transactions
-      .map((tx, i) => ({ tip: effectiveGasPrice(tx, baseFee) - baseFee, gas: receipts[i]?.gasUsed ?? 0n }))
+      .map((tx, i) => ({ tx, tip: effectiveGasPrice(tx, baseFee) - baseFee, gas: receipts[i]?.gasUsed ?? 0n }))
+      .filter((it) => !isSystemTx(it.tx))
       .sort((a, b) => (a.tip < b.tip ? -1 : a.tip > b.tip ? 1 : 0))
     const total = Number(block.header.gasUsed)
     return percentiles.map((p) => {

@@ -8,9 +8,10 @@ import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Capability, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
+import { Bloom, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
 import type { Hex, StoredLog, StoredReceipt } from '../chain/types.ts'
 import { orderedTrieRoot } from './orderedTrieRoot.ts'
+import { SYSTEM_SENDER, SYSTEM_TX_TYPE, type SystemLog, type SystemTransaction } from './systemTx.ts'
 
 /** The fields a new block starts from. */
 export interface BlockEnv {
@@ -148,6 +149,40 @@ export class BlockExecutor {
     }
     this.partial.push(stored)
     return { ...stored, blockHash: '0x' as Hex, blockNumber: env.number, logs: [] }
+  }
+
+  /**
+   * Adds a system transaction whose effect the caller has already applied to the block's state
+   * (execution/systemTx.ts): it takes the next index, uses no gas and succeeds, and its receipt
+   * carries `logs`.
+   */
+  applySystem(tx: SystemTransaction, logs: readonly SystemLog[]): void {
+    const index = this.txs.length
+    this.txs.push(tx.asTyped())
+    const bloom = new Bloom(undefined, this.common)
+    const rawLogs = logs.map((l) => {
+      const log: [Uint8Array, Uint8Array[], Uint8Array] = [hexToBytes(l.address), l.topics.map((t) => hexToBytes(t)), hexToBytes(l.data)]
+      bloom.add(log[0])
+      for (const t of log[1]) bloom.add(t)
+      return log
+    })
+    this.rawReceipts.push(
+      encodeReceipt({ status: 1, cumulativeBlockGasUsed: this.gasUsed, bitvector: bloom.bitvector, logs: rawLogs }, SYSTEM_TX_TYPE as never),
+    )
+    this.rawLogs.push(logs.map((l) => ({ ...l })))
+    this.partial.push({
+      transactionHash: bytesToHex(tx.hash()) as Hex,
+      transactionIndex: index,
+      from: SYSTEM_SENDER,
+      to: tx.to.toString() as Hex,
+      contractAddress: null,
+      cumulativeGasUsed: this.gasUsed,
+      gasUsed: 0n,
+      effectiveGasPrice: 0n,
+      status: 1,
+      logsBloom: bytesToHex(bloom.bitvector) as Hex,
+      type: SYSTEM_TX_TYPE,
+    })
   }
 
   /** Commits the block's state, computes the roots and builds the block. */

@@ -6,6 +6,7 @@ import type { Block, BlockHeader } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
 import type { Hex, StoredLog, StoredReceipt } from '../chain/types.ts'
+import { isSystemTx, SYSTEM_SENDER, type SystemTransaction } from '../execution/systemTx.ts'
 
 /** A bigint or number as minimal 0x hex. */
 export function quantity(n: bigint | number): Hex {
@@ -29,6 +30,7 @@ export type RpcTransaction = Record<string, unknown>
  * `gasPrice` of a mined EIP-1559 transaction is its effective gas price.
  */
 export function formatTransaction(tx: TypedTransaction, at?: TxPlacement): RpcTransaction {
+  if (isSystemTx(tx)) return formatSystemTransaction(tx, at)
   const out: RpcTransaction = {
     blockHash: at ? at.blockHash : null,
     blockNumber: at ? quantity(at.blockNumber) : null,
@@ -86,6 +88,30 @@ export function formatTransaction(tx: TypedTransaction, at?: TxPlacement): RpcTr
   out.s = quantity(tx.s ?? 0n)
   if (tx.type !== 0) out.yParity = quantity(tx.v ?? 0n)
   return out
+}
+
+/**
+ * A system transaction (execution/systemTx.ts) in the same shape: type `0x7e`, sent by the
+ * system address, no gas, no fee, no signature (v, r, s zero), like the OP Stack's deposits.
+ */
+function formatSystemTransaction(tx: SystemTransaction, at?: TxPlacement): RpcTransaction {
+  return {
+    blockHash: at ? at.blockHash : null,
+    blockNumber: at ? quantity(at.blockNumber) : null,
+    from: SYSTEM_SENDER,
+    gas: '0x0',
+    gasPrice: '0x0',
+    hash: bytesToHex(tx.hash()),
+    input: bytesToHex(tx.data),
+    nonce: '0x0',
+    to: tx.to.toString(),
+    transactionIndex: at ? quantity(at.transactionIndex) : null,
+    value: '0x0',
+    type: quantity(tx.type),
+    v: '0x0',
+    r: '0x0',
+    s: '0x0',
+  }
 }
 
 function min(a: bigint, b: bigint): bigint {

@@ -8,7 +8,6 @@
  *   b:<number16>   block RLP           r:<number16>  receipts (receiptCodec)
  *   h:<hash>       block number (8 bytes BE)
  *   x:<txhash>     block number (8 bytes BE) ++ tx index (4 bytes BE)
- *   d:<number16>   bridge deposits credited at the block's start (JSON, chain/depositCredits.ts)
  *   m:head         head block number   m:genesis  genesis block hash
  */
 import { Level } from 'level'
@@ -37,8 +36,6 @@ export interface BlockWrite {
   receipts: StoredReceipt[]
   /** Transaction hashes in block order. */
   txHashes: Hex[]
-  /** The bridge deposits the block credited (its system operation's input), when any. */
-  deposits?: Uint8Array
 }
 
 export class ChainDb {
@@ -84,11 +81,6 @@ export class ChainDb {
     return this.db.get(`r:${num16(n)}`)
   }
 
-  /** The bridge deposits block `n` credited (as `commitBlock` got them), or undefined. */
-  async getBlockDeposits(n: bigint): Promise<Uint8Array | undefined> {
-    return this.db.get(`d:${num16(n)}`)
-  }
-
   /**
    * A string key-value view of the same LevelDB for side stores (the bridge's cursors, under
    * their own key prefix); never use the prefixes above.
@@ -120,7 +112,6 @@ export class ChainDb {
       loc.writeUInt32BE(i, 8)
       ops.push({ type: 'put', key: `x:${h.toLowerCase()}`, value: loc })
     })
-    if (w.deposits !== undefined) ops.push({ type: 'put', key: `d:${num16(w.number)}`, value: w.deposits })
     if (w.number === 0n) {
       ops.push({ type: 'put', key: GENESIS_KEY, value: Buffer.from(w.hash.slice(2), 'hex') })
     }

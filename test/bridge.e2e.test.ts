@@ -168,6 +168,24 @@ describe('bridge on the devnet', () => {
     expect(await balanceOf(l2Url, to, WETH_ID)).toBe(weth0 + parseEther('0.75'))
     const status = await rpc<{ sources: { lastCreditedDepositId: number }[] }>('bridge_status')
     expect(status.sources[0].lastCreditedDepositId).toBe(2)
+
+    // The credit is a system transaction in its block, with SPEC 4's Deposit events in its
+    // receipt: a wallet library finds them like any other event.
+    const pub = publicHttp(l2Url)
+    const events = await pub.getContractEvents({
+      address: MARGIN_ADDRESS, abi: MARGIN_ABI, eventName: 'Deposit', args: { account: to }, fromBlock: 0n,
+    })
+    expect(events.map((e) => e.args)).toEqual([
+      { depositId: 1n, account: to, assetId: USDC_ID, amount: 2_500_000_000_000_000_000n, sourceChainId: 31337n },
+      { depositId: 2n, account: to, assetId: WETH_ID, amount: parseEther('0.75'), sourceChainId: 31337n },
+    ])
+    expect(events.map((e) => Number(e.blockNumber))).toEqual(credited.map((d) => d.l2Block))
+    const receipt = await pub.getTransactionReceipt({ hash: events[0].transactionHash })
+    expect(receipt).toMatchObject({ status: 'success', gasUsed: 0n, transactionIndex: 0, to: MARGIN_ADDRESS })
+    const block = await pub.getBlock({ blockNumber: events[0].blockNumber, includeTransactions: true })
+    expect(block.transactions[0]).toMatchObject({ hash: events[0].transactionHash, typeHex: '0x7e', from: '0xfffffffffffffffffffffffffffffffffffffffe' })
+    const tx = await pub.getTransaction({ hash: events[0].transactionHash })
+    expect(tx.input.slice(0, 10)).not.toBe('0x')
   })
 
   it('a deposit dropped by an L1 reorg is never credited', async () => {
