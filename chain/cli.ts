@@ -116,6 +116,8 @@ export async function start(o: StartOptions, hooks: StartHooks = {}): Promise<vo
     ? new MarginReads({
         env: node.margin.env,
         stateAt: (tag) => node.stateAt(tag),
+        resolveBlock: (tag) => node.resolveBlock(tag),
+        getLogs: (filter) => node.getLogs(filter),
         pendingDeposits: bridge ? (a) => bridge.pendingDeposits(a) : undefined,
       })
     : undefined

@@ -163,3 +163,11 @@ export class BlockImportError extends BaseError {
     super(`cannot import block ${number}: ${reason}`)
   }
 }
+
+/** A block range a read refuses: reversed, or wider than the read allows. */
+export class InvalidRangeError extends BaseError {
+  override name = 'InvalidRangeError'
+  constructor(reason: string) {
+    super(reason)
+  }
+}

@@ -11,7 +11,58 @@ import { buildRiskReport, type RiskReport } from '../execution/risk/report.ts'
 import { simulateMargin } from '../execution/risk/simulateMargin.ts'
 import { formatAmount, formatWad, wadToNumber } from '../lib/fixed.ts'
 import { UmaStore } from '../state/umaStore.ts'
-import type { BlockTag, Hex, MarginAccountView, MarginApi, MarketsView } from './types.ts'
+import { InvalidRangeError } from './errors.ts'
+import { decodeEventLog, encodeEventTopics } from 'viem'
+import { COLLATERAL_FLAG } from '../execution/margin/liquidate.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../execution/precompiles/addresses.ts'
+import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
+import type { Market } from '../execution/risk/types.ts'
+import type {
+  BlockTag,
+  Hex,
+  InsuranceFundView,
+  LiquidationView,
+  MarginAccountView,
+  MarginApi,
+  MarketsView,
+  StoredLog,
+} from './types.ts'
+
+/** Topics of the events `margin_getLiquidations` lists. */
+const LIQUIDATION_TOPICS: Hex[] = [
+  encodeEventTopics({ abi: MARGIN_ABI, eventName: 'Liquidation' })[0],
+  encodeEventTopics({ abi: MARGIN_ABI, eventName: 'BadDebt' })[0],
+]
+/** Widest block range one `margin_getLiquidations` may span (as eth_getLogs). */
+export const MAX_LIQUIDATION_RANGE = 10_000n
+
+/**
+ * A `Liquidation` or `BadDebt` log as `margin_getLiquidations` and `marginHealth` show it, or
+ * undefined for any other log.
+ */
+export function liquidationView(log: StoredLog, market: Market): LiquidationView | undefined {
+  if (log.address.toLowerCase() !== MARGIN_ADDRESS || !LIQUIDATION_TOPICS.includes(log.topics[0])) return undefined
+  const ev = decodeEventLog({ abi: MARGIN_ABI, data: log.data, topics: log.topics as [Hex, ...Hex[]] })
+  const at = { blockNumber: Number(log.blockNumber), transactionHash: log.transactionHash, logIndex: log.logIndex }
+  if (ev.eventName === 'BadDebt') {
+    return { ...at, type: 'badDebt', account: ev.args.account.toLowerCase() as Hex, amount: formatWad(ev.args.amount) }
+  }
+  if (ev.eventName !== 'Liquidation') return undefined
+  const { account, instrumentId, sizeClosed, price, penalty } = ev.args
+  const collateral = (instrumentId & COLLATERAL_FLAG) !== 0
+  const id = collateral ? instrumentId & ~COLLATERAL_FLAG : instrumentId
+  return {
+    ...at,
+    type: 'liquidation',
+    account: account.toLowerCase() as Hex,
+    ...(collateral
+      ? { kind: 'collateral', assetId: id, name: market.assets.find((a) => a.id === id)?.symbol ?? `asset-${id}` }
+      : { kind: 'position', instrumentId: id, name: market.instruments.find((i) => i.id === id)?.name ?? `instrument-${id}` }),
+    sizeClosed: formatWad(sizeClosed),
+    price: formatWad(price),
+    penalty: formatWad(penalty),
+  } as LiquidationView
+}
 
 export interface MarginReadsDeps {
   env: MarginEnv
@@ -19,6 +70,10 @@ export interface MarginReadsDeps {
   stateAt(tag: BlockTag): Promise<{ state: MerkleStateManager; block: Block }>
   /** The account's bridge deposits still pending L1 finality (worth 0); none without a bridge. */
   pendingDeposits?(address: Hex): MarginAccountView['pendingDeposits']
+  /** The chain's block number for `tag` (throws `UnknownBlockError`). */
+  resolveBlock(tag: BlockTag): Promise<bigint>
+  /** eth_getLogs over the chain. */
+  getLogs(filter: { fromBlock: bigint; toBlock: bigint; addresses?: Hex[]; topics?: (Hex | Hex[] | null)[] }): Promise<StoredLog[]>
 }
 
 export class MarginReads implements MarginApi {
@@ -103,5 +158,51 @@ export class MarginReads implements MarginApi {
         }))
         .sort((a, b) => a.id - b.id),
     }
+  }
+
+  async getLiquidations(from: BlockTag, to: BlockTag): Promise<LiquidationView[]> {
+    const [fromBlock, toBlock] = await this.range(from, to)
+    const { priced } = await this.priced(toBlock)
+    const logs = await this.deps.getLogs({ fromBlock, toBlock, addresses: [MARGIN_ADDRESS], topics: [LIQUIDATION_TOPICS] })
+    return logs.map((l) => liquidationView(l, priced.market)).filter((v) => v !== undefined)
+  }
+
+  async liquidationsIn(logs: StoredLog[], n: bigint): Promise<LiquidationView[]> {
+    const mine = logs.filter((l) => LIQUIDATION_TOPICS.includes(l.topics[0]))
+    if (mine.length === 0) return []
+    const { priced } = await this.priced(n)
+    return mine.map((l) => liquidationView(l, priced.market)).filter((v) => v !== undefined)
+  }
+
+  async getInsuranceFund(from: BlockTag, to: BlockTag): Promise<InsuranceFundView> {
+    const [fromBlock, toBlock] = await this.range(from, to)
+    const logs = await this.deps.getLogs({ fromBlock, toBlock, addresses: [MARGIN_ADDRESS], topics: [LIQUIDATION_TOPICS] })
+    const blocks = [...new Set([fromBlock, ...logs.map((l) => l.blockNumber), toBlock])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    const history: InsuranceFundView['history'] = []
+    for (const n of blocks) {
+      const account = await this.getAccount(INSURANCE_FUND_ADDRESS, n)
+      const report = await this.getRiskReport(INSURANCE_FUND_ADDRESS, n)
+      const events = logs.filter((l) => l.blockNumber === n)
+      history.push({
+        blockNumber: Number(n),
+        balances: account.balances,
+        positions: account.positions.map(({ instrumentId, name, size, entryPrice }) => ({ instrumentId, name, size, entryPrice })),
+        equity: report.equity,
+        maintenanceMargin: report.maintenanceMargin,
+        liquidations: events.length,
+      })
+    }
+    return { address: INSURANCE_FUND_ADDRESS, history }
+  }
+
+  /** A block range from two tags, checked like eth_getLogs'. */
+  private async range(from: BlockTag, to: BlockTag): Promise<[bigint, bigint]> {
+    const fromBlock = await this.deps.resolveBlock(from)
+    const toBlock = await this.deps.resolveBlock(to)
+    if (fromBlock > toBlock) throw new InvalidRangeError('fromBlock is after toBlock')
+    if (toBlock - fromBlock >= MAX_LIQUIDATION_RANGE) {
+      throw new InvalidRangeError(`block range too wide (at most ${MAX_LIQUIDATION_RANGE} blocks)`)
+    }
+    return [fromBlock, toBlock]
   }
 }

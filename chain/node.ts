@@ -36,6 +36,7 @@ import { call as runCall, estimateGas as runEstimate, type CallContext } from '.
 import { createChainCommon, createSharedTxCommon } from '../execution/common.ts'
 import { decodeBlock, isSystemTx } from '../execution/systemTx.ts'
 import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
+import { liquidationSystemTx } from '../execution/margin/liquidate.ts'
 import { MarginSystem } from '../execution/margin/marginSystem.ts'
 import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
 import type { RiskParams } from '../execution/risk/types.ts'
@@ -411,6 +412,17 @@ export class Node implements ChainApi, GovernanceApi {
       if (this.margin) {
         const eob = await this.margin.endOfBlock(this.state, this.executor.timestamp)
         if (eob.settled.length > 0) this.log.info({ settled: eob.settled.map((x) => x.instrumentId) }, 'options settled')
+        const { liquidated, waitingOnStalePrice } = eob.liquidation
+        if (liquidated.length > 0) {
+          this.executor.applySystem(liquidationSystemTx(env.number, eob.liquidation), eob.liquidation.logs)
+          this.log.info(
+            { block: Number(env.number), accounts: liquidated.length, badDebts: liquidated.filter((l) => l.badDebt > 0n).length },
+            'accounts liquidated',
+          )
+        }
+        if (waitingOnStalePrice.length > 0) {
+          this.log.warn({ accounts: waitingOnStalePrice.length }, 'liquidations wait for a fresh oracle price')
+        }
       }
       const { block, receipts } = await this.executor.seal()
       if (expected !== undefined && !equalsBytes(block.hash(), expected.hash())) {

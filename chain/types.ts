@@ -209,6 +209,42 @@ export interface MarginApi {
   /** `margin_simulate`: the report of a hypothetical portfolio at the head's market. */
   simulate(portfolio: unknown): Promise<unknown>
   getMarkets(tag: BlockTag): Promise<MarketsView>
+  /** `margin_getLiquidations`: the Liquidation and BadDebt events of blocks `from`..`to`, in order. */
+  getLiquidations(from: BlockTag, to: BlockTag): Promise<LiquidationView[]>
+  /** `margin_getInsuranceFund`: the fund's holdings at `from`, at every block that liquidated, and at `to`. */
+  getInsuranceFund(from: BlockTag, to: BlockTag): Promise<InsuranceFundView>
+  /** The Liquidation and BadDebt events among `logs` (of block `n`), named with that block's markets. */
+  liquidationsIn(logs: StoredLog[], n: bigint): Promise<LiquidationView[]>
+}
+
+/** One `Liquidation` or `BadDebt` event as the margin namespace shows it (amounts as decimal strings). */
+export type LiquidationView =
+  | ({
+      type: 'liquidation'
+      blockNumber: number
+      transactionHash: Hex
+      logIndex: number
+      account: Hex
+      name: string
+      /** Signed size removed from the account (collateral: amount sold). */
+      sizeClosed: string
+      price: string
+      penalty: string
+    } & ({ kind: 'position'; instrumentId: number } | { kind: 'collateral'; assetId: number }))
+  | { type: 'badDebt'; blockNumber: number; transactionHash: Hex; logIndex: number; account: Hex; amount: string }
+
+/** The insurance fund's margin account through time. */
+export interface InsuranceFundView {
+  address: Hex
+  history: {
+    blockNumber: number
+    balances: MarginAccountView['balances']
+    positions: { instrumentId: number; name: string; size: string; entryPrice: string }[]
+    equity: string
+    maintenanceMargin: string
+    /** Liquidation and BadDebt events in this block. */
+    liquidations: number
+  }[]
 }
 
 /**

@@ -175,6 +175,7 @@ const DOMAIN_ERRORS: Entry[] = [
     UnknownProposalError: (e) => new ServerError(e.shortMessage),
     NoMarginConfigError: (e) => new ServerError(e.shortMessage),
     BlockImportError: (e) => new ServerError(e.shortMessage),
+    InvalidRangeError: (e) => new InvalidParamsError(e.shortMessage),
   }),
   // margin_simulate and friends: the message names the field (`positions[2].instrument: …`).
   ...entries(riskErrors, {

@@ -3,7 +3,8 @@
  * risk parameters in force, each at an optional trailing block tag; and the `marginHealth`
  * subscription.
  */
-import type { GovernanceApi, MarginApi } from '../chain/types.ts'
+import type { Block } from '@ethereumjs/block'
+import type { GovernanceApi, MarginApi, StoredReceipt } from '../chain/types.ts'
 import { InvalidMarketError, InvalidPortfolioError } from '../execution/risk/errors.ts'
 import { InvalidParamsError } from './errors.ts'
 import { arity, parseAddress, parseBlockTag } from './params.ts'
@@ -37,6 +38,14 @@ export function marginMethods(api: MarginApi, gov: GovernanceApi): RpcMethods {
       const [address, tag] = arity(params, 1, 2)
       return api.getRiskReport(parseAddress(address, 0), parseBlockTag(tag, 1))
     },
+    margin_getLiquidations(params) {
+      const [from, to] = arity(params, 0, 2)
+      return api.getLiquidations(parseBlockTag(from, 0, 'earliest'), parseBlockTag(to, 1))
+    },
+    margin_getInsuranceFund(params) {
+      const [from, to] = arity(params, 0, 2)
+      return api.getInsuranceFund(parseBlockTag(from, 0, 'earliest'), parseBlockTag(to, 1))
+    },
     margin_simulate(params) {
       const [portfolio] = arity(params, 1, 2)
       if (typeof portfolio !== 'object' || portfolio === null || Array.isArray(portfolio)) {
@@ -61,9 +70,17 @@ export function marginSubscriptions(api: MarginApi): Record<string, Subscription
   const marginHealth: SubscriptionHandler = (args, ctx, emit) => {
     if (args.length !== 1) throw new InvalidParamsError('marginHealth takes one address')
     const address = parseAddress(args[0], 1)
-    const fn = (block: { header: { number: bigint } }) => {
-      api.getRiskReport(address, block.header.number).then(
-        (report) => emit({ blockNumber: `0x${block.header.number.toString(16)}`, address, ...(report as object) }),
+    const fn = (block: Block, receipts: StoredReceipt[]) => {
+      // What the block did to the account: its liquidations and bad debt, from the block's receipts.
+      const logs = receipts.flatMap((r) => r.logs)
+      Promise.all([api.getRiskReport(address, block.header.number), api.liquidationsIn(logs, block.header.number)]).then(
+        ([report, events]) =>
+          emit({
+            blockNumber: `0x${block.header.number.toString(16)}`,
+            address,
+            ...(report as object),
+            liquidations: events.filter((e) => e.account === address.toLowerCase()),
+          }),
         (err) => ctx.logger.warn({ err, address }, 'marginHealth report failed'),
       )
     }

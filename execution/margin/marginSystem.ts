@@ -13,6 +13,7 @@ import { governancePrecompile } from '../precompiles/governance.ts'
 import { createMarginSpec } from '../precompiles/margin.ts'
 import { createOracleSpec } from '../precompiles/oracle.ts'
 import { createRiskKernelSpec } from '../precompiles/riskKernel.ts'
+import { liquidateUnhealthy, type LiquidationPass } from './liquidate.ts'
 import { marketAt, type PricedMarket } from './marketAt.ts'
 import { MarginMirror } from './marginMirror.ts'
 import { settleExpired, type SettledOption } from './settleExpired.ts'
@@ -24,6 +25,8 @@ export interface EndOfBlock {
   /** Accounts re-margined by the kernel. */
   remargined: number
   priced: PricedMarket
+  /** The liquidations of the block (SPEC section 6). */
+  liquidation: LiquidationPass
 }
 
 export class MarginSystem {
@@ -79,7 +82,8 @@ export class MarginSystem {
 
   /**
    * After the block's transactions, inside its state: settles expired options, re-reads the
-   * accounts the block touched and re-margins what changed or moved.
+   * accounts the block touched, re-margins what changed or moved, and liquidates every account
+   * left with health < 0 (execution/margin/liquidate.ts).
    */
   async endOfBlock(state: StateManagerInterface, timestamp: bigint): Promise<EndOfBlock> {
     const settled = await settleExpired(state, this.env, timestamp)
@@ -90,6 +94,7 @@ export class MarginSystem {
     const prices = await this.env.prices(state, config.market.underlyings.map((u) => u.id))
     const priced = marketAt(config, prices, timestamp)
     const remargined = this.mirror.remargin(priced.state)
-    return { settled, remargined, priced }
+    const liquidation = await liquidateUnhealthy(state, this.mirror, priced, config)
+    return { settled, remargined, priced, liquidation }
   }
 }

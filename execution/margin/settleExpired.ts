@@ -10,6 +10,7 @@ import { numberToWad } from '../../lib/fixed.ts'
 import { UmaStore } from '../../state/umaStore.ts'
 import { isStale } from '../oracle/isStale.ts'
 import type { MarginEnv } from './types.ts'
+import { settlementAssetOf } from './settleFill.ts'
 
 const WAD = 10n ** 18n
 
@@ -32,7 +33,7 @@ export async function settleExpired(
   nowSeconds: bigint,
 ): Promise<SettledOption[]> {
   const config = await env.config(state)
-  const usdc = config.market.assets.find((a) => a.symbol === 'USDC')
+  const usdc = settlementAssetOf(config)
   if (!usdc) return []
   const expired = config.market.instruments
     .filter((i) => i.type === 'option' && BigInt(i.expiry!) <= nowSeconds)

@@ -6,11 +6,10 @@
  */
 import { type Hex, parseAbi } from 'viem'
 import type { GovernedConfig } from '../../genesis/marginTypes.ts'
-import { WAD } from '../../lib/fixed.ts'
 import { UmaStore } from '../../state/umaStore.ts'
 import { figuresOf, marginOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
 import { marketAt, type PricedMarket } from '../margin/marketAt.ts'
-import { applyFill } from '../margin/applyFill.ts'
+import { settleFill, settlementAssetOf } from '../margin/settleFill.ts'
 import type { MarginEnv } from '../margin/types.ts'
 import { MARGIN_ADDRESS } from './addresses.ts'
 import { type PrecompileCall, type PrecompileSpec, Revert } from './definePrecompile.ts'
@@ -38,7 +37,7 @@ export interface MarginPrecompileDeps {
 
 /** The settlement asset: premiums and realised P&L are paid in it. */
 export function settlementAssetId(config: GovernedConfig): number {
-  const usdc = config.market.assets.find((a) => a.symbol === 'USDC')
+  const usdc = settlementAssetOf(config)
   if (!usdc) throw new Revert('no settlement asset (USDC) in the market')
   return usdc.id
 }
@@ -122,22 +121,11 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
             throw new Revert('instrument expired')
           }
           if (priced.stale.has(instrument.underlying)) throw new Revert('stale oracle')
-          const usdc = settlementAssetId(config)
-          const isOption = instrument.type === 'option'
-          for (const [account, signed] of [
-            [buyer, size],
-            [seller, -size],
-          ] as const) {
-            const pos = await store.position(account, instrumentId)
-            const fill = applyFill(pos.size, pos.entryPrice, signed, price, !isOption)
-            await store.setPosition(account, instrumentId, fill.size, fill.entryPrice)
-            if (fill.realizedPnl !== 0n) await store.addBalance(account, usdc, fill.realizedPnl)
-          }
-          if (isOption) {
-            const premium = (size * price) / WAD
-            await store.addBalance(buyer, usdc, -premium)
-            await store.addBalance(seller, usdc, premium)
-          }
+          await settleFill(
+            store,
+            { buyer, seller, instrumentId, isOption: instrument.type === 'option', size, price },
+            settlementAssetId(config),
+          )
         })
         touch(buyer)
         touch(seller)

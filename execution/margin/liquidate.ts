@@ -1,0 +1,189 @@
+/**
+ * The end-of-block liquidation (SPEC section 6, last paragraph; issue 6): the execution half.
+ * The choice is pure (`planLiquidation` in execution/risk/liquidation.ts); this file applies it
+ * to state, inside the block's checkpoint, as trades with the insurance fund at mark:
+ *
+ * - a position closure moves the closed size to the fund at the mark price (`settleFill`, the
+ *   same booking as `settleTrade`: perps realise P&L, options pay their premium);
+ * - a collateral sale moves the collateral to the fund and the repaid asset back at mark;
+ * - each closure's penalty moves from the account to the fund in the settlement asset;
+ * - an account left with no position and equity < 0 has its negative balances paid by the
+ *   fund (`BadDebt`).
+ *
+ * Every closure emits `Liquidation(account, instrumentId, sizeClosed, price, penalty)`; a
+ * collateral sale names the asset sold as `COLLATERAL_FLAG | assetId` and `sizeClosed` is the
+ * amount sold. The logs go into the receipt of the block's last, system, transaction.
+ *
+ * Skipped: the insurance fund itself, an account whose figures (rounded to wad) are not
+ * liquidatable, and an account that holds anything on an underlying with a stale price (its
+ * liquidation waits for a fresh one).
+ */
+import type { StateManagerInterface } from '@ethereumjs/common'
+import { encodeFunctionData, type Hex, hexToBytes } from 'viem'
+import type { GovernedConfig } from '../../genesis/marginTypes.ts'
+import { numberToWad, WAD } from '../../lib/fixed.ts'
+import { UmaStore } from '../../state/umaStore.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../precompiles/addresses.ts'
+import { MARGIN_ABI } from '../precompiles/margin.ts'
+import { planLiquidation } from '../risk/liquidation.ts'
+import { encodeLog, type SystemLog, SystemTransaction } from '../systemTx.ts'
+import { holdingsToEntries, underlyingsOf } from './accountMargin.ts'
+import type { PricedMarket } from './marketAt.ts'
+import type { MarginMirror } from './marginMirror.ts'
+import { settleFill, settlementAssetOf } from './settleFill.ts'
+
+/** Marks a `Liquidation` event's `instrumentId` as a collateral asset id (a sale to repay debt). */
+export const COLLATERAL_FLAG = 0x8000_0000
+
+/** One closure as applied (wad). */
+export interface AppliedClosure {
+  /** Instrument id, or `COLLATERAL_FLAG | assetId` for collateral sold. */
+  instrumentId: number
+  /** Signed size removed from the account (collateral: amount sold, > 0). */
+  sizeClosed: bigint
+  price: bigint
+  penalty: bigint
+}
+
+/** What liquidation did to one account. */
+export interface AccountLiquidation {
+  account: Hex
+  closures: AppliedClosure[]
+  /** USD (wad) the fund paid to cover the account's negative balances; 0 when none. */
+  badDebt: bigint
+}
+
+/** What one end-of-block liquidation pass did. */
+export interface LiquidationPass {
+  liquidated: AccountLiquidation[]
+  /** Unhealthy accounts left alone because a price they depend on is stale. */
+  waitingOnStalePrice: Hex[]
+  /** The events, in order, for the block's system transaction. */
+  logs: SystemLog[]
+}
+
+const abs = (x: bigint) => (x < 0n ? -x : x)
+
+/**
+ * Liquidates every account the mirror's last re-margin found with health < 0. Re-reads and
+ * re-margins what it changed before returning, so the mirror ends the block current.
+ */
+export async function liquidateUnhealthy(
+  state: StateManagerInterface,
+  mirror: MarginMirror,
+  priced: PricedMarket,
+  config: GovernedConfig,
+): Promise<LiquidationPass> {
+  const pass: LiquidationPass = { liquidated: [], waitingOnStalePrice: [], logs: [] }
+  const unhealthy = mirror.unhealthy().filter((h) => h.account !== INSURANCE_FUND_ADDRESS)
+  if (unhealthy.length === 0) return pass
+  const settlement = settlementAssetOf(config)
+  if (settlement === undefined) return pass
+  const settlementItem = priced.state.itemByAssetId.get(settlement.id)
+  if (settlementItem === undefined) return pass
+  const store = new UmaStore(state)
+  const fund = INSURANCE_FUND_ADDRESS
+  const touched = new Set<Hex>()
+
+  for (const { account } of unhealthy) {
+    const holdings = mirror.holdingsOf(account)!
+    if ([...underlyingsOf(holdings, priced.state)].some((u) => priced.stale.has(u))) {
+      pass.waitingOnStalePrice.push(account)
+      continue
+    }
+    const plan = planLiquidation(priced.state, holdingsToEntries(holdings, priced.state), settlementItem)
+    // Decided on the figures the chain stores (wad), like `isLiquidatable`: never a healthy account.
+    if (numberToWad(plan.equityBefore) >= numberToWad(plan.maintenanceBefore)) continue
+    const done: AccountLiquidation = { account, closures: [], badDebt: 0n }
+    for (const c of plan.closures) {
+      const item = priced.state.items[c.item]
+      const price = numberToWad(c.price)
+      const penalty = numberToWad(c.penalty)
+      let applied: AppliedClosure
+      if (c.kind === 'position') {
+        const pos = await store.position(account, item.id)
+        if (pos.size === 0n) continue
+        // The whole position when the plan closes (about) all of it, else the planned part.
+        let closed = numberToWad(c.size)
+        if (abs(closed) >= abs(pos.size) || closed === 0n) closed = pos.size
+        const long = closed > 0n
+        await settleFill(
+          store,
+          {
+            buyer: long ? fund : account,
+            seller: long ? account : fund,
+            instrumentId: item.id,
+            isOption: item.type === 'option',
+            size: abs(closed),
+            price,
+          },
+          settlement.id,
+        )
+        applied = { instrumentId: item.id, sizeClosed: closed, price, penalty }
+      } else {
+        const debtAsset = priced.state.items[c.debtItem!].id
+        const have = await store.balance(account, item.id)
+        const owe = await store.balance(account, debtAsset)
+        let sold = numberToWad(c.size)
+        if (sold > have) sold = have
+        let repaid = numberToWad(c.repaid!)
+        if (repaid > -owe) repaid = -owe
+        if (sold <= 0n || repaid <= 0n) continue
+        await store.addBalance(account, item.id, -sold)
+        await store.addBalance(fund, item.id, sold)
+        await store.addBalance(account, debtAsset, repaid)
+        await store.addBalance(fund, debtAsset, -repaid)
+        applied = { instrumentId: COLLATERAL_FLAG | item.id, sizeClosed: sold, price, penalty }
+      }
+      if (penalty > 0n) {
+        await store.addBalance(account, settlement.id, -penalty)
+        await store.addBalance(fund, settlement.id, penalty)
+      }
+      done.closures.push(applied)
+      pass.logs.push(encodeLog(MARGIN_ABI, MARGIN_ADDRESS, 'Liquidation', { account, ...applied }))
+    }
+    if (plan.badDebt > 0) done.badDebt = await absorbBadDebt(store, account, priced)
+    if (done.badDebt > 0n) {
+      pass.logs.push(encodeLog(MARGIN_ABI, MARGIN_ADDRESS, 'BadDebt', { account, amount: done.badDebt }))
+    }
+    if (done.closures.length > 0 || done.badDebt > 0n) {
+      pass.liquidated.push(done)
+      touched.add(account)
+      touched.add(fund)
+    }
+  }
+  if (touched.size > 0) {
+    await mirror.refresh(state, touched)
+    mirror.remargin(priced.state)
+  }
+  return pass
+}
+
+/**
+ * The fund pays every negative balance of an account left with no position; returns their USD
+ * value at mark (wad), 0 when the account still holds a position (not fully closed).
+ */
+async function absorbBadDebt(store: UmaStore, account: Hex, priced: PricedMarket): Promise<bigint> {
+  const h = await store.holdings(account)
+  if (h.positions.some((p) => p.size !== 0n)) return 0n
+  let usd = 0n
+  for (const b of h.balances) {
+    if (b.amount >= 0n) continue
+    const item = priced.state.itemByAssetId.get(b.assetId)
+    const mark = item === undefined ? WAD : numberToWad(priced.state.itemMark[item])
+    usd += (-b.amount * mark) / WAD
+    await store.addBalance(INSURANCE_FUND_ADDRESS, b.assetId, b.amount)
+    await store.setBalance(account, b.assetId, 0n)
+  }
+  return usd
+}
+
+const LIQUIDATE_ABI = [
+  { type: 'function', name: 'liquidate', stateMutability: 'nonpayable', inputs: [{ name: 'accounts', type: 'address[]' }], outputs: [] },
+] as const
+
+/** The system transaction that records a pass in block `blockNumber` (its input names the accounts). */
+export function liquidationSystemTx(blockNumber: bigint, pass: LiquidationPass): SystemTransaction {
+  const data = encodeFunctionData({ abi: LIQUIDATE_ABI, functionName: 'liquidate', args: [pass.liquidated.map((l) => l.account)] })
+  return new SystemTransaction(blockNumber, MARGIN_ADDRESS, hexToBytes(data))
+}
