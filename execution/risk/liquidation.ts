@@ -149,7 +149,7 @@ function slotOf(w: Work, item: number): number {
   throw new InvalidPortfolioError({ field: `closures.item`, reason: `item ${item} is not held` })
 }
 
-/** A debt left below this share of what was just repaid is treated as repaid in full. */
+/** A debt left within this share of what was just repaid (either sign: rounding) is repaid in full. */
 const DUST = 1e-9
 
 /** Applies one closure to the working portfolio: the trade at mark, then the penalty. */
@@ -177,7 +177,7 @@ function applyClosure(w: Work, c: LiquidationClosure): void {
   sizes[k] = whole ? 0 : sizes[k] - c.size
   sizes[d] += repaid
   sizes[w.settle] -= c.penalty / cashMark
-  if (sizes[d] < 0 && -sizes[d] <= DUST * repaid) sizes[d] = 0
+  if (Math.abs(sizes[d]) <= DUST * repaid) sizes[d] = 0
 }
 
 function positionClosure(w: Work, slot: number, size: number): LiquidationClosure {
