@@ -219,6 +219,10 @@ describe('planLiquidation: properties', () => {
       fc.property(portfolio, moves, (entries, move) => {
         const state = movedState(move)
         const plan = planLiquidation(state, entries, USDC)
+        // The plan starts from the block re-margin's figures, bit for bit.
+        const before = figures(state, entries)
+        expect(plan.equityBefore).toBe(before.equity)
+        expect(plan.maintenanceBefore).toBe(before.mm)
         const after = applyLiquidationPlan(state, entries, plan, USDC)
         const f = figures(state, after)
         const scale = Math.max(1, Math.abs(plan.equityBefore), plan.maintenanceBefore)
