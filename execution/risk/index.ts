@@ -4,13 +4,21 @@
  *
  * Per block: `state = buildMarketState(market, params, now)` (risk arrays), then
  * `remarginAccounts(prev, state, book, out, dirty)` or `pool.remargin(state)` for every account;
- * per report or `margin_simulate`: `marginPortfolio` + `buildRiskReport` (or `simulateMargin`).
+ * per report or `margin_simulate`: `marginPortfolio` + `buildRiskReport` (or `simulateMargin`);
+ * per account with health < 0: `planLiquidation` (closures against the insurance fund).
  */
 export { type AccountBook, type BookEntry, canonicalizeEntries, createAccountBook, fromArrays } from './accountBook.ts'
 export { type OptionGreeks, SECONDS_PER_YEAR, bsGreeks, bsValue, yearsToExpiry } from './blackScholes.ts'
 export { InvalidMarketError, InvalidPortfolioError } from './errors.ts'
 export { ES_SEED, buildEsPaths, expectedShortfall } from './expectedShortfall.ts'
 export { instrumentName } from './instrumentName.ts'
+export {
+  type LiquidationClosure,
+  type LiquidationPlan,
+  type PlanLiquidationOptions,
+  applyLiquidationPlan,
+  planLiquidation,
+} from './liquidation.ts'
 export {
   type KernelArrays,
   type MarginOutputs,
