@@ -49,8 +49,8 @@ export function liquidationView(log: StoredLog, market: Market): LiquidationView
   }
   if (ev.eventName !== 'Liquidation') return undefined
   const { account, instrumentId, sizeClosed, price, penalty } = ev.args
-  const collateral = (instrumentId & COLLATERAL_FLAG) !== 0
-  const id = collateral ? instrumentId & ~COLLATERAL_FLAG : instrumentId
+  const collateral = instrumentId >= COLLATERAL_FLAG
+  const id = collateral ? instrumentId - COLLATERAL_FLAG : instrumentId
   return {
     ...at,
     type: 'liquidation',

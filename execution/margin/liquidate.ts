@@ -11,7 +11,7 @@
  *   fund (`BadDebt`).
  *
  * Every closure emits `Liquidation(account, instrumentId, sizeClosed, price, penalty)`; a
- * collateral sale names the asset sold as `COLLATERAL_FLAG | assetId` and `sizeClosed` is the
+ * collateral sale names the asset sold as `COLLATERAL_FLAG + assetId` and `sizeClosed` is the
  * amount sold. The logs go into the receipt of the block's last, system, transaction.
  *
  * Skipped: the insurance fund itself, an account whose figures (rounded to wad) are not
@@ -37,7 +37,7 @@ export const COLLATERAL_FLAG = 0x8000_0000
 
 /** One closure as applied (wad). */
 export interface AppliedClosure {
-  /** Instrument id, or `COLLATERAL_FLAG | assetId` for collateral sold. */
+  /** Instrument id, or `COLLATERAL_FLAG + assetId` for collateral sold. */
   instrumentId: number
   /** Signed size removed from the account (collateral: amount sold, > 0). */
   sizeClosed: bigint
@@ -63,6 +63,18 @@ export interface LiquidationPass {
 }
 
 const abs = (x: bigint) => (x < 0n ? -x : x)
+
+/**
+ * The wad amount a planned float closure of a `held` wad amount (same sign) takes: all of it
+ * when the plan takes (about) all of it — the float of a wad does not convert back exactly, and
+ * a whole closure must leave exactly 0 — else the plan's amount (partial closures are whole
+ * multiples of the plan's size step, exact in wad).
+ */
+function closedAmount(held: bigint, planned: number): bigint {
+  const want = numberToWad(planned)
+  const tolerance = abs(held) / 1_000_000_000n + 1_000n
+  return abs(want) >= abs(held) || abs(held - want) <= tolerance ? held : want
+}
 
 /**
  * Liquidates every account the mirror's last re-margin found with health < 0. Re-reads and
@@ -100,12 +112,10 @@ export async function liquidateUnhealthy(
       const price = numberToWad(c.price)
       const penalty = numberToWad(c.penalty)
       let applied: AppliedClosure
-      if (c.kind === 'position') {
+      if (c.kind === 'position' && item.type !== 'asset') {
         const pos = await store.position(account, item.id)
         if (pos.size === 0n) continue
-        // The whole position when the plan closes (about) all of it, else the planned part.
-        let closed = numberToWad(c.size)
-        if (abs(closed) >= abs(pos.size) || closed === 0n) closed = pos.size
+        const closed = closedAmount(pos.size, c.size)
         const long = closed > 0n
         await settleFill(
           store,
@@ -120,20 +130,30 @@ export async function liquidateUnhealthy(
           settlement.id,
         )
         applied = { instrumentId: item.id, sizeClosed: closed, price, penalty }
+      } else if (c.kind === 'position') {
+        // The full-close fallback trades an asset balance into the settlement asset at mark:
+        // collateral sold (> 0) or a borrowing bought back (< 0).
+        const held = await store.balance(account, item.id)
+        if (held === 0n) continue
+        const amount = closedAmount(held, c.size)
+        const value = (amount * price) / WAD
+        await store.addBalance(account, item.id, -amount)
+        await store.addBalance(fund, item.id, amount)
+        await store.addBalance(account, settlement.id, value)
+        await store.addBalance(fund, settlement.id, -value)
+        applied = { instrumentId: COLLATERAL_FLAG + item.id, sizeClosed: amount, price, penalty }
       } else {
         const debtAsset = priced.state.items[c.debtItem!].id
         const have = await store.balance(account, item.id)
         const owe = await store.balance(account, debtAsset)
-        let sold = numberToWad(c.size)
-        if (sold > have) sold = have
-        let repaid = numberToWad(c.repaid!)
-        if (repaid > -owe) repaid = -owe
-        if (sold <= 0n || repaid <= 0n) continue
+        if (have <= 0n || owe >= 0n) continue
+        const sold = closedAmount(have, c.size)
+        const repaid = closedAmount(-owe, c.repaid!)
         await store.addBalance(account, item.id, -sold)
         await store.addBalance(fund, item.id, sold)
         await store.addBalance(account, debtAsset, repaid)
         await store.addBalance(fund, debtAsset, -repaid)
-        applied = { instrumentId: COLLATERAL_FLAG | item.id, sizeClosed: sold, price, penalty }
+        applied = { instrumentId: COLLATERAL_FLAG + item.id, sizeClosed: sold, price, penalty }
       }
       if (penalty > 0n) {
         await store.addBalance(account, settlement.id, -penalty)
