@@ -431,6 +431,10 @@ export class Node implements ChainApi, GovernanceApi {
           : `state root ${bytesToHex(block.header.stateRoot)} differs from ${bytesToHex(expected.header.stateRoot)}`
         throw new BlockImportError(env.number, why)
       }
+      if (expected !== undefined && !sameTransactions(block, expected)) {
+        // Same header, different body: a block whose transactions are not the ones its header commits to.
+        throw new BlockImportError(env.number, 'its transactions are not those of its header')
+      }
       await this.db.commitBlock({
         number: block.header.number,
         hash: bytesToHex(block.hash()) as Hex,
@@ -845,4 +849,9 @@ export class Node implements ChainApi, GovernanceApi {
       return items[items.length - 1].tip
     })
   }
+}
+
+/** Whether two blocks hold the same transactions, in the same order. */
+function sameTransactions(a: Block, b: Block): boolean {
+  return a.transactions.length === b.transactions.length && a.transactions.every((tx, i) => equalsBytes(tx.hash(), b.transactions[i].hash()))
 }

@@ -10,8 +10,17 @@ import fc from 'fast-check'
 import pino from 'pino'
 import { type Hex, encodeFunctionData, hexToBytes, parseGwei } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { Block } from '@ethereumjs/block'
 import { describe, expect, it } from 'vitest'
+import { BlockImportError } from '../chain/errors.ts'
 import { createNode, type Node } from '../chain/node.ts'
+import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
+import { MARGIN_ADDRESS, ORACLE_ADDRESS } from '../execution/precompiles/addresses.ts'
+import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
+import { simulateMargin } from '../execution/risk/simulateMargin.ts'
+import { decodeBlock, isSystemTx } from '../execution/systemTx.ts'
+import { devMarket, devRiskParams } from '../genesis/devMarket.ts'
+import { numberToWad } from '../lib/fixed.ts'
 import { exampleArtifacts } from '../execution/contracts/exampleContracts.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { DEV_ACCOUNTS, DEV_OPTIONS_VENUE, DEV_PERP_VENUE, devGenesis } from '../genesis/dev.ts'
@@ -72,6 +81,21 @@ class Driver {
       maxPriorityFeePerGas: 1n,
     })
     await this.node.sendRawTransaction(hexToBytes(raw))
+  }
+
+  /** Sends `value` wei from dev account `who` to `to`. */
+  async sendValue(who: number, to: Hex, value: bigint): Promise<void> {
+    const account = privateKeyToAccount(DEV_ACCOUNTS[who][1])
+    const nonce = this.nonces.get(who) ?? 0
+    this.nonces.set(who, nonce + 1)
+    const raw = await account.signTransaction({ chainId: 31338, type: 'eip1559', to, value, nonce, gas: 21_000n, maxFeePerGas: parseGwei('10'), maxPriorityFeePerGas: 1n })
+    await this.node.sendRawTransaction(hexToBytes(raw))
+  }
+
+  /** Sends from any `account` with an explicit nonce. */
+  async sendAs(account: ReturnType<typeof privateKeyToAccount>, nonce: number, to: Hex, data: Hex, tip = 1n): Promise<Hex> {
+    const raw = await account.signTransaction({ chainId: 31338, type: 'eip1559', to, data, nonce, gas: 3_000_000n, maxFeePerGas: parseGwei('10'), maxPriorityFeePerGas: tip })
+    return this.node.sendRawTransaction(hexToBytes(raw))
   }
 }
 
@@ -165,6 +189,55 @@ describe('margin chain determinism', () => {
       expect(b.headNumber()).toBe(0n)
       await b.importBlock(block)
       expect(b.headNumber()).toBe(1n)
+    })
+  }, 60_000)
+
+  it('replays a block that liquidated, and refuses it without its liquidation', async () => {
+    await withNodes(async (a, b) => {
+      const driver = new Driver(a)
+      const now = Number((await a.getBlockByNumber(0n))!.header.timestamp)
+      const CALL = 'ETH-20270326-3000-C'
+      const callId = devMarket.instruments.find((i) => i.name === CALL)!.id
+      // Sized as test/liquidation.e2e.test.ts: USDC 3% above IM for 10 short calls at the mark.
+      const bare = simulateMargin(devMarket, devRiskParams, now, { positions: [{ instrument: CALL, size: '-10' }] })
+      const unit = simulateMargin(devMarket, devRiskParams, now, { positions: [{ instrument: CALL, size: '1' }] })
+      const markWad = (numberToWad(Number(unit.equity)) / (W / 100n)) * (W / 100n)
+      const k = 1.3 * 0.02
+      const usdc = (1.03 * (Number(bare.initialMargin) + k * 10 * Number(markWad) / 1e18)) / (1 - 1.03 * k)
+      const shorty = privateKeyToAccount('0x3333333333333333333333333333333333333333333333333333333333333333')
+      await driver.send(3, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [shorty.address, 1, numberToWad(Math.ceil(usdc))] }))
+      await driver.sendValue(3, shorty.address, W)
+      await driver.send(4, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [DEV_OPTIONS_VENUE, true] }))
+      await driver.send(4, DEV_OPTIONS_VENUE, encodeFunctionData({ abi: venueAbi, functionName: 'quote', args: [callId, 10n * W, markWad, false] }))
+      await a.produceBlock()
+      await driver.sendAs(shorty, 0, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [DEV_OPTIONS_VENUE, true] }))
+      await driver.sendAs(shorty, 1, DEV_OPTIONS_VENUE, encodeFunctionData({ abi: venueAbi, functionName: 'fill', args: [1n, 10n * W] }))
+      const opened = (await a.produceBlock())!
+      expect((await a.getBlockReceipts(opened.header.number)).every((r) => r.status === 1)).toBe(true)
+      // The feeder pushes ETH up 25%, signed at a later second than the genesis prices.
+      await new Promise((r) => setTimeout(r, 1_100))
+      const update = { underlyingIds: [1], prices: [3750n * W], vols: [6n * W / 10n], timestamp: BigInt(Math.floor(Date.now() / 1000)) }
+      const sig = await privateKeyToAccount(DEV_ACCOUNTS[9][1]).signMessage({ message: { raw: priceUpdateHash(31338n, update) } })
+      await driver.send(3, ORACLE_ADDRESS, encodeFunctionData({ abi: oracleAbi, functionName: 'submitPrices', args: [update.underlyingIds, update.prices, update.vols, update.timestamp, [sig]] }))
+      // In the same block, after the push (lower tip), the account tries to move collateral out
+      // before the end-of-block liquidation: the margin rule refuses it.
+      const dodge = await driver.sendAs(shorty, 2, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [DEV_ACCOUNTS[5][0], 1, 100n * W] }), 0n)
+      const block = (await a.produceBlock())!
+      const dodged = (await a.getReceipt(dodge))!
+      expect(dodged.blockNumber).toBe(block.header.number)
+      expect(dodged.status).toBe(0)
+      const last = block.transactions[block.transactions.length - 1]
+      expect(isSystemTx(last)).toBe(true)
+      const receipts = await a.getBlockReceipts(block.header.number)
+      expect(receipts[receipts.length - 1].logs.length).toBeGreaterThan(0)
+
+      for (let n = 1n; n < block.header.number; n++) await b.importBlock((await a.getBlockByNumber(n))!)
+      // Without its liquidation the block is not the block the importer computes.
+      const stripped = new Block(block.header, block.transactions.slice(0, -1), [], block.withdrawals, { common: block.common })
+      await expect(b.importBlock(stripped)).rejects.toThrow(BlockImportError)
+      await b.importBlock(decodeBlock(block.serialize(), block.common))
+      expect(Buffer.from((await b.getBlockByNumber(block.header.number))!.hash()).toString('hex')).toBe(Buffer.from(block.hash()).toString('hex'))
+      expect(await b.getBlockReceipts(block.header.number)).toEqual(receipts)
     })
   }, 60_000)
 })
