@@ -1,6 +1,7 @@
 import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, createAddressFromString } from '@ethereumjs/util'
 import type { Hex } from 'viem'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { devGenesis } from '../../genesis/dev.ts'
 import type { GovernedConfig } from '../../genesis/marginTypes.ts'
@@ -141,4 +142,67 @@ describe('liquidateUnhealthy (end of block, in state)', () => {
     expect(pass.liquidated.map((l) => l.account)).not.toContain(INSURANCE_FUND_ADDRESS)
     expect((await store.position(INSURANCE_FUND_ADDRESS, PERP)).size).toBe(-100n * WAD)
   })
+})
+
+describe('liquidateUnhealthy properties (random books, random moves)', () => {
+  const INSTRUMENTS = [PERP, 3, 4, 5, 6, 9, 11, 12, 13]
+  const holder = fc.record({
+    usdc: fc.integer({ min: -20_000, max: 40_000 }),
+    weth: fc.integer({ min: 0, max: 20 }),
+    positions: fc.array(fc.record({ instrument: fc.constantFrom(...INSTRUMENTS), size: fc.integer({ min: -20, max: 20 }) }), { maxLength: 3 }),
+  })
+
+  it('after the pass every account is healthy or fully closed; equity (accounts + fund) is conserved; sizes zero-sum', async () => {
+    let runsLiquidating = 0
+    let badDebts = 0
+    await fc.assert(
+      fc.asyncProperty(fc.array(holder, { minLength: 1, maxLength: 6 }), fc.integer({ min: 2200, max: 4500 }), async (books, eth) => {
+        const state = new MerkleStateManager()
+        await state.putAccount(createAddressFromString(MARGIN_ADDRESS), new Account(1n, 0n))
+        const store = new UmaStore(state)
+        await store.setBalance(INSURANCE_FUND_ADDRESS, USDC, 1_000_000n * WAD)
+        const accounts = books.map((_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}` as Hex)
+        // Every position has its counterparty in a market maker (healthy by construction).
+        const mm = ('0x' + 'ee'.repeat(20)) as Hex
+        await store.setBalance(mm, USDC, 100_000_000n * WAD)
+        for (const [i, b] of books.entries()) {
+          await store.setBalance(accounts[i], USDC, BigInt(b.usdc) * WAD)
+          await store.setBalance(accounts[i], WETH, BigInt(b.weth) * WAD)
+          for (const p of b.positions) {
+            const cur = await store.position(accounts[i], p.instrument)
+            await store.setPosition(accounts[i], p.instrument, cur.size + BigInt(p.size) * WAD, p.instrument === PERP ? 3000n * WAD : 0n)
+            const other = await store.position(mm, p.instrument)
+            await store.setPosition(mm, p.instrument, other.size - BigInt(p.size) * WAD, p.instrument === PERP ? 3000n * WAD : 0n)
+          }
+        }
+        const mirror = await MarginMirror.load(state)
+        const priced = marketAt(config, prices(eth), NOW)
+        mirror.remargin(priced.state)
+        const everyone = [...accounts, mm, INSURANCE_FUND_ADDRESS]
+        const totalEquity = () => everyone.reduce((s, a) => s + (mirror.health(a)?.equity ?? 0), 0)
+        const before = totalEquity()
+        const pass = await liquidateUnhealthy(state, mirror, priced, config)
+        for (const a of accounts) {
+          const h = mirror.health(a)
+          const open = (await store.holdings(a)).positions.some((p) => p.size !== 0n)
+          if (h !== undefined && open) expect(h.health, a).toBeGreaterThanOrEqual(-1e-6)
+        }
+        // Closures are at mark and penalties and bad debt move between the account and the fund:
+        // total equity is unchanged, but for wad rounding.
+        expect(Math.abs(totalEquity() - before)).toBeLessThan(1e-6 * Math.max(1, Math.abs(before)))
+        for (const id of INSTRUMENTS) {
+          let sum = 0n
+          for (const a of everyone) sum += (await store.position(a, id)).size
+          expect(sum, `instrument ${id}`).toBe(0n)
+        }
+        for (const l of pass.liquidated) expect(l.badDebt >= 0n).toBe(true)
+        if (pass.liquidated.length > 0) runsLiquidating++
+        badDebts += pass.liquidated.filter((l) => l.badDebt > 0n).length
+      }),
+      { numRuns: 40, seed: 20261127 },
+    )
+    // The generator reaches the engine's branches: liquidations, and some bad debt.
+    expect(runsLiquidating).toBeGreaterThanOrEqual(8)
+    expect(badDebts).toBeGreaterThan(0)
+  }, 60_000)
 })
