@@ -304,3 +304,34 @@ describe('planLiquidation: properties', () => {
     )
   })
 })
+
+describe('planLiquidation: hedged books', () => {
+  it('a call spread where closing either leg alone raises MM is cut as a slice, not closed whole', () => {
+    const long = s0.itemByName.get('ETH-20261231-3000-C')!
+    const short = s0.itemByName.get('ETH-20261231-3500-C')!
+    const legs: BookEntry[] = [
+      { item: long, size: 20 },
+      { item: short, size: -20 },
+    ]
+    // Each leg alone carries more MM than the spread.
+    const spread = figures(s0, legs).mm
+    expect(figures(s0, [legs[0]]).mm).toBeGreaterThan(spread)
+    expect(figures(s0, [legs[1]]).mm).toBeGreaterThan(spread)
+    // Borrowed USDC leaves equity just under MM.
+    const bare = figures(s0, legs)
+    const entries = [...legs, { item: USDC, size: bare.mm * 0.9 - bare.equity }]
+    const plan = planLiquidation(s0, entries, USDC)
+    expect(plan.equityBefore).toBeLessThan(plan.maintenanceBefore)
+    expect(plan.greedyCount).toBe(0)
+    expect(plan.restored).toBe(true)
+    expect(plan.badDebt).toBe(0)
+    // Both legs, by the same fraction, and only part of each.
+    expect(plan.closures.map((c) => c.item).sort()).toEqual([long, short].sort())
+    const [a, b] = plan.closures
+    expect(Math.abs(a.size)).toBeLessThan(20)
+    expect(Math.abs(a.size)).toBeCloseTo(Math.abs(b.size), 5)
+    const after = applyLiquidationPlan(s0, entries, plan, USDC)
+    const f = figures(s0, after)
+    expect(f.equity).toBeGreaterThanOrEqual(f.mm * 1.1 - 1e-6)
+  })
+})

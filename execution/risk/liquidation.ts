@@ -28,7 +28,10 @@ export interface LiquidationClosure {
 /** What {@link planLiquidation} decided for one account (USD figures, float64). */
 export interface LiquidationPlan {
   closures: LiquidationClosure[]
-  /** `closures[0 .. greedyCount)` are the greedy phase; the rest, if any, the full-close fallback. */
+  /**
+   * `closures[0 .. greedyCount)` are the greedy phase; the rest, if any, a proportional slice of
+   * a hedged book or the full-close fallback.
+   */
   greedyCount: number
   equityBefore: number
   maintenanceBefore: number
@@ -287,6 +290,46 @@ function smallestReaching(w: Work, c: Candidate, step: number): LiquidationClosu
 }
 
 /**
+ * A hedged book — where closing any one leg alone raises MM, so no greedy candidate is left —
+ * is cut as a slice: the same fraction of every open position, the smallest fraction on a
+ * `sizeStep` grid (of the whole book) that reaches the target. Undefined when there is no
+ * such fraction (even the whole book closed does not reach it) or fewer than two positions.
+ */
+function proportionalSlice(w: Work, step: number): LiquidationClosure[] | undefined {
+  const slots: number[] = []
+  for (let k = 0; k < w.slotItems.length; k++) {
+    if (w.sizes[k] !== 0 && w.state.items[w.slotItems[k]].type !== 'asset') slots.push(k)
+  }
+  if (slots.length < 2) return undefined
+  const perUnit = Math.round(1 / step)
+  const grid = perUnit >= 1 ? perUnit : 1
+  // Leg amounts: fraction k / grid of each position, rounded up to the step, capped at the whole.
+  const sliceAt = (k: number): LiquidationClosure[] =>
+    slots.map((slot) => {
+      const size = w.sizes[slot]
+      if (k >= grid) return positionClosure(w, slot, size)
+      const a = Math.ceil((Math.abs(size) * k * perUnit) / grid - 1e-9) / perUnit
+      return positionClosure(w, slot, a >= Math.abs(size) ? size : Math.sign(size) * a)
+    })
+  const reachesAt = (k: number): boolean => {
+    for (const c of sliceAt(k)) applyClosure(w, c)
+    evaluate(w)
+    const ok = reached(w.state, w.out.equity[0], w.out.maintenanceMargin[0])
+    rollback(w)
+    return ok
+  }
+  if (!reachesAt(grid)) return undefined
+  let lo = 0
+  let hi = grid
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2)
+    if (reachesAt(mid)) hi = mid
+    else lo = mid
+  }
+  return sliceAt(hi)
+}
+
+/**
  * Plans the liquidation of one account (SPEC section 6): the fewest closures against the
  * insurance fund, greedy by margin released per penalty paid, that bring
  * E ≥ MM·(1 + liquidationBuffer), each charging liquidationPenalty × notional.
@@ -299,8 +342,10 @@ function smallestReaching(w: Work, c: Candidate, step: number): LiquidationClosu
  * the target, only the smallest multiple of `sizeStep` that does is taken (bisection over steps,
  * capped at the whole) and planning stops; else it is taken whole and the next round starts.
  *
- * Fallback: when no candidate lowers MM and the target is not met, every remaining position is
- * closed whole, then every remaining non-settlement asset balance is traded into the settlement
+ * Hedged books: when no candidate lowers MM and the target is not met, the same fraction of
+ * every open position is closed — the smallest that reaches the target ({@link proportionalSlice}).
+ *
+ * Fallback: when not even that reaches the target, every remaining position is closed whole, then every remaining non-settlement asset balance is traded into the settlement
  * asset at mark (positive balances sold, borrowings bought back), as 'position' closures on the
  * asset items, penalties charged; the account then holds only the settlement asset, and if its
  * equity is negative that is `badDebt`. An account with E ≥ MM gets no closures.
@@ -377,6 +422,16 @@ export function planLiquidation(
   }
 
   const greedyCount = closures.length
+  const slice = proportionalSlice(w, step)
+  if (slice !== undefined) {
+    for (const c of slice) {
+      applyClosure(w, c)
+      closures.push(c)
+    }
+    commit(w)
+    evaluate(w)
+    return finish(greedyCount, 0)
+  }
   const closeAll = (assets: boolean) => {
     for (let k = 0; k < w.slotItems.length; k++) {
       const isAsset = state.items[w.slotItems[k]].type === 'asset'
