@@ -1,40 +1,53 @@
 /**
- * `npm run bench:liquidation`: the end-of-block liquidation path after a crash, four JSON lines.
+ * `npm run bench:liquidation`: the node's end-of-block path after a crash, three JSON lines.
  *
- * 100,000 accounts of the dev market (1-4 positions on ETH/BTC perps and options, WETH/WBTC
- * collateral, a USDC balance that may be a borrowing) in the margin mirror, all within their IM
- * at ETH 3,000 / BTC 60,000. USDC balances are calibrated per account (E and MM are linear in
- * USDC) so that about `--target` (5%) of them fall below MM after ETH and BTC both drop by
- * `--crash` (10%). Then, timed:
+ * `--accounts` accounts of the dev market (1-4 positions on ETH/BTC perps and options, WETH/WBTC
+ * collateral, a USDC balance that may be a borrowing), all within their IM at ETH 3,000 / BTC
+ * 60,000, written into an in-memory `MerkleStateManager` through `UmaStore` (after the Margin
+ * precompile account with nonce 1 and the insurance fund with 100,000 USDC), then
+ * `MarginMirror.load(state)` and a re-margin at the pre-crash prices (the previous block). USDC
+ * balances are calibrated per account (E and MM are linear in USDC) so that about `--target`
+ * (5%) of them fall below MM after ETH and BTC both drop by `--crash` (10%). Setup is off the
+ * clock. Then, timed, what `MarginSystem.endOfBlock` runs after the block's transactions:
  *
- * 1. `remargin`: the mirror's re-margin at the crashed prices and its list of unhealthy accounts;
- *    baseline in the same run: naiveMargin (full revaluation) on a sample, scaled to all accounts.
- * 2. `plan`: planLiquidation for every unhealthy account (holdings → entries included), median of 3.
- * 3. `apply`: applyLiquidationPlan, the result written back as wad holdings, and the mirror's
- *    re-margin of the accounts that changed.
- * 4. `block`: the three phases together.
+ * 1. `remargin`: `marketAt` at the crashed prices (risk arrays) + `mirror.remargin` (the block's
+ *    kernel, incremental); baseline in the same run: naiveMargin (full revaluation) on a sample,
+ *    scaled to all accounts.
+ * 2. `liquidate`: `liquidateUnhealthy(state, mirror, priced, config)` inside a checkpoint: plans
+ *    every unhealthy account, writes the closures to state (trades with the fund, penalties, bad
+ *    debt), re-reads the touched accounts and re-margins them (`mirror`: those two
+ *    calls, `refreshMs` reading state and `remarginMs` the book update and kernel).
+ * 3. `block`: both together, with the counts.
  *
- * Options: `--accounts N` (100000), `--crash X` (0.10), `--target X` (0.05), `--sample N` (2000).
+ * Options: `--accounts N` (1000), `--crash X` (0.10), `--target X` (0.05), `--sample N` (2000).
+ *
+ * The default is 1,000 accounts, not 100,000: writing accounts through `UmaStore` costs ~10-20 ms
+ * each and grows with the trie (@ethereumjs/statemanager 10.1.3's `putStorage` writes through to
+ * the storage trie even with caches on), so 2,000 accounts take ~2 minutes to set up and 100,000
+ * would take hours.
  */
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
+import { Account, createAddressFromString } from '@ethereumjs/util'
 import { parseArgs } from 'node:util'
 import type { Hex } from 'viem'
 import { holdingsToEntries } from '../execution/margin/accountMargin.ts'
+import { liquidateUnhealthy } from '../execution/margin/liquidate.ts'
 import { MarginMirror } from '../execution/margin/marginMirror.ts'
 import { marketAt } from '../execution/margin/marketAt.ts'
 import type { PriceFeed } from '../execution/oracle/types.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../execution/precompiles/addresses.ts'
 import { type BookEntry, createAccountBook } from '../execution/risk/accountBook.ts'
-import { type LiquidationPlan, applyLiquidationPlan, planLiquidation } from '../execution/risk/liquidation.ts'
 import { createMarginOutputs, marginAccounts } from '../execution/risk/marginAccounts.ts'
 import { type MarketState } from '../execution/risk/marketState.ts'
 import { naiveMargin } from '../execution/risk/naiveMargin.ts'
 import { createRandom } from '../execution/risk/random.ts'
 import { devGenesis } from '../genesis/dev.ts'
-import { numberToWad } from '../lib/fixed.ts'
-import type { Holdings } from '../state/umaStore.ts'
+import { numberToWad, WAD } from '../lib/fixed.ts'
+import { type Holdings, UmaStore } from '../state/umaStore.ts'
 
 const { values } = parseArgs({
   options: {
-    accounts: { type: 'string', default: '100000' },
+    accounts: { type: 'string', default: '1000' },
     crash: { type: 'string', default: '0.10' },
     target: { type: 'string', default: '0.05' },
     sample: { type: 'string', default: '2000' },
@@ -46,9 +59,11 @@ const TARGET = Number(values.target)
 const SAMPLE = Math.min(Number(values.sample), ACCOUNTS)
 const NOW = 1_767_225_600n
 const config = devGenesis().margin!.config
+// A copy for the calibration: marketAt caches by config object, so the timed call below prices
+// the crashed market itself instead of finding the calibration's result.
+const calibration = { ...config }
 const params = config.riskParams
 const ms = (t0: number) => Number((performance.now() - t0).toFixed(1))
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 const feeds = (move: number): Map<number, PriceFeed> =>
   new Map(
@@ -58,8 +73,8 @@ const feeds = (move: number): Map<number, PriceFeed> =>
       return [u.id, { underlyingId: u.id, priceWad: wad(price), volWad: wad(u.vol), timestamp: NOW }]
     }),
   )
-const base = marketAt(config, feeds(0), NOW).state
-const crash = marketAt(config, feeds(-CRASH), NOW).state
+const base = marketAt(calibration, feeds(0), NOW).state
+const crash = marketAt(calibration, feeds(-CRASH), NOW).state
 const USDC = base.itemByAssetId.get(1)!
 const WETH = base.itemByAssetId.get(2)!
 const WBTC = base.itemByAssetId.get(3)!
@@ -74,7 +89,9 @@ for (let a = 0; a < ACCOUNTS; a++) {
   const entries: BookEntry[] = []
   const n = 1 + (rng.nextUint32() % 4)
   for (let k = 0; k < n; k++) {
-    const item = traded[rng.nextUint32() % traded.length]
+    let item = traded[rng.nextUint32() % traded.length]
+    // One position per instrument (state keeps one per account): draw again on a repeat.
+    while (entries.some((e) => e.item === item)) item = traded[rng.nextUint32() % traded.length]
     const btc = base.itemUnderlying[item] === BTC
     const size = (Math.round((0.5 + 19.5 * unit()) * 100) / 100) * (unit() < 0.5 ? -1 : 1) * (btc ? 0.05 : 1)
     const perp = base.items[item].type === 'perp'
@@ -130,15 +147,34 @@ function toHoldings(entries: BookEntry[]): Holdings {
   return h
 }
 
-const mirror = await MarginMirror.fromHoldings(accounts)
-mirror.remargin(base)
+// Setup, off the clock: the accounts in the trie, the mirror loaded and margined at the
+// pre-crash prices (the state the previous block left).
+let t0 = performance.now()
+// As the node's block producer opens it (state/stateManager.ts): caches on, one flush per block.
+const state = new MerkleStateManager({ caches: new Caches() })
+await state.putAccount(createAddressFromString(MARGIN_ADDRESS), new Account(1n, 0n))
+const store = new UmaStore(state)
+await store.setBalance(INSURANCE_FUND_ADDRESS, 1, 100_000n * WAD)
+for (const [account, h] of accounts) {
+  for (const b of h.balances) await store.setBalance(account, b.assetId, b.amount)
+  for (const p of h.positions) await store.setPosition(account, p.instrumentId, p.size, p.entryPrice)
+}
+await state.getStateRoot()
+const writeMs = ms(t0)
+t0 = performance.now()
+const mirror = await MarginMirror.load(state)
+const loadMs = ms(t0)
+mirror.remargin(marketAt(config, feeds(0), NOW).state)
 const unhealthyBefore = mirror.unhealthy().length
 
-// 1. The block's re-margin at the crashed prices.
-let t0 = performance.now()
-const recomputed = mirror.remargin(crash)
-const unhealthy = mirror.unhealthy()
+// 1. The block's kernel at the crashed prices.
+t0 = performance.now()
+const priced = marketAt(config, feeds(-CRASH), NOW)
+const marketMs = ms(t0)
+t0 = performance.now()
+const recomputed = mirror.remargin(priced.state)
 const remarginMs = ms(t0)
+const unhealthy = mirror.unhealthy().length
 const step = Math.max(1, Math.floor(ACCOUNTS / SAMPLE))
 let sampled = 0
 t0 = performance.now()
@@ -151,100 +187,70 @@ console.log(
     accounts: ACCOUNTS,
     positions,
     crash: CRASH,
+    setup: { writeStateMs: writeMs, mirrorLoadMs: loadMs },
     unhealthyBefore,
     recomputed,
-    unhealthy: unhealthy.length,
-    unhealthyShare: Number((unhealthy.length / ACCOUNTS).toFixed(4)),
-    ms: remarginMs,
+    unhealthy,
+    unhealthyShare: Number((unhealthy / ACCOUNTS).toFixed(4)),
+    ms: Number((marketMs + remarginMs).toFixed(1)),
+    phases: { marketAt: marketMs, remargin: remarginMs },
     baseline: { what: 'naiveMargin (full revaluation), sampled and scaled', sample: sampled, ms: naiveMs },
   }),
 )
 
-// 2. Planning, every unhealthy account (median of 3 runs; the plans are identical).
-let plans: LiquidationPlan[] = []
-const planTimes: number[] = []
-const entriesOf: BookEntry[][] = []
-for (let r = 0; r < 3; r++) {
-  t0 = performance.now()
-  const out: LiquidationPlan[] = []
-  for (let k = 0; k < unhealthy.length; k++) {
-    const entries = holdingsToEntries(mirror.holdingsOf(unhealthy[k].account)!, crash)
-    entriesOf[k] = entries
-    out.push(planLiquidation(crash, entries, USDC))
-  }
-  planTimes.push(performance.now() - t0)
-  plans = out
+// 2. liquidateUnhealthy: plan, write to state, re-margin what it touched. The mirror's share
+// (re-reading the touched accounts, re-margining them) is timed by wrapping its two calls.
+let refreshMs = 0
+let remarginAfterMs = 0
+let recomputedAfter = 0
+const refresh = mirror.refresh.bind(mirror)
+const remargin = mirror.remargin.bind(mirror)
+mirror.refresh = async (s, touched) => {
+  const t = performance.now()
+  await refresh(s, touched)
+  refreshMs += performance.now() - t
 }
-const planMs = Number(median(planTimes).toFixed(1))
+mirror.remargin = (s) => {
+  const t = performance.now()
+  recomputedAfter = remargin(s)
+  remarginAfterMs += performance.now() - t
+  return recomputedAfter
+}
+await state.checkpoint() // the block's
+t0 = performance.now()
+const pass = await liquidateUnhealthy(state, mirror, priced, config)
+const liquidateMs = ms(t0)
 let closures = 0
-let partial = 0
-let repays = 0
-let fallbacks = 0
-let fallbackClosures = 0
-let restored = 0
 let badDebts = 0
-let badDebtUsd = 0
-let penaltyUsd = 0
-plans.forEach((p, k) => {
-  closures += p.closures.length
-  if (p.closures.length > p.greedyCount) fallbacks++
-  fallbackClosures += p.closures.length - p.greedyCount
-  for (const c of p.closures) {
-    penaltyUsd += c.penalty
-    if (c.kind === 'repay') repays++
-  }
-  const last = p.closures[p.greedyCount - 1]
-  if (last?.kind === 'position' && p.closures.length === p.greedyCount) {
-    const held = entriesOf[k].find((e) => e.item === last.item)?.size
-    if (held !== undefined && last.size !== held) partial++
-  }
-  if (p.restored) restored++
-  if (p.badDebt > 0) {
+let badDebtUsd = 0n
+let penaltyUsd = 0n
+for (const l of pass.liquidated) {
+  closures += l.closures.length
+  for (const c of l.closures) penaltyUsd += c.penalty
+  if (l.badDebt > 0n) {
     badDebts++
-    badDebtUsd += p.badDebt
+    badDebtUsd += l.badDebt
   }
-})
-console.log(
-  JSON.stringify({
-    bench: 'liquidation',
-    what: 'plan',
-    liquidated: plans.length,
-    restored,
-    fullyClosedByFallback: fallbacks,
-    badDebts,
-    badDebtUsd: Number(badDebtUsd.toFixed(2)),
-    closures,
-    partialPositionClosures: partial,
-    repays,
-    fallbackClosures,
-    penaltyUsd: Number(penaltyUsd.toFixed(2)),
-    ms: planMs,
-    usPerAccount: Number(((planMs * 1000) / Math.max(1, plans.length)).toFixed(1)),
-  }),
-)
-
-// 3. Apply: new holdings (wad), written to the mirror, re-margin of the changed accounts.
-t0 = performance.now()
-const put = (mirror as unknown as { put(a: Hex, h: Holdings): Promise<void> }).put.bind(mirror)
-for (let k = 0; k < plans.length; k++) {
-  const after = applyLiquidationPlan(crash, entriesOf[k], plans[k], USDC)
-  await put(unhealthy[k].account, toHoldings(after))
 }
-const applyMs = ms(t0)
-t0 = performance.now()
-const recomputedAfter = mirror.remargin(crash)
-const remarginAfterMs = ms(t0)
-const stillUnhealthy = mirror.unhealthy().length
+const stillUnhealthy = mirror.unhealthy().filter((h) => h.account !== INSURANCE_FUND_ADDRESS).length
+const usd = (wad: bigint) => Number((Number(wad / 10n ** 14n) / 1e4).toFixed(2))
 console.log(
   JSON.stringify({
     bench: 'liquidation',
-    what: 'apply',
-    accounts: plans.length,
-    applyMs,
-    remarginMs: remarginAfterMs,
-    recomputed: recomputedAfter,
+    what: 'liquidate',
+    unhealthy,
+    liquidated: pass.liquidated.length,
+    waitingOnStalePrice: pass.waitingOnStalePrice.length,
+    closures,
+    badDebts,
+    badDebtUsd: usd(badDebtUsd),
+    penaltyUsd: usd(penaltyUsd),
+    logs: pass.logs.length,
     unhealthyAfter: stillUnhealthy,
-    note: 'remarginMs includes the mirror rebuilding its whole book (it does so whenever an account is dirty)',
+    recomputedAfter,
+    ms: liquidateMs,
+    mirror: { refreshMs: Number(refreshMs.toFixed(1)), remarginMs: Number(remarginAfterMs.toFixed(1)) },
+    usPerAccount: Number(((liquidateMs * 1000) / Math.max(1, pass.liquidated.length)).toFixed(1)),
   }),
 )
 console.log(
@@ -252,8 +258,10 @@ console.log(
     bench: 'liquidation',
     what: 'block',
     accounts: ACCOUNTS,
-    liquidated: plans.length,
-    ms: Number((remarginMs + planMs + applyMs + remarginAfterMs).toFixed(1)),
-    phases: { remargin: remarginMs, plan: planMs, apply: applyMs, remarginAfter: remarginAfterMs },
+    liquidated: pass.liquidated.length,
+    closures,
+    badDebts,
+    ms: Number((marketMs + remarginMs + liquidateMs).toFixed(1)),
+    phases: { marketAt: marketMs, remargin: remarginMs, liquidate: liquidateMs },
   }),
 )

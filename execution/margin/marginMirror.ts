@@ -2,14 +2,24 @@
  * The in-memory margin mirror: every account's holdings, laid out for the kernel as
  * struct-of-arrays (an `AccountBook`), and its latest margin figures. Rebuilt from the trie on
  * start (`load`); after each block's transactions the accounts they touched are re-read
- * (`refresh`) and the kernel's incremental path re-margins what changed or moved (`remargin`).
- * The trie stays the truth: the mirror is always derivable from it.
+ * (`refresh`), rewritten in the book in place (`AccountBookWriter`: the cost follows the
+ * accounts that changed, not the book), and the kernel's incremental path re-margins what
+ * changed or moved (`remargin`). The book is rebuilt whole only when the market's item list
+ * changes. The trie stays the truth: the mirror is always derivable from it, and its figures
+ * are bit for bit those of a mirror freshly built from the same holdings.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
 import { type Holdings, UmaStore } from '../../state/umaStore.ts'
-import { type AccountBook, createAccountBook } from '../risk/accountBook.ts'
-import { createMarginOutputs, type MarginOutputs, remarginAccounts } from '../risk/marginAccounts.ts'
+import { AccountBookWriter } from '../risk/accountBookWriter.ts'
+import {
+  changedRiskClasses,
+  createMarginOutputs,
+  createScratch,
+  type MarginOutputs,
+  marginRange,
+  remarginRange,
+} from '../risk/marginAccounts.ts'
 import type { MarketState } from '../risk/marketState.ts'
 import { holdingsToEntries } from './accountMargin.ts'
 
@@ -27,12 +37,18 @@ export class MarginMirror {
   private readonly accounts: Hex[] = []
   private readonly index = new Map<Hex, number>()
   private readonly holdings: Holdings[] = []
-  private book?: AccountBook
+  private writer?: AccountBookWriter
   private bookState?: MarketState
+  /** Figures by account index; capacity may exceed the accounts margined. */
   private out: MarginOutputs = createMarginOutputs(0)
+  /** Accounts with figures in `out` (the book's count at the last re-margin). */
+  private margined = 0
   private prev: MarketState | null = null
   /** Accounts whose holdings changed since the last re-margin (by index). */
   private dirty = new Set<number>()
+  /** Per-account dirty flags for the kernel (capacity as `out`; cleared after each use). */
+  private dirtyFlags = new Uint8Array(0)
+  private scratch: Float64Array = new Float64Array(0)
 
   /** Builds the mirror from every account in `state`. */
   static async load(state: StateManagerInterface): Promise<MarginMirror> {
@@ -93,32 +109,59 @@ export class MarginMirror {
   /**
    * Re-margins against `state`: accounts whose holdings changed, and those holding something on
    * an underlying that moved (the kernel's incremental path). Returns how many were recomputed.
+   *
+   * Changed accounts are rewritten in the book one by one (in index order) and the book is
+   * compacted by its size rule; a market with a different item list (indexes move) rebuilds the
+   * book and re-margins everyone. When the market did not move, only the changed accounts are
+   * visited.
    */
   remargin(state: MarketState): number {
     const newItems = this.bookState === undefined || !sameItems(this.bookState, state)
-    if (this.book === undefined || newItems || this.dirty.size > 0) {
-      // Item indexes depend on the market's instrument list, so a new list re-margins everyone.
-      if (newItems) this.prev = null
-      this.book = createAccountBook(this.holdings.map((h) => holdingsToEntries(h, state)), state)
-      this.bookState = state
-      if (this.out.equity.length !== this.accounts.length) {
-        const grown = createMarginOutputs(this.accounts.length)
-        for (const k of Object.keys(grown) as (keyof MarginOutputs)[]) grown[k].set(this.out[k])
-        this.out = grown
-      }
+    let writer = this.writer
+    const dirty = [...this.dirty].sort((a, b) => a - b)
+    if (writer === undefined || newItems) {
+      this.prev = null
+      writer = AccountBookWriter.create(this.holdings.map((h) => holdingsToEntries(h, state)), state)
+      this.writer = writer
+    } else {
+      for (const i of dirty) writer.setAccount(i, holdingsToEntries(this.holdings[i], state), state)
+      writer.compactIfSparse()
     }
-    const dirtyFlags = new Uint8Array(this.accounts.length)
-    for (const i of this.dirty) dirtyFlags[i] = 1
-    const n = remarginAccounts(this.prev, state, this.book!, this.out, dirtyFlags)
+    this.bookState = state
+    const book = writer.book
+    this.reserveOutputs(book.count)
+    const need = state.scenarioCount * state.underlyingCount
+    if (this.scratch.length !== need) this.scratch = createScratch(state)
+    const moved = this.prev === null ? -1 : changedRiskClasses(this.prev, state)
+    let n = 0
+    if (moved === 0) {
+      for (const i of dirty) marginRange(state, book, this.out, i, i + 1, this.scratch)
+      n = dirty.length
+    } else {
+      for (const i of dirty) this.dirtyFlags[i] = 1
+      n = remarginRange(state, book, this.out, 0, book.count, moved, this.dirtyFlags, this.scratch)
+      for (const i of dirty) this.dirtyFlags[i] = 0
+    }
+    this.margined = book.count
     this.prev = state
     this.dirty.clear()
     return n
   }
 
+  /** Grows the outputs and dirty flags (doubling, figures kept) to hold `count` accounts. */
+  private reserveOutputs(count: number): void {
+    if (this.out.equity.length >= count) return
+    const capacity = Math.max(16, count, this.out.equity.length * 2)
+    const grown = createMarginOutputs(capacity)
+    for (const k of Object.keys(grown) as (keyof MarginOutputs)[]) grown[k].set(this.out[k])
+    this.out = grown
+    this.dirtyFlags = new Uint8Array(capacity)
+  }
+
   /** The figures of the last re-margin for `account`, or undefined if it holds nothing. */
   health(account: Hex): AccountHealth | undefined {
     const i = this.index.get(account)
-    if (i === undefined || i >= this.out.equity.length) return undefined
+    if (i === undefined || i >= this.margined) return undefined
     return this.healthAt(i)
   }
 
@@ -131,7 +174,7 @@ export class MarginMirror {
   /** Accounts with health < 0 after the last re-margin, in address order. */
   unhealthy(): AccountHealth[] {
     const out: AccountHealth[] = []
-    for (let i = 0; i < this.out.equity.length; i++) {
+    for (let i = 0; i < this.margined; i++) {
       if (this.out.equity[i] < this.out.maintenanceMargin[i]) out.push(this.healthAt(i))
     }
     return out.sort((a, b) => (a.account < b.account ? -1 : 1))
@@ -142,6 +185,8 @@ function sameItems(a: MarketState, b: MarketState): boolean {
   if (a.items.length !== b.items.length) return false
   for (let i = 0; i < a.items.length; i++) {
     if (a.items[i].id !== b.items[i].id || a.items[i].type !== b.items[i].type) return false
+    // The book's masks are computed from each item's underlying.
+    if (a.itemUnderlying[i] !== b.itemUnderlying[i]) return false
   }
   return true
 }

@@ -2,13 +2,20 @@ import type { MarketState } from './marketState.ts'
 
 /**
  * Accounts as struct-of-arrays (DESIGN.md, "the kernel's shape"): account `a` holds
- * `items[offsets[a] .. offsets[a+1])` with `sizes[...]`, sorted by item index with one entry per
+ * `items[starts[a] .. ends[a])` with `sizes[...]`, sorted by item index with one entry per
  * item, so every sum runs in one canonical order whatever order the positions came in.
+ *
+ * A book built at once ({@link createAccountBook}) is contiguous (`starts[a + 1] === ends[a]`);
+ * one kept up to date ({@link AccountBookWriter}) is not: an account's entries move to the end
+ * when they outgrow their slot, and the arrays carry spare capacity. Only `[0, count)` of the
+ * per-account arrays and the ranges `[starts[a], ends[a])` are meaningful.
  */
 export interface AccountBook {
   count: number
-  /** `count + 1` offsets into `items`/`sizes`. */
-  offsets: Int32Array
+  /** Per account: index of its first entry in `items`/`sizes`. */
+  starts: Int32Array
+  /** Per account: one past its last entry (`ends[a] − starts[a]` entries). */
+  ends: Int32Array
   /** Item indexes into `MarketState.items`. */
   items: Int32Array
   /** Signed sizes in whole units (balances for assets, positions for instruments). */
@@ -97,26 +104,40 @@ export function createAccountBook(accounts: BookEntry[][], state: MarketState): 
 }
 
 /**
- * Wraps arrays the caller already holds in canonical order (the state's margin mirror) and
- * computes the underlying masks.
+ * Wraps contiguous arrays the caller already holds in canonical order (account `a` at
+ * `items[offsets[a] .. offsets[a+1])`, `count + 1` offsets) and computes the masks.
  */
 export function fromArrays(
-  arrays: Pick<AccountBook, 'offsets' | 'items' | 'sizes' | 'entryCost'>,
+  arrays: Pick<AccountBook, 'items' | 'sizes' | 'entryCost'> & { offsets: Int32Array },
   state: MarketState,
 ): AccountBook {
-  const count = arrays.offsets.length - 1
+  const { offsets, items, sizes, entryCost } = arrays
+  const count = offsets.length - 1
   const underlyingMask = new Int32Array(count)
   const riskClassMask = new Int32Array(count)
   for (let a = 0; a < count; a++) {
-    let mask = 0
-    let classes = 0
-    for (let p = arrays.offsets[a]; p < arrays.offsets[a + 1]; p++) {
-      const u = state.itemUnderlying[arrays.items[p]]
-      if (u >= 0) mask |= underlyingBit(u)
-      classes |= riskClassBit(state, arrays.items[p])
-    }
-    underlyingMask[a] = mask
-    riskClassMask[a] = classes
+    const m = accountMasks(state, items, offsets[a], offsets[a + 1])
+    underlyingMask[a] = m.underlying
+    riskClassMask[a] = m.riskClass
   }
-  return { count, ...arrays, underlyingMask, riskClassMask }
+  const starts = offsets.subarray(0, count)
+  const ends = offsets.subarray(1)
+  return { count, starts, ends, items, sizes, entryCost, underlyingMask, riskClassMask }
+}
+
+/** The {@link AccountBook.underlyingMask} and {@link AccountBook.riskClassMask} of `items[from .. to)`. */
+export function accountMasks(
+  state: MarketState,
+  items: Int32Array,
+  from: number,
+  to: number,
+): { underlying: number; riskClass: number } {
+  let underlying = 0
+  let riskClass = 0
+  for (let p = from; p < to; p++) {
+    const u = state.itemUnderlying[items[p]]
+    if (u >= 0) underlying |= underlyingBit(u)
+    riskClass |= riskClassBit(state, items[p])
+  }
+  return { underlying, riskClass }
 }

@@ -7,7 +7,15 @@
  * per report or `margin_simulate`: `marginPortfolio` + `buildRiskReport` (or `simulateMargin`);
  * per account with health < 0: `planLiquidation` (closures against the insurance fund).
  */
-export { type AccountBook, type BookEntry, canonicalizeEntries, createAccountBook, fromArrays } from './accountBook.ts'
+export {
+  type AccountBook,
+  type BookEntry,
+  accountMasks,
+  canonicalizeEntries,
+  createAccountBook,
+  fromArrays,
+} from './accountBook.ts'
+export { AccountBookWriter, type AccountBookWriterOptions } from './accountBookWriter.ts'
 export { type OptionGreeks, SECONDS_PER_YEAR, bsGreeks, bsValue, yearsToExpiry } from './blackScholes.ts'
 export { InvalidMarketError, InvalidPortfolioError } from './errors.ts'
 export { ES_SEED, buildEsPaths, expectedShortfall } from './expectedShortfall.ts'

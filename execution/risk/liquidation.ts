@@ -108,7 +108,8 @@ function createWork(state: MarketState, entries: BookEntry[], settlementItem: nu
   const sizeArray = Float64Array.from(sizes)
   const book: AccountBook = {
     count: 1,
-    offsets: Int32Array.of(0, items.length),
+    starts: Int32Array.of(0),
+    ends: Int32Array.of(items.length),
     items: slotItems,
     sizes: sizeArray,
     entryCost: Float64Array.of(entryCost),

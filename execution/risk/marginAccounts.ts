@@ -73,7 +73,7 @@ export function marginRange(
 ): void {
   const nS = state.scenarioCount
   const nU = state.underlyingCount
-  const { offsets, items, sizes, entryCost, underlyingMask } = book
+  const { starts, ends, items, sizes, entryCost, underlyingMask } = book
   const { itemMark, itemLongCharge, itemShortCharge, itemUnderlying, riskArray } = state
   for (let a = from; a < to; a++) {
     const mask = underlyingMask[a]
@@ -85,8 +85,8 @@ export function marginRange(
     let equity = -entryCost[a]
     let haircut = 0
     let shortMin = 0
-    const end = offsets[a + 1]
-    for (let p = offsets[a]; p < end; p++) {
+    const end = ends[a]
+    for (let p = starts[a]; p < end; p++) {
       const i = items[p]
       const size = sizes[p]
       equity += size * itemMark[i]

@@ -47,7 +47,8 @@ function shared<T extends Float64Array | Int32Array>(src: T): T {
 export function shareAccountBook(book: AccountBook): AccountBook {
   return {
     count: book.count,
-    offsets: shared(book.offsets),
+    starts: shared(book.starts.subarray(0, book.count)),
+    ends: shared(book.ends.subarray(0, book.count)),
     items: shared(book.items),
     sizes: shared(book.sizes),
     entryCost: shared(book.entryCost),
@@ -58,13 +59,18 @@ export function shareAccountBook(book: AccountBook): AccountBook {
 
 /** Splits accounts into `parts` contiguous ranges of about equal position counts. */
 function split(book: AccountBook, parts: number): Array<[number, number]> {
-  const total = book.offsets[book.count]
+  let total = 0
+  for (let a = 0; a < book.count; a++) total += book.ends[a] - book.starts[a]
   const ranges: Array<[number, number]> = []
   let from = 0
+  let before = 0 // entries of accounts [0, to)
+  let to = 0
   for (let k = 1; k <= parts; k++) {
-    let to = from
     const target = (total * k) / parts
-    while (to < book.count && (k === parts || book.offsets[to] < target)) to++
+    while (to < book.count && (k === parts || before < target)) {
+      before += book.ends[to] - book.starts[to]
+      to++
+    }
     ranges.push([from, to])
     from = to
   }

@@ -72,11 +72,12 @@ export function marginBookAccount(
   book: AccountBook,
   account: number,
 ): PortfolioMargin {
-  const from = book.offsets[account]
-  const to = book.offsets[account + 1]
+  const from = book.starts[account]
+  const to = book.ends[account]
   const one: AccountBook = {
     count: 1,
-    offsets: Int32Array.of(0, to - from),
+    starts: Int32Array.of(0),
+    ends: Int32Array.of(to - from),
     items: book.items.subarray(from, to),
     sizes: book.sizes.subarray(from, to),
     entryCost: book.entryCost.subarray(account, account + 1),
