@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events'
 import { type Block, createBlock, createBlockFromRLP } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
-import { Capability, createTxFromRLP, getMinimumGasLimit, type TypedTransaction } from '@ethereumjs/tx'
+import { Capability, getMinimumGasLimit, type TypedTransaction } from '@ethereumjs/tx'
 import {
   Account,
   bytesToHex,
@@ -23,6 +23,7 @@ import { applyCreditedDeposits, type BlockSystemOps, type CreditedDeposit, encod
 import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
 import { createChainVm } from '../execution/chainVm.ts'
+import { decodeRawTx } from '../execution/rawTx.ts'
 import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
@@ -507,7 +508,7 @@ export class Node implements ChainApi, GovernanceApi {
     if (raw[0] === 3) throw new InvalidTransactionError('blob transactions are not supported')
     let tx: TypedTransaction
     try {
-      tx = createTxFromRLP(raw, { common: this.txCommon })
+      tx = decodeRawTx(raw, this.txCommon)
     } catch (err) {
       const msg = (err as Error).message ?? ''
       const m = /chain ?id.*?(\d+).*?(\d+)/i.exec(msg)
