@@ -56,6 +56,7 @@ import {
   WrongChainIdError,
 } from './errors.ts'
 import { logMatches, bloomMayMatch } from './logFilter.ts'
+import { HeadAccounts } from './headAccounts.ts'
 import { Mempool, toPoolTx } from './mempool.ts'
 import type {
   AccountProof,
@@ -139,6 +140,8 @@ export class Node implements ChainApi, GovernanceApi {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
   readonly mempool = new Mempool()
+  /** Senders' accounts at the head, for admission (one state read per sender and block). */
+  private readonly headAccounts = new HeadAccounts<Block>()
   private readonly events = new EventEmitter()
   private readonly blockHashes = new BlockHashes()
   private readonly recent = new Map<bigint, CachedBlock>()
@@ -493,8 +496,10 @@ export class Node implements ChainApi, GovernanceApi {
     const baseFee = this.nextBaseFee(this.head)
     const maxFee = maxFeePerGas(tx)
     if (maxFee < baseFee) throw new FeeTooLowError(maxFee, baseFee)
-    const state = await this.readHeadState()
-    const account = (await state.getAccount(senderAddr)) ?? new Account()
+    const head = this.head
+    const account =
+      (await this.headAccounts.get(head, sender, async () => (await this.readHeadState()).getAccount(senderAddr))) ??
+      new Account()
     if (tx.nonce < account.nonce) throw new NonceTooLowError(senderAddr.toString() as Hex, account.nonce, tx.nonce)
     const cost = tx.gasLimit * maxFee + tx.value
     if (account.balance < cost) throw new InsufficientFundsError(senderAddr.toString() as Hex, account.balance, cost)
