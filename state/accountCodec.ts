@@ -14,6 +14,15 @@ const U256_MAX = (1n << 256n) - 1n
 function unpadded(n: bigint): Uint8Array {
   if (n === 0n) return new Uint8Array(0)
   if (n < 256n) return Uint8Array.of(Number(n))
+  if (n <= 0xffff_ffff_ffffn) {
+    // Nonces and small balances: plain number arithmetic, exact below 2^53.
+    let v = Number(n)
+    let len = 0
+    for (let t = v; t > 0; t = Math.floor(t / 256)) len++
+    const out = new Uint8Array(len)
+    for (let i = len - 1; i >= 0; i--, v = Math.floor(v / 256)) out[i] = v % 256
+    return out
+  }
   if (n > U256_MAX) {
     let hex = n.toString(16)
     if (hex.length % 2 === 1) hex = `0${hex}`
