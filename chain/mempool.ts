@@ -89,7 +89,9 @@ export class Mempool {
         throw new ReplacementUnderpricedError()
       }
     } else {
-      if (ptx.nonce > this.nextNonce(ptx.sender, stateNonce) + this.limits.maxNonceGap) {
+      // nextNonce walks the sender's queue; it is at least stateNonce, so most nonces pass without it.
+      const withinGap = ptx.nonce <= stateNonce + this.limits.maxNonceGap
+      if (!withinGap && ptx.nonce > this.nextNonce(ptx.sender, stateNonce) + this.limits.maxNonceGap) {
         throw new NonceTooHighError(ptx.sender, stateNonce, ptx.nonce)
       }
       if ((queue?.size ?? 0) >= this.limits.perSender) {

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events'
 import { type Block, createBlock } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
-import { Capability, createTxFromRLP, getMinimumGasLimit, type TypedTransaction } from '@ethereumjs/tx'
+import { Capability, getMinimumGasLimit, type TypedTransaction } from '@ethereumjs/tx'
 import {
   Account,
   bytesToHex,
@@ -30,6 +30,7 @@ import {
 import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
 import { createChainVm } from '../execution/chainVm.ts'
+import { decodeRawTx } from '../execution/rawTx.ts'
 import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
@@ -64,6 +65,7 @@ import {
   WrongChainIdError,
 } from './errors.ts'
 import { logMatches, bloomMayMatch } from './logFilter.ts'
+import { HeadAccounts } from './headAccounts.ts'
 import { Mempool, toPoolTx } from './mempool.ts'
 import type {
   AccountProof,
@@ -147,6 +149,8 @@ export class Node implements ChainApi, GovernanceApi {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
   readonly mempool = new Mempool()
+  /** Senders' accounts at the head, for admission (one state read per sender and block). */
+  private readonly headAccounts = new HeadAccounts<Block>()
   private readonly events = new EventEmitter()
   private readonly blockHashes = new BlockHashes()
   private readonly recent = new Map<bigint, CachedBlock>()
@@ -520,8 +524,10 @@ export class Node implements ChainApi, GovernanceApi {
     const baseFee = this.nextBaseFee(this.head)
     const maxFee = maxFeePerGas(tx)
     if (maxFee < baseFee) throw new FeeTooLowError(maxFee, baseFee)
-    const state = await this.readHeadState()
-    const account = (await state.getAccount(senderAddr)) ?? new Account()
+    const head = this.head
+    const account =
+      (await this.headAccounts.get(head, sender, async () => (await this.readHeadState()).getAccount(senderAddr))) ??
+      new Account()
     if (tx.nonce < account.nonce) throw new NonceTooLowError(senderAddr.toString() as Hex, account.nonce, tx.nonce)
     const cost = tx.gasLimit * maxFee + tx.value
     if (account.balance < cost) throw new InsufficientFundsError(senderAddr.toString() as Hex, account.balance, cost)
@@ -535,7 +541,7 @@ export class Node implements ChainApi, GovernanceApi {
     if (raw[0] === 3) throw new InvalidTransactionError('blob transactions are not supported')
     let tx: TypedTransaction
     try {
-      tx = createTxFromRLP(raw, { common: this.txCommon })
+      tx = decodeRawTx(raw, this.txCommon)
     } catch (err) {
       const msg = (err as Error).message ?? ''
       const m = /chain ?id.*?(\d+).*?(\d+)/i.exec(msg)

@@ -10,6 +10,7 @@ import { Capability, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { Bloom, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
 import type { Hex, StoredLog, StoredReceipt } from '../chain/types.ts'
+import { bloomToHex, ZERO_BLOOM_HEX } from './logsBloom.ts'
 import { orderedTrieRoot } from './orderedTrieRoot.ts'
 import { SYSTEM_SENDER, SYSTEM_TX_TYPE, type SystemLog, type SystemTransaction } from './systemTx.ts'
 
@@ -144,7 +145,7 @@ export class BlockExecutor {
       gasUsed: result.totalGasSpent,
       effectiveGasPrice: effectiveGasPrice(tx, env.baseFeePerGas),
       status: ('status' in receipt ? receipt.status : 1) as 0 | 1,
-      logsBloom: bytesToHex(receipt.bitvector) as Hex,
+      logsBloom: bloomToHex(receipt.bitvector),
       type: tx.type,
     }
     this.partial.push(stored)
@@ -192,6 +193,7 @@ export class BlockExecutor {
     const stateRoot = await this.state.getStateRoot()
     const bloom = new Uint8Array(256)
     for (const r of this.partial) {
+      if (r.logsBloom === ZERO_BLOOM_HEX) continue
       const b = hexToBytes(r.logsBloom)
       for (let i = 0; i < 256; i++) bloom[i] |= b[i]
     }

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module'
 import type { CustomCrypto } from '@ethereumjs/common'
 import { calculateSigRecovery, concatBytes, setLengthLeft } from '@ethereumjs/util'
+import { keccak256 } from './keccak.ts'
 
 interface NativeSecp {
   ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed?: boolean): Uint8Array
@@ -44,7 +45,7 @@ function nativeEcrecover(
   return pub.slice(1)
 }
 
-/** The custom crypto to hand to `Common`: native ecrecover when available. */
+/** The custom crypto to hand to `Common`: the fast keccak, native ecrecover when available. */
 export function nodeCrypto(): CustomCrypto {
-  return native ? { ecrecover: nativeEcrecover } : {}
+  return native ? { keccak256, ecrecover: nativeEcrecover } : { keccak256 }
 }

@@ -6,7 +6,7 @@
  * `orderedTrieRoot.test.ts` holds it against `createMPT` + `put`.
  */
 import { RLP } from '@ethereumjs/rlp'
-import { keccak256 } from 'viem'
+import { keccak256 } from './keccak.ts'
 
 type Node = Uint8Array | Node[]
 interface Item {
@@ -39,7 +39,7 @@ function hexPrefix(nibbles: Uint8Array, leaf: boolean): Uint8Array {
 /** How a parent refers to a child: the node itself when its encoding is under 32 bytes, else its hash. */
 function ref(node: Node): Node {
   const encoded = RLP.encode(node as never)
-  return encoded.length < 32 ? node : keccak256(encoded, 'bytes')
+  return encoded.length < 32 ? node : keccak256(encoded)
 }
 
 /** The node over the sorted items [lo, hi) that share their first `depth` nibbles. */
@@ -77,9 +77,9 @@ function compare(a: Uint8Array, b: Uint8Array): number {
  * const receiptTrie = orderedTrieRoot(rawReceipts)
  */
 export function orderedTrieRoot(values: Uint8Array[]): Uint8Array {
-  if (values.length === 0) return keccak256(RLP.encode(EMPTY), 'bytes')
+  if (values.length === 0) return keccak256(RLP.encode(EMPTY))
   const items = values
     .map((value, i) => ({ nibbles: toNibbles(RLP.encode(i)), value }))
     .sort((x, y) => compare(x.nibbles, y.nibbles))
-  return keccak256(RLP.encode(build(items, 0, items.length, 0) as never), 'bytes')
+  return keccak256(RLP.encode(build(items, 0, items.length, 0) as never))
 }

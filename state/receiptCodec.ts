@@ -3,6 +3,9 @@
  */
 import type { Hex, StoredLog, StoredReceipt } from '../chain/types.ts'
 
+/** The all-zero logs bloom (a receipt without logs), left out of the encoding. */
+const ZERO_BLOOM = `0x${'00'.repeat(256)}` as Hex
+
 interface EncodedLog {
   a: Hex
   t: Hex[]
@@ -18,7 +21,8 @@ interface EncodedReceipt {
   p: string
   s: 0 | 1
   l: EncodedLog[]
-  b: Hex
+  /** Absent for the all-zero bloom. */
+  b?: Hex
   y: number
 }
 
@@ -34,7 +38,7 @@ export function encodeReceipts(receipts: StoredReceipt[]): Uint8Array {
     p: r.effectiveGasPrice.toString(16),
     s: r.status,
     l: r.logs.map((l) => ({ a: l.address, t: l.topics, d: l.data })),
-    b: r.logsBloom,
+    b: r.logsBloom === ZERO_BLOOM ? undefined : r.logsBloom,
     y: r.type,
   }))
   return Buffer.from(JSON.stringify(enc))
@@ -68,7 +72,7 @@ export function decodeReceipts(bytes: Uint8Array, blockNumber: bigint, blockHash
       effectiveGasPrice: BigInt(`0x${r.p}`),
       status: r.s,
       logs,
-      logsBloom: r.b,
+      logsBloom: r.b ?? ZERO_BLOOM,
       type: r.y,
     }
   })

@@ -5,7 +5,9 @@
 import type { Common } from '@ethereumjs/common'
 import { createMPT } from '@ethereumjs/mpt'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
-import { type DB, ValueEncoding } from '@ethereumjs/util'
+import type { Account, Address, DB } from '@ethereumjs/util'
+import { ValueEncoding } from '@ethereumjs/util'
+import { decodeAccount, encodeAccount } from './accountCodec.ts'
 
 export interface OpenStateOptions {
   common: Common
@@ -13,6 +15,33 @@ export interface OpenStateOptions {
   root?: Uint8Array
   /** Account/storage/code caches: for the block producer (one flush per block) and readers. */
   caches?: boolean
+}
+
+/**
+ * A `MerkleStateManager` whose account cache encodes and decodes accounts with the hand-written
+ * codec (`accountCodec.ts`) instead of the generic RLP one; same bytes, same behaviour.
+ */
+class CachedStateManager extends MerkleStateManager {
+  override async getAccount(address: Address): Promise<Account | undefined> {
+    const elem = this._caches?.account?.get(address)
+    if (elem !== undefined) return elem.accountRLP !== undefined ? decodeAccount(elem.accountRLP) : undefined
+    return super.getAccount(address)
+  }
+}
+
+/** Caches whose account cache serializes full accounts with `encodeAccount`. */
+function createCaches(): Caches {
+  const caches = new Caches()
+  const accounts = caches.account
+  if (accounts !== undefined) {
+    const put = accounts.put.bind(accounts)
+    accounts.put = (address, account, couldBePartialAccount = false) => {
+      if (account === undefined || couldBePartialAccount) return put(address, account, couldBePartialAccount)
+      // The cache asks the account for serialize() and nothing else.
+      return put(address, { serialize: () => encodeAccount(account) } as Account, false)
+    }
+  }
+  return caches
 }
 
 /** Opens a state manager over `db` at `root`. */
@@ -27,9 +56,6 @@ export async function openStateManager(
     valueEncoding: ValueEncoding.Bytes,
     common: opts.common,
   })
-  return new MerkleStateManager({
-    trie,
-    common: opts.common,
-    caches: opts.caches ? new Caches() : undefined,
-  })
+  if (!opts.caches) return new MerkleStateManager({ trie, common: opts.common })
+  return new CachedStateManager({ trie, common: opts.common, caches: createCaches() })
 }

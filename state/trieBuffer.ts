@@ -12,17 +12,41 @@ export const TRIE_PREFIX = 't:'
 type Value = string | Uint8Array
 type Store = Level<string, Uint8Array>
 
+/**
+ * Trie nodes and code kept in memory after a read from the store or a commit into it. Keys are
+ * content hashes (with a storage trie's prefix), so an entry never goes stale; the oldest go first.
+ */
+export const TRIE_READ_CACHE_ENTRIES = 50_000
+
 /** A batch operation in the store's key space. */
 export type StoreOp = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }
 
 export class TrieBuffer implements DB<string, Value> {
   private pending = new Map<string, Uint8Array | undefined>()
+  /** Values known to be in the store (read from it, or drained into its batch). */
+  private readonly cache = new Map<string, Uint8Array>()
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly cacheEntries = TRIE_READ_CACHE_ENTRIES,
+  ) {}
 
   async get(key: string): Promise<Value | undefined> {
     if (this.pending.has(key)) return this.pending.get(key)
-    return this.store.get(TRIE_PREFIX + key)
+    const cached = this.cache.get(key)
+    if (cached !== undefined) return cached
+    const value = await this.store.get(TRIE_PREFIX + key)
+    // A write buffered while the read waited wins; only the store's value is cached.
+    if (value !== undefined && !this.pending.has(key)) this.remember(key, value)
+    return value
+  }
+
+  private remember(key: string, value: Uint8Array): void {
+    if (this.cache.size >= this.cacheEntries) {
+      const oldest = this.cache.keys().next().value
+      if (oldest !== undefined) this.cache.delete(oldest)
+    }
+    this.cache.set(key, value)
   }
 
   async put(key: string, value: Value): Promise<void> {
@@ -51,11 +75,21 @@ export class TrieBuffer implements DB<string, Value> {
     return this.pending.size
   }
 
-  /** Hands the buffered writes over as store operations and empties the buffer. */
+  /**
+   * Hands the buffered writes over as store operations and empties the buffer. The caller writes
+   * them in one batch before the next read (the sequencer's block commit), so they are cached as
+   * stored.
+   */
   drain(): StoreOp[] {
     const ops: StoreOp[] = []
     for (const [key, value] of this.pending) {
-      ops.push(value === undefined ? { type: 'del', key: TRIE_PREFIX + key } : { type: 'put', key: TRIE_PREFIX + key, value })
+      if (value === undefined) {
+        this.cache.delete(key)
+        ops.push({ type: 'del', key: TRIE_PREFIX + key })
+      } else {
+        this.remember(key, value)
+        ops.push({ type: 'put', key: TRIE_PREFIX + key, value })
+      }
     }
     this.pending = new Map()
     return ops

@@ -1,0 +1,73 @@
+import { createTxFromRLP } from '@ethereumjs/tx'
+import { bytesToHex } from '@ethereumjs/util'
+import { hexToBytes, parseGwei } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { describe, expect, it } from 'vitest'
+import { DEV_ACCOUNTS } from '../genesis/dev.ts'
+import { createSharedTxCommon } from './common.ts'
+import { decodeRawTx } from './rawTx.ts'
+
+const alice = privateKeyToAccount(DEV_ACCOUNTS[0][1])
+const bob = privateKeyToAccount(DEV_ACCOUNTS[1][1])
+const common = createSharedTxCommon(31338n)
+
+const signed = async (): Promise<[string, Uint8Array][]> => {
+  const base = { chainId: 31338, to: bob.address, value: 12_345n, nonce: 7, gas: 60_000n }
+  const accessList = [{ address: bob.address, storageKeys: [`0x${'00'.repeat(31)}01` as const] }]
+  return [
+    ['legacy (EIP-155)', await alice.signTransaction({ ...base, type: 'legacy', gasPrice: parseGwei('3') })],
+    ['EIP-2930', await alice.signTransaction({ ...base, type: 'eip2930', gasPrice: parseGwei('3'), accessList })],
+    [
+      'EIP-1559 with data',
+      await alice.signTransaction({
+        ...base,
+        type: 'eip1559',
+        maxFeePerGas: parseGwei('10'),
+        maxPriorityFeePerGas: 0n,
+        data: `0x${'ab'.repeat(300)}`,
+        accessList,
+      }),
+    ],
+    [
+      'EIP-1559 contract creation',
+      await alice.signTransaction({ ...base, to: undefined, type: 'eip1559', maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, data: '0x6000' }),
+    ],
+  ].map(([name, hex]) => [name as string, hexToBytes(hex as `0x${string}`)])
+}
+
+describe('decodeRawTx', () => {
+  it('agrees with createTxFromRLP on hash, encoding and sender for every transaction type', async () => {
+    for (const [name, raw] of await signed()) {
+      const plain = createTxFromRLP(raw, { common })
+      const tx = decodeRawTx(raw, common)
+      expect(bytesToHex(tx.serialize()), name).toBe(bytesToHex(plain.serialize()))
+      expect(bytesToHex(tx.serialize()), name).toBe(bytesToHex(raw))
+      expect(bytesToHex(tx.hash()), name).toBe(bytesToHex(plain.hash()))
+      expect(tx.getSenderAddress().toString(), name).toBe(alice.address.toLowerCase())
+      expect(tx.getSenderAddress(), name).toBe(tx.getSenderAddress())
+      expect(Object.isFrozen(tx), name).toBe(true)
+      expect(tx.type, name).toBe(plain.type)
+    }
+  })
+
+  it('keeps its own copy of the bytes', async () => {
+    const [[, raw]] = await signed()
+    const buf = Buffer.from(raw)
+    const tx = decodeRawTx(buf, common)
+    buf.fill(0)
+    expect(bytesToHex(tx.serialize())).toBe(bytesToHex(raw))
+  })
+
+  it('throws on an invalid signature when the sender is asked for', async () => {
+    const [, , [, raw]] = await signed()
+    const bad = raw.slice()
+    bad[bad.length - 40] ^= 0xff // inside s
+    const tx = decodeRawTx(bad, common)
+    expect(() => tx.getSenderAddress()).toThrow()
+  })
+
+  it('refuses a non-canonical encoding', async () => {
+    const [[, raw]] = await signed()
+    expect(() => decodeRawTx(Uint8Array.of(...raw, 0), common)).toThrow()
+  })
+})
