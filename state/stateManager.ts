@@ -6,7 +6,8 @@ import type { Common } from '@ethereumjs/common'
 import { createMPT } from '@ethereumjs/mpt'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { Account, Address, DB } from '@ethereumjs/util'
-import { ValueEncoding } from '@ethereumjs/util'
+import { unpadBytes, ValueEncoding } from '@ethereumjs/util'
+import { RLP } from '@ethereumjs/rlp'
 import { decodeAccount, encodeAccount } from './accountCodec.ts'
 
 export interface OpenStateOptions {
@@ -26,6 +27,22 @@ class CachedStateManager extends MerkleStateManager {
     const elem = this._caches?.account?.get(address)
     if (elem !== undefined) return elem.accountRLP !== undefined ? decodeAccount(elem.accountRLP) : undefined
     return super.getAccount(address)
+  }
+
+  /**
+   * Writes to the storage cache only; the trie gets the slot once, when the cache is flushed
+   * (the block's commit, or a state-root read). @ethereumjs 10.1's own `putStorage` means to do
+   * this (`cache.put(…) ?? writeToTrie(…)`) but the cache's `put` returns undefined, so every
+   * write also went into the storage trie at once — a trie update per SSTORE and per UMA slot,
+   * then the same update again at the flush.
+   */
+  override async putStorage(address: Address, key: Uint8Array, value: Uint8Array): Promise<void> {
+    const storage = this._caches?.storage
+    if (storage === undefined) return super.putStorage(address, key, value)
+    if (key.length !== 32) throw new Error('Storage key must be 32 bytes long')
+    if (value.length > 32) throw new Error('Storage value cannot be longer than 32 bytes')
+    if ((await this.getAccount(address)) === undefined) throw new Error('putStorage() called on non-existing account')
+    storage.put(address, key, RLP.encode(unpadBytes(value)))
   }
 }
 
