@@ -26,10 +26,10 @@
  * the storage trie even with caches on), so 2,000 accounts take ~2 minutes to set up and 100,000
  * would take hours.
  */
-import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
-import { Account, createAddressFromString } from '@ethereumjs/util'
 import { parseArgs } from 'node:util'
+import { Account, createAddressFromString, MapDB } from '@ethereumjs/util'
 import type { Hex } from 'viem'
+import { createChainCommon } from '../execution/common.ts'
 import { holdingsToEntries } from '../execution/margin/accountMargin.ts'
 import { liquidateUnhealthy } from '../execution/margin/liquidate.ts'
 import { MarginMirror } from '../execution/margin/marginMirror.ts'
@@ -43,6 +43,7 @@ import { naiveMargin } from '../execution/risk/naiveMargin.ts'
 import { createRandom } from '../execution/risk/random.ts'
 import { devGenesis } from '../genesis/dev.ts'
 import { numberToWad, WAD } from '../lib/fixed.ts'
+import { openStateManager } from '../state/stateManager.ts'
 import { type Holdings, UmaStore } from '../state/umaStore.ts'
 
 const { values } = parseArgs({
@@ -151,7 +152,7 @@ function toHoldings(entries: BookEntry[]): Holdings {
 // pre-crash prices (the state the previous block left).
 let t0 = performance.now()
 // As the node's block producer opens it (state/stateManager.ts): caches on, one flush per block.
-const state = new MerkleStateManager({ caches: new Caches() })
+const state = await openStateManager(new MapDB(), { common: createChainCommon(31338n), caches: true })
 await state.putAccount(createAddressFromString(MARGIN_ADDRESS), new Account(1n, 0n))
 const store = new UmaStore(state)
 await store.setBalance(INSURANCE_FUND_ADDRESS, 1, 100_000n * WAD)

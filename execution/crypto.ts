@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module'
 import type { CustomCrypto } from '@ethereumjs/common'
 import { calculateSigRecovery, concatBytes, setLengthLeft } from '@ethereumjs/util'
-import { keccak256 } from './keccak.ts'
+import { keccak256 } from '../lib/keccak.ts'
 
 interface NativeSecp {
   ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed?: boolean): Uint8Array

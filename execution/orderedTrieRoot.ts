@@ -6,7 +6,7 @@
  * `orderedTrieRoot.test.ts` holds it against `createMPT` + `put`.
  */
 import { RLP } from '@ethereumjs/rlp'
-import { keccak256 } from './keccak.ts'
+import { keccak256 } from '../lib/keccak.ts'
 
 type Node = Uint8Array | Node[]
 interface Item {

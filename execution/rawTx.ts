@@ -12,7 +12,7 @@
 import type { Common } from '@ethereumjs/common'
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
 import { Address } from '@ethereumjs/util'
-import { keccak256 } from './keccak.ts'
+import { keccak256 } from '../lib/keccak.ts'
 
 /**
  * Decodes a signed transaction from its network encoding (typed envelope or legacy RLP).

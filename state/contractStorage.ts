@@ -5,7 +5,8 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { type Address, bigIntToBytes, bytesToBigInt, setLengthLeft } from '@ethereumjs/util'
-import { concatBytes, type Hex, hexToBytes, keccak256 } from 'viem'
+import { concatBytes, type Hex, hexToBytes } from 'viem'
+import { keccak256 } from '../lib/keccak.ts'
 
 /** Cold storage read, as SLOAD (EIP-2929). */
 export const GAS_READ = 2_100n
@@ -23,7 +24,7 @@ const TWO_256 = 1n << 256n
 const TWO_255 = 1n << 255n
 
 function word(v: bigint): Uint8Array {
-  return setLengthLeft(bigIntToBytes(v), 32)
+  return hexToBytes(`0x${v.toString(16).padStart(64, '0')}`)
 }
 
 /** A storage key: an integer, an address or a 32-byte hex. */
@@ -34,10 +35,19 @@ function keyBytes(k: SlotKey): Uint8Array {
   return word(BigInt(k) < 0n ? BigInt(k) + TWO_256 : BigInt(k))
 }
 
+/** Recently derived mapping slots (a pure function of its key, so only speed depends on it). */
+const slotMemo = new Map<string, bigint>()
+const SLOT_MEMO_SIZE = 200_000
+
 /** Slot of `mapping[key]` for a mapping at `slot` (Solidity: keccak256(key ‖ slot)). */
 export function mappingSlot(slot: bigint, ...keys: SlotKey[]): bigint {
+  const memoKey = `${slot}:${keys.join(':')}`
+  const hit = slotMemo.get(memoKey)
+  if (hit !== undefined) return hit
   let s = slot
-  for (const k of keys) s = bytesToBigInt(keccak256(concatBytes([keyBytes(k), word(s)]), 'bytes'))
+  for (const k of keys) s = bytesToBigInt(keccak256(concatBytes([keyBytes(k), word(s)])))
+  if (slotMemo.size >= SLOT_MEMO_SIZE) slotMemo.clear()
+  slotMemo.set(memoKey, s)
   return s
 }
 
@@ -85,7 +95,7 @@ export class ContractStorage {
       return word(head).slice(0, len)
     }
     const len = Number((head - 1n) / 2n)
-    const base = bytesToBigInt(keccak256(word(slot), 'bytes'))
+    const base = bytesToBigInt(keccak256(word(slot)))
     const out = new Uint8Array(len)
     for (let i = 0; i * 32 < len; i++) {
       const chunk = word(await this.word(base + BigInt(i)))
@@ -99,7 +109,7 @@ export class ContractStorage {
     const oldHead = await this.word(slot)
     if ((oldHead & 1n) === 1n) {
       const oldLen = Number((oldHead - 1n) / 2n)
-      const base = bytesToBigInt(keccak256(word(slot), 'bytes'))
+      const base = bytesToBigInt(keccak256(word(slot)))
       const newChunks = data.length < 32 ? 0 : Math.ceil(data.length / 32)
       for (let i = newChunks; i * 32 < oldLen; i++) await this.setWord(base + BigInt(i), 0n)
     }
@@ -111,7 +121,7 @@ export class ContractStorage {
       return
     }
     await this.setWord(slot, BigInt(data.length) * 2n + 1n)
-    const base = bytesToBigInt(keccak256(word(slot), 'bytes'))
+    const base = bytesToBigInt(keccak256(word(slot)))
     for (let i = 0; i * 32 < data.length; i++) {
       const chunk = new Uint8Array(32)
       chunk.set(data.slice(i * 32, i * 32 + 32))

@@ -23,7 +23,8 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { createAddressFromString } from '@ethereumjs/util'
-import { type Hex, keccak256, toHex } from 'viem'
+import { bytesToBigInt, type Hex, hexToBytes, toHex } from 'viem'
+import { keccak256 } from '../lib/keccak.ts'
 import { ContractStorage, type GasCharger, mappingSlot } from './contractStorage.ts'
 
 /** Address of the Margin precompile, whose storage holds the accounts. */
@@ -49,7 +50,7 @@ const S_LAST_CREDITED_DEPOSIT = 16n
 
 /** Slot of element 0 of a dynamic array whose length is at `slot`. */
 function arrayBase(slot: bigint): bigint {
-  return BigInt(keccak256(toHex(slot, { size: 32 })))
+  return bytesToBigInt(keccak256(hexToBytes(toHex(slot, { size: 32 }))))
 }
 
 export interface Position {
