@@ -33,8 +33,8 @@ const LIQUIDATION_TOPICS: Hex[] = [
   encodeEventTopics({ abi: MARGIN_ABI, eventName: 'Liquidation' })[0],
   encodeEventTopics({ abi: MARGIN_ABI, eventName: 'BadDebt' })[0],
 ]
-/** Widest block range one `margin_getLiquidations` may span (as eth_getLogs). */
-export const MAX_LIQUIDATION_RANGE = 10_000n
+/** Widest block range one `margin_getLiquidations` or `margin_getInsuranceFund` may span (the header blooms skip the rest). */
+export const MAX_LIQUIDATION_RANGE = 100_000n
 
 /**
  * A `Liquidation` or `BadDebt` log as `margin_getLiquidations` and `marginHealth` show it, or
