@@ -29,6 +29,7 @@ import {
   silentLogger,
 } from './types.ts'
 import { createWithdrawalTree } from './withdrawalTree.ts'
+import { createPollLoop } from './pollLoop.ts'
 
 /** What the node offers to commit. */
 export interface CommitmentSource {
@@ -279,33 +280,22 @@ export async function createCommitmentPoster(opts: CommitmentPosterOptions): Pro
 
   const intervalMs = opts.intervalMs ?? 5_000
   const maxBackoffMs = opts.maxBackoffMs ?? 60_000
-  let timer: NodeJS.Timeout | null = null
-  let stopped = true
-  let running: Promise<unknown> | null = null
   let failures = 0
-  const loop = async () => {
-    running = postOnce().then(
-      () => {
+  const loop = createPollLoop(
+    async () => {
+      try {
+        await postOnce()
         failures = 0
-      },
-      (err) => {
+      } catch (err) {
         failures++
         log.warn(
           { portal: opts.portal, err: err instanceof Error ? err.message.split('\n')[0] : String(err) },
           'bridge: commitment pass failed; retrying',
         )
-      },
-    )
-    await running
-    running = null
-    if (!stopped) {
-      const wait =
-        failures === 0
-          ? intervalMs
-          : Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures, 20))
-      timer = setTimeout(loop, wait)
-    }
-  }
+      }
+    },
+    () => (failures === 0 ? intervalMs : Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures, 20))),
+  )
 
   return {
     portal: opts.portal,
@@ -313,17 +303,8 @@ export async function createCommitmentPoster(opts: CommitmentPosterOptions): Pro
     client: opts.client,
     refresh,
     postOnce,
-    start() {
-      if (!stopped) return
-      stopped = false
-      timer = setTimeout(loop, 0)
-    },
-    async stop() {
-      stopped = true
-      if (timer) clearTimeout(timer)
-      timer = null
-      if (running) await running
-    },
+    start: () => loop.start(),
+    stop: () => loop.stop(),
     commitments: () =>
       st.commitments.map((c) => ({
         ...c,

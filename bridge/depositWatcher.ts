@@ -27,6 +27,7 @@ import type { Address, Hex } from 'viem'
 import { type BridgeStore, fromJson, toJson } from './bridgeStore.ts'
 import { WrongL1ChainError } from './errors.ts'
 import type { L1Client } from './l1Client.ts'
+import { createPollLoop } from './pollLoop.ts'
 import {
   type BridgeLogger,
   type DepositRecord,
@@ -372,24 +373,14 @@ export async function createDepositWatcher(opts: DepositWatcherOptions): Promise
     }
   }
 
-  let timer: NodeJS.Timeout | null = null
-  let stopped = true
-  const loop = async () => {
-    await syncOnce()
-    if (!stopped) timer = setTimeout(loop, pollIntervalMs)
-  }
+  const loop = createPollLoop(syncOnce, () => pollIntervalMs)
 
   return {
     syncOnce,
-    start() {
-      if (!stopped) return
-      stopped = false
-      timer = setTimeout(loop, 0)
-    },
+    start: () => loop.start(),
     async stop() {
-      stopped = true
-      if (timer) clearTimeout(timer)
-      timer = null
+      await loop.stop()
+      // A pass started from outside the loop (`syncOnce`) ends too.
       while (running) await running
     },
     status() {
