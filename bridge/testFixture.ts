@@ -53,7 +53,8 @@ export async function startTestL1(opts: { challengePeriodSeconds?: number } = {}
       challengePeriodSeconds: opts.challengePeriodSeconds ?? 10,
       mintTo: DEV_ACCOUNTS.slice(0, 4).map(([a]) => a as Address),
     })
-    const pub = createPublicClient({ transport: http(anvil.url), pollingInterval: 50 }) as PublicClient
+    // cacheTime 0: a test reads the L1 head right after mining; a cached block number would be stale.
+    const pub = createPublicClient({ transport: http(anvil.url), pollingInterval: 50, cacheTime: 0 }) as PublicClient
     const rpc = async <T>(method: string, params: unknown[] = []) =>
       (await pub.request({ method: method as never, params: params as never })) as T
     const walletOf = (i: number) =>
