@@ -136,11 +136,8 @@ export async function liquidateUnhealthy(
         const held = await store.balance(account, item.id)
         if (held === 0n) continue
         const amount = closedAmount(held, c.size)
-        const value = (amount * price) / WAD
-        await store.addBalance(account, item.id, -amount)
-        await store.addBalance(fund, item.id, amount)
-        await store.addBalance(account, settlement.id, value)
-        await store.addBalance(fund, settlement.id, -value)
+        await move(store, account, fund, item.id, amount)
+        await move(store, fund, account, settlement.id, (amount * price) / WAD)
         applied = { instrumentId: COLLATERAL_FLAG + item.id, sizeClosed: amount, price, penalty }
       } else {
         const debtAsset = priced.state.items[c.debtItem!].id
@@ -149,16 +146,11 @@ export async function liquidateUnhealthy(
         if (have <= 0n || owe >= 0n) continue
         const sold = closedAmount(have, c.size)
         const repaid = closedAmount(-owe, c.repaid!)
-        await store.addBalance(account, item.id, -sold)
-        await store.addBalance(fund, item.id, sold)
-        await store.addBalance(account, debtAsset, repaid)
-        await store.addBalance(fund, debtAsset, -repaid)
+        await move(store, account, fund, item.id, sold)
+        await move(store, fund, account, debtAsset, repaid)
         applied = { instrumentId: COLLATERAL_FLAG + item.id, sizeClosed: sold, price, penalty }
       }
-      if (penalty > 0n) {
-        await store.addBalance(account, settlement.id, -penalty)
-        await store.addBalance(fund, settlement.id, penalty)
-      }
+      if (penalty > 0n) await move(store, account, fund, settlement.id, penalty)
       done.closures.push(applied)
       pass.logs.push(encodeLog(MARGIN_ABI, MARGIN_ADDRESS, 'Liquidation', { account, ...applied }))
     }
@@ -177,6 +169,12 @@ export async function liquidateUnhealthy(
     mirror.remargin(priced.state)
   }
   return pass
+}
+
+/** Moves `amount` (wad, either sign) of an asset from one account to another. */
+async function move(store: UmaStore, from: Hex, to: Hex, assetId: number, amount: bigint): Promise<void> {
+  await store.addBalance(from, assetId, -amount)
+  await store.addBalance(to, assetId, amount)
 }
 
 /**
