@@ -45,4 +45,18 @@ describe('fixed', () => {
       }),
     )
   })
+
+  it('feeds whole amounts to the kernel exactly, and any amount within an ulp', () => {
+    expect(wadToNumber(100_000n * WAD)).toBe(100_000)
+    expect(wadToNumber(1_000_000n * WAD)).toBe(1_000_000)
+    expect(wadToNumber(-25n * 10n ** 17n)).toBe(-2.5)
+    expect(wadToNumber(1n)).toBe(1e-18)
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 33n), max: 10n ** 33n }), (w) => {
+        const reference = Number(w) / 1e18
+        expect(Math.abs(wadToNumber(w) - reference)).toBeLessThanOrEqual(Math.abs(reference) * 4e-16)
+      }),
+      { seed: 3 },
+    )
+  })
 })

@@ -42,11 +42,15 @@ export function numberToWad(x: number): bigint {
 }
 
 /**
- * Converts wad to the nearest float64 (`Number(wad)` then ÷ 10^18, both correctly rounded, so
- * the result is the same on every platform). Used to feed on-chain integers to the kernel.
+ * Converts wad to a float64 for the kernel: the whole units and the fraction converted apart
+ * (integer division, then IEEE operations, so the result is the same on every platform). A
+ * whole amount below 2^53 units comes out exact — 100,000 USDC is 100000, not the
+ * 99999.99999999999 that `Number(wad) / 1e18` gives — and a fractional one within an ulp.
  */
 export function wadToNumber(amountWad: bigint): number {
-  return Number(amountWad) / 1e18
+  const whole = amountWad / WAD
+  const frac = amountWad - whole * WAD
+  return frac === 0n ? Number(whole) : Number(whole) + Number(frac) / 1e18
 }
 
 /**
