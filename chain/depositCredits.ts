@@ -28,7 +28,8 @@ import type { DepositSink } from '../bridge/depositWatcher.ts'
 import type { FinalDeposit } from '../bridge/types.ts'
 import { MARGIN_ADDRESS } from '../execution/precompiles/addresses.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
-import { encodeLog, isSystemTx, type SystemLog, SystemTransaction } from '../execution/systemTx.ts'
+import { encodeLog } from '../execution/eventLog.ts'
+import { isSystemTx, type SystemLog, SystemTransaction } from '../execution/systemTx.ts'
 import { UmaStore } from '../state/umaStore.ts'
 
 /** One deposit as a block credited it (what the block store records). */

@@ -181,7 +181,7 @@ export class BlockExecutor {
       gasUsed: 0n,
       effectiveGasPrice: 0n,
       status: 1,
-      logsBloom: bytesToHex(bloom.bitvector) as Hex,
+      logsBloom: bloomToHex(bloom.bitvector),
       type: SYSTEM_TX_TYPE,
     })
   }

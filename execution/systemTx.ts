@@ -19,7 +19,9 @@ import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import { Capability, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, createAddressFromString } from '@ethereumjs/util'
-import { type Abi, encodeAbiParameters, encodeEventTopics, type Hex, keccak256 } from 'viem'
+import type { Hex } from 'viem'
+import { keccak256 } from '../lib/keccak.ts'
+import type { EncodedLog } from './eventLog.ts'
 
 /** EIP-2718 type byte of a system transaction. */
 export const SYSTEM_TX_TYPE = 0x7e
@@ -28,11 +30,7 @@ export const SYSTEM_SENDER: Hex = '0xfffffffffffffffffffffffffffffffffffffffe'
 const SYSTEM_SENDER_ADDRESS = createAddressFromString(SYSTEM_SENDER)
 
 /** One log a system transaction emits. */
-export interface SystemLog {
-  address: Hex
-  topics: Hex[]
-  data: Hex
-}
+export type SystemLog = EncodedLog
 
 export class SystemTransaction {
   readonly type = SYSTEM_TX_TYPE
@@ -82,7 +80,7 @@ export class SystemTransaction {
   }
 
   hash(): Uint8Array {
-    this.cachedHash ??= keccak256(this.serialize(), 'bytes')
+    this.cachedHash ??= keccak256(this.serialize())
     return this.cachedHash
   }
 
@@ -106,16 +104,6 @@ export class SystemTransaction {
 
 export function isSystemTx(tx: unknown): tx is SystemTransaction {
   return tx instanceof SystemTransaction
-}
-
-/** The log `eventName` of `abi` emitted by `address` with `args` (indexed ones as topics). */
-export function encodeLog(abi: Abi, address: Hex, eventName: string, args: Record<string, unknown>): SystemLog {
-  const event = abi.find((e) => e.type === 'event' && e.name === eventName)
-  if (!event || event.type !== 'event') throw new Error(`unknown event ${eventName}`)
-  const topics = encodeEventTopics({ abi: [event], eventName, args } as never) as Hex[]
-  const dataInputs = event.inputs.filter((i) => !i.indexed)
-  const data = encodeAbiParameters(dataInputs, dataInputs.map((i) => args[i.name!]))
-  return { address, topics, data }
 }
 
 /**

@@ -15,7 +15,7 @@ import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { DEV_OPTIONS_VENUE } from '../genesis/dev.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
-import { openWs, rpcResult, type WsRpc } from './support/rpc.ts'
+import { openWs, type RiskReportJson as Report, rpcResult, type WsRpc } from './support/rpc.ts'
 
 const W = 10n ** 18n
 const USDC = 1
@@ -32,13 +32,6 @@ const shortCall = privateKeyToAccount('0x111111111111111111111111111111111111111
 const gapper = privateKeyToAccount('0x2222222222222222222222222222222222222222222222222222222222222222')
 type Signer = typeof funder | typeof shortCall
 
-interface Report {
-  equity: string
-  initialMargin: string
-  maintenanceMargin: string
-  health: string
-  liquidatable: boolean
-}
 interface Liquidation {
   type: 'liquidation' | 'badDebt'
   blockNumber: number

@@ -13,7 +13,7 @@ import { DEV_OPTIONS_VENUE, DEV_PERP_VENUE } from '../genesis/dev.ts'
 import { compileSolidity } from '../lib/solc.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
-import { openWs, rpcResult } from './support/rpc.ts'
+import { openWs, type RiskReportJson as Report, rpcResult } from './support/rpc.ts'
 
 const W = 10n ** 18n
 const venueAbi = exampleArtifacts().OptionsVenue.abi
@@ -27,15 +27,6 @@ contract KernelReader {
     return IRiskKernel(0x0000000000000000000000000000000000000a01).marginOf(a);
   }
 }`
-
-interface Report {
-  equity: string
-  initialMargin: string
-  maintenanceMargin: string
-  health: string
-  liquidatable: boolean
-  greeks: { underlying: string; delta: string }[]
-}
 
 let node: NodeInstance
 const rpc = <T>(method: string, params: unknown[] = []) => rpcResult<T>(node.url, method, params)

@@ -12,13 +12,12 @@ import {
   type Hex,
   bytesToHex,
   decodeFunctionData,
-  encodeAbiParameters,
   encodeErrorResult,
-  encodeEventTopics,
   encodeFunctionResult,
   hexToBytes,
 } from 'viem'
 import { BaseError } from '../../lib/errors.ts'
+import { encodeLog } from '../eventLog.ts'
 import { GAS_BASE, GasMeter, logGas, OutOfGasError } from './gasMeter.ts'
 import { currentMessage } from './messageStack.ts'
 
@@ -113,11 +112,7 @@ export function definePrecompile(spec: PrecompileSpec): PrecompileFunc {
         gas,
         block: { number: header?.number ?? 0n, timestamp: header?.timestamp ?? 0n },
         emit(eventName, args) {
-          const event = spec.abi.find((e) => e.type === 'event' && e.name === eventName)
-          if (!event || event.type !== 'event') throw new Error(`unknown event ${eventName}`)
-          const topics = encodeEventTopics({ abi: [event], eventName, args } as never) as Hex[]
-          const dataInputs = event.inputs.filter((i) => !i.indexed)
-          const data = encodeAbiParameters(dataInputs, dataInputs.map((i) => args[i.name!]))
+          const { topics, data } = encodeLog(spec.abi, spec.address, eventName, args)
           gas.charge(logGas(topics.length, (data.length - 2) / 2))
           logs.push([address.bytes, topics.map((t) => hexToBytes(t)), hexToBytes(data)])
         },

@@ -44,6 +44,16 @@ export async function rpc(url: string, method: string, params: unknown[] = []): 
   return body as RpcResponse
 }
 
+/** The parts of `margin_getRiskReport` (SPEC 5) the suites read. */
+export interface RiskReportJson {
+  equity: string
+  initialMargin: string
+  maintenanceMargin: string
+  health: string
+  liquidatable: boolean
+  greeks: { underlying: string; delta: string }[]
+}
+
 /** One call; resolves with its result, throws on an RPC error. */
 export async function rpcResult<T = any>(url: string, method: string, params: unknown[] = []): Promise<T> {
   const res = await rpc(url, method, params)
