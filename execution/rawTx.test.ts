@@ -1,11 +1,12 @@
-import { createTxFromRLP } from '@ethereumjs/tx'
+import { RLP } from '@ethereumjs/rlp'
+import { Capability, createTxFromRLP } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
 import { hexToBytes, parseGwei } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import { DEV_ACCOUNTS } from '../genesis/dev.ts'
 import { createSharedTxCommon } from './common.ts'
-import { decodeRawTx } from './rawTx.ts'
+import { decodeRawTx, unsignedPayload } from './rawTx.ts'
 
 const alice = privateKeyToAccount(DEV_ACCOUNTS[0][1])
 const bob = privateKeyToAccount(DEV_ACCOUNTS[1][1])
@@ -69,5 +70,30 @@ describe('decodeRawTx', () => {
   it('refuses a non-canonical encoding', async () => {
     const [[, raw]] = await signed()
     expect(() => decodeRawTx(Uint8Array.of(...raw, 0), common)).toThrow()
+  })
+})
+
+describe('unsignedPayload', () => {
+  it('is the message @ethereumjs signs, for every transaction type and a pre-EIP-155 one', async () => {
+    const preEip155 = createTxFromRLP(
+      hexToBytes(
+        // Legacy without a chain id: v = 27/28, the signed message has no chain id.
+        (await alice.signTransaction({ to: bob.address, value: 1n, nonce: 0, gas: 21_000n, gasPrice: 1n, type: 'legacy' })) as `0x${string}`,
+      ),
+      { common },
+    )
+    expect(preEip155.v! < 35n).toBe(true)
+    expect(decodeRawTx(preEip155.serialize(), common).getSenderAddress().toString()).toBe(alice.address.toLowerCase())
+    const all = [...(await signed()).map(([, raw]) => raw), preEip155.serialize()]
+    for (const raw of all) {
+      const plain = createTxFromRLP(raw, { common })
+      const chainId = plain.type === 0 && plain.supports(Capability.EIP155ReplayProtection) ? plain.common.chainId() : undefined
+      const message = plain.getMessageToSign() // legacy: the fields, not yet RLP
+      const expected = Array.isArray(message) ? RLP.encode(message) : message
+      expect(bytesToHex(unsignedPayload(raw, chainId))).toBe(bytesToHex(expected))
+      expect(bytesToHex(decodeRawTx(raw, common).getMessageToVerifySignature())).toBe(
+        bytesToHex(plain.getMessageToVerifySignature()),
+      )
+    }
   })
 })
