@@ -388,12 +388,16 @@ describe('HTTP JSON-RPC', () => {
       headers: {
         origin: 'https://app.example',
         'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type',
+        'access-control-request-headers': 'content-type,x-wallet',
       },
     })
     expect(pre.status).toBeLessThan(300)
     expect(pre.headers.get('access-control-allow-origin')).toBe('*')
     expect(pre.headers.get('access-control-allow-methods')).toContain('POST')
+    expect(pre.headers.get('access-control-allow-headers')).toBe('content-type,x-wallet')
+    const other = await fetch(`${server.url}/rpc`, { method: 'OPTIONS', headers: { origin: 'https://app.example' } })
+    expect(other.status).toBe(204)
+    expect(other.headers.get('access-control-allow-headers')).toContain('content-type')
     const r = await post(rpc('eth_chainId'), { 'content-type': 'application/json', origin: 'https://app.example' })
     expect(r.headers.get('access-control-allow-origin')).toBe('*')
   })

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import cors from '@fastify/cors'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -272,12 +271,22 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     bodyLimit: MAX_DRAIN_BYTES,
     forceCloseConnections: true,
   })
-  app.register(cors, {
-    origin: '*',
-    methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'authorization'],
-    maxAge: 86_400,
+  // CORS for browser wallets and dapps on any origin, as geth's `--http.corsdomain '*'`: every
+  // answer allows any origin, a preflight allows the headers it asks for. (A hook instead of
+  // @fastify/cors, whose per-request origin resolution cost 2% of a transfer's CPU.)
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.header('access-control-allow-origin', '*')
+    done()
   })
+  const preflight = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) =>
+    reply
+      .code(204)
+      .header('access-control-allow-methods', 'GET, POST, OPTIONS')
+      .header('access-control-allow-headers', req.headers['access-control-request-headers'] ?? 'content-type, authorization')
+      .header('access-control-max-age', '86400')
+      .send()
+  app.options('/', preflight)
+  app.options('/*', preflight)
   // Our own parser for every content type (and none): the body is JSON-RPC whatever the header.
   // A body over the limit is read to its end and dropped, so the client, still sending, gets
   // to read the JSON-RPC error instead of a reset connection (EPIPE in Node's fetch).
