@@ -8,7 +8,8 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { Account, Address, DB } from '@ethereumjs/util'
 import { unpadBytes, ValueEncoding } from '@ethereumjs/util'
 import { RLP } from '@ethereumjs/rlp'
-import { decodeAccount, encodeAccount } from './accountCodec.ts'
+import { decodeAccount } from './accountCodec.ts'
+import { AccountObjectCache, CachedAccount } from './accountObjectCache.ts'
 
 export interface OpenStateOptions {
   common: Common
@@ -19,12 +20,14 @@ export interface OpenStateOptions {
 }
 
 /**
- * A `MerkleStateManager` whose account cache encodes and decodes accounts with the hand-written
- * codec (`accountCodec.ts`) instead of the generic RLP one; same bytes, same behaviour.
+ * A `MerkleStateManager` whose account cache holds account objects (`AccountObjectCache`), and
+ * whose storage writes wait in the cache for the flush.
  */
 class CachedStateManager extends MerkleStateManager {
   override async getAccount(address: Address): Promise<Account | undefined> {
     const elem = this._caches?.account?.get(address)
+    if (elem instanceof CachedAccount) return elem.read()
+    // A cache of another kind (a shallow copy's): @ethereumjs's RLP elements.
     if (elem !== undefined) return elem.accountRLP !== undefined ? decodeAccount(elem.accountRLP) : undefined
     return super.getAccount(address)
   }
@@ -46,18 +49,10 @@ class CachedStateManager extends MerkleStateManager {
   }
 }
 
-/** Caches whose account cache serializes full accounts with `encodeAccount`. */
+/** @ethereumjs's caches with the account cache replaced by `AccountObjectCache`. */
 function createCaches(): Caches {
   const caches = new Caches()
-  const accounts = caches.account
-  if (accounts !== undefined) {
-    const put = accounts.put.bind(accounts)
-    accounts.put = (address, account, couldBePartialAccount = false) => {
-      if (account === undefined || couldBePartialAccount) return put(address, account, couldBePartialAccount)
-      // The cache asks the account for serialize() and nothing else.
-      return put(address, { serialize: () => encodeAccount(account) } as Account, false)
-    }
-  }
+  caches.account = new AccountObjectCache()
   return caches
 }
 
