@@ -14,7 +14,8 @@
  * the run checks that the blocks hold exactly the transactions sent and the nonces moved by as
  * many. The machine is shared, so each peer and mode runs `--rounds` times (default 3),
  * interleaved (each round starts with the next peer), and reports its median round. Before
- * anything is timed the client warms up against a stub server in this process. Each peer and
+ * anything is timed the client warms up against a stub server in this process, and each fresh
+ * peer mines `--peer-warmup` transfers in the same mode (default 2,000, off the clock). Each peer and
  * mode prints one JSON line; the last line has the ratios against the targets of issue 2
  * (≥ 0.9× Anvil single, ≥ 0.75× Anvil batch, ≥ 3× Hardhat), the set-up and the load average.
  *
@@ -23,7 +24,8 @@
  * keep-alive) goes several times higher, so single-request figures show the peer, not `fetch`.
  *
  * Options: `--peers node,anvil,hardhat`, `--modes single,batch50`, `--txs 4000`, `--rounds 3`,
- * `--json` (JSON lines only), `--client fetch|http`, `--no-warmup`,
+ * `--json` (JSON lines only), `--client fetch|http`, `--no-warmup` (of the client),
+ * `--peer-warmup 2000` (transfers mined on each fresh peer, off the clock, before it is timed; 0: none),
  * `--concurrency 32`, `--batch-concurrency 1`, `--block-time 250`,
  * `--phase-timeout 120` (seconds, per phase: start, prepare, send, wait, verify),
  * `--node-cpu-prof DIR` (run our node under `node --cpu-prof`, profiles written to DIR when it
@@ -37,6 +39,7 @@ import { parseArgs } from 'node:util'
 import { PEER_NAMES, type Peer, type PeerName, nodeAvailability, startPeer } from './peers.ts'
 import { BATCH_SIZE, prepare, sendBatches, sendSingle, verify, waitForReceipts, warmUpClient } from './load.ts'
 import type { Transport } from './rpc.ts'
+import type { SignedTransfers } from './transfers.ts'
 
 /** The ways transactions are submitted. */
 export type Mode = 'single' | 'batch50'
@@ -84,7 +87,16 @@ interface Options {
   verbose: boolean
   client: Transport
   warmup: boolean
+  peerWarmupTxs: number
 }
+
+/**
+ * Transfers each fresh peer gets (same mode, mined) before the clock starts. A JIT-compiled peer
+ * (our node, on V8) runs its first few thousand transactions at about half its steady speed
+ * while the hot code is compiled; a native one does not. Benchmarks warm up what they measure
+ * (JMH, criterion); `--peer-warmup 0` measures the cold start instead.
+ */
+export const DEFAULT_PEER_WARMUP = 2000
 
 /** Targets from issue 2, as ratios of our node's tx/s to the peer's. */
 export const TARGETS = {
@@ -112,6 +124,7 @@ function parseOptions(argv: string[]): Options {
       verbose: { type: 'boolean', default: false },
       client: { type: 'string', default: 'fetch' },
       'no-warmup': { type: 'boolean', default: false },
+      'peer-warmup': { type: 'string', default: String(DEFAULT_PEER_WARMUP) },
     },
   })
   const list = <T extends string>(raw: string, allowed: readonly T[], what: string): T[] => {
@@ -141,6 +154,7 @@ function parseOptions(argv: string[]): Options {
     verbose: values.verbose,
     client: list(values.client, ['fetch', 'http'] as const, 'client')[0] ?? 'fetch',
     warmup: !values['no-warmup'],
+    peerWarmupTxs: values['peer-warmup'] === '0' ? 0 : int(values['peer-warmup'], 'peer-warmup'),
   }
 }
 
@@ -190,18 +204,26 @@ async function runOne(name: PeerName, mode: Mode, opts: Options): Promise<RunRes
     running.add(peer)
     const url = peer.url
     const io = (signal: AbortSignal) => ({ signal, transport: opts.client })
+    const send = (signed: SignedTransfers, s: AbortSignal) =>
+      mode === 'single'
+        ? sendSingle(url, signed.ordered, opts.concurrency, io(s))
+        : sendBatches(url, signed.ordered, opts.batchConcurrency, io(s))
+    const lastHashesOf = (signed: SignedTransfers) => signed.lastOfSender.filter((x) => x !== undefined).map((x) => x.hash)
+    if (opts.peerWarmupTxs > 0) {
+      // Off the clock, the same mode: the peer's own warm-up (a JIT's tier-up, caches).
+      const warm = await phase(`${name}: prepare warm-up`, t, (s) => prepare(url, opts.peerWarmupTxs, io(s)))
+      await phase(`${name}: warm-up`, t, async (s) => {
+        await send(warm.signed, s)
+        await waitForReceipts(url, lastHashesOf(warm.signed), io(s))
+      })
+    }
     const { signed, nonces, startBlock } = await phase(`${name}: prepare`, t, (s) => prepare(url, opts.txs, io(s)))
     const cpu0 = processCpuMs(peer.pid)
     const client0 = process.cpuUsage()
     const t0 = performance.now()
-    await phase(`${name}: send`, t, (s) =>
-      mode === 'single'
-        ? sendSingle(url, signed.ordered, opts.concurrency, io(s))
-        : sendBatches(url, signed.ordered, opts.batchConcurrency, io(s)),
-    )
+    await phase(`${name}: send`, t, (s) => send(signed, s))
     const tSent = performance.now()
-    const lastHashes = signed.lastOfSender.filter((x) => x !== undefined).map((x) => x.hash)
-    const lastBlock = await phase(`${name}: wait for receipts`, t, (s) => waitForReceipts(url, lastHashes, io(s)))
+    const lastBlock = await phase(`${name}: wait for receipts`, t, (s) => waitForReceipts(url, lastHashesOf(signed), io(s)))
     const seconds = (performance.now() - t0) / 1000
     const cpu1 = processCpuMs(peer.pid)
     const client = process.cpuUsage(client0)
@@ -359,6 +381,7 @@ async function main(argv: string[]): Promise<number> {
       blockTimeMs: opts.blockTimeMs,
       client: opts.client,
       singleInFlight: opts.concurrency,
+      peerWarmupTxs: opts.peerWarmupTxs,
       batchesInFlight: opts.batchConcurrency,
     },
     loadavg: loadavg().map((x) => round(x, 2)),
