@@ -150,4 +150,30 @@ describe('Node', () => {
     expect(bytesToHex(ba.header.transactionsTrie)).toBe(bytesToHex(bb.header.transactionsTrie))
     expect(bytesToHex(ba.header.receiptTrie)).toBe(bytesToHex(bb.header.receiptTrie))
   })
+
+  it('answers requests while a long block runs, and keeps what arrives then for the next block', async () => {
+    const { node } = await open()
+    const senders = DEV_ACCOUNTS.slice(0, 8).map(([, key]) => privateKeyToAccount(key))
+    for (let n = 0; n < 60; n++) {
+      for (const from of senders) await node.sendRawTransaction(await transfer(n, { from, to: bob.address }))
+    }
+    const late = await transfer(0, { from: privateKeyToAccount(DEV_ACCOUNTS[9][1]) })
+    let blockDone = false
+    const producing = node.produceBlock().then((b) => {
+      blockDone = true
+      return b
+    })
+    // Admitted once the block is running transactions: answered before the block is done.
+    const executor = (node as unknown as { executor: { txCount: number } }).executor
+    while (executor.txCount === 0) await new Promise((resolve) => setImmediate(resolve))
+    const lateHash = await node.sendRawTransaction(late)
+    expect(blockDone).toBe(false)
+    // …and in the middle of its transactions, not after them.
+    expect(executor.txCount).toBeLessThan(480)
+    const block = (await producing)!
+    expect(block.transactions).toHaveLength(480)
+    expect((await node.getReceipt(lateHash))).toBeUndefined()
+    const next = (await node.produceBlock())!
+    expect(next.transactions.map((t) => bytesToHex(t.hash()))).toEqual([lateHash])
+  })
 })

@@ -103,6 +103,12 @@ export interface NodeOptions {
 
 /** Code of a precompile account: INVALID (0xfe). */
 const PRECOMPILE_CODE_STUB = Uint8Array.of(0xfe)
+/**
+ * Longest stretch, in ms, that block production runs transactions without letting the event
+ * loop answer RPC requests. Anvil mines on its own thread; ours shares the one JS thread.
+ */
+const MAX_BUSY_MS = 4
+
 /** How many recent blocks (with receipts) stay in memory. */
 const RECENT_BLOCKS = 512
 /** Suggested priority fee, wei. */
@@ -336,7 +342,16 @@ export class Node implements ChainApi, GovernanceApi {
         this.mempool.prune(sender, nonce)
       }
       const blocked = new Set<Hex>()
+      let busySince = performance.now()
+      // The pool's runs are taken when the loop starts: transactions admitted while the block
+      // yields (below) wait for the next block.
       for (const ptx of this.mempool.executable(nonces, baseFee)) {
+        if (performance.now() - busySince > MAX_BUSY_MS) {
+          // Let waiting RPC requests in: they read committed state only (the head, `stateAt`),
+          // never this block's, and a full block would otherwise hold them for 100+ ms.
+          await new Promise<void>((resolve) => setImmediate(resolve))
+          busySince = performance.now()
+        }
         if (blocked.has(ptx.sender)) continue
         if (this.executor.gasLeft < 21_000n) break
         if (ptx.tx.gasLimit > this.executor.gasLeft) {
