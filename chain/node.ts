@@ -295,20 +295,31 @@ export class Node implements ChainApi, GovernanceApi {
 
   // ---------------------------------------------------------------- block production
 
-  /** Starts the block timer. */
+  /**
+   * Starts the block timer: a block every `blockTimeMs`, start to start, when there is work or a
+   * heartbeat is due. A block that takes longer than that is followed at once by the next, not
+   * at the next multiple of the interval (which left a full pool idle for up to an interval).
+   */
   startProducing(): void {
     if (this.timer || this.closed) return
-    this.timer = setInterval(() => {
-      if (this.producing) return
-      const heartbeatDue = Date.now() - this.lastBlockAt >= (this.opts.heartbeatMs ?? 2000)
-      if (this.mempool.size === 0 && !heartbeatDue && !this.systemOps?.hasWork()) return
-      this.producing = this.produceBlock()
-        .then(() => undefined)
-        .catch((err) => this.log.error({ err }, 'block production failed'))
-        .finally(() => {
-          this.producing = undefined
-        })
-    }, this.opts.blockTimeMs)
+    const schedule = (delay: number) => {
+      this.timer = setTimeout(() => {
+        const started = Date.now()
+        const heartbeatDue = started - this.lastBlockAt >= (this.opts.heartbeatMs ?? 2000)
+        if (this.mempool.size === 0 && !heartbeatDue && !this.systemOps?.hasWork()) {
+          schedule(this.opts.blockTimeMs)
+          return
+        }
+        this.producing = this.produceBlock()
+          .then(() => undefined)
+          .catch((err) => this.log.error({ err }, 'block production failed'))
+          .finally(() => {
+            this.producing = undefined
+            if (!this.closed) schedule(Math.max(0, this.opts.blockTimeMs - (Date.now() - started)))
+          })
+      }, delay)
+    }
+    schedule(this.opts.blockTimeMs)
   }
 
   /** Base fee of the block after `parent` (EIP-1559, with the genesis floor). */
@@ -505,7 +516,7 @@ export class Node implements ChainApi, GovernanceApi {
    */
   async stopProducing(): Promise<void> {
     this.closed = true
-    if (this.timer) clearInterval(this.timer)
+    if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
     await this.producing
   }
