@@ -19,6 +19,12 @@ describe('keccak256', () => {
     expect(bytesToHex(keccak256(view))).toBe(bytesToHex(keccak_256(Uint8Array.from(view))))
   })
 
+  it('matches @noble/hashes on a large input, and again on the next call (one shared hasher)', () => {
+    const big = new Uint8Array(300_000).map((_, i) => (i * 31) & 0xff)
+    expect(bytesToHex(keccak256(big))).toBe(bytesToHex(keccak_256(big)))
+    expect(bytesToHex(keccak256(big.subarray(1)))).toBe(bytesToHex(keccak_256(big.subarray(1))))
+  })
+
   it('gives the known digest of the empty input', () => {
     expect(bytesToHex(keccak256(new Uint8Array()))).toBe(
       '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470',
