@@ -1,11 +1,9 @@
 /**
- * The RLP of a state account (`[nonce, balance, storageRoot, codeHash]`) written and read by
- * hand. @ethereumjs's state cache keeps accounts RLP-encoded, so every `getAccount`/`putAccount`
- * of a transaction decodes or encodes one through the generic RLP codec: 15-20 % of block
- * production under bench:tps. These do the same bytes several times faster
- * (`accountCodec.test.ts` holds them against `Account.serialize` / `createAccountFromRLP`).
+ * The RLP of a state account (`[nonce, balance, storageRoot, codeHash]`) written by hand: the
+ * same bytes as `Account.serialize`, several times faster (`accountCodec.test.ts`). The state
+ * cache (`accountObjectCache.ts`) encodes every account a block changed once, at the flush.
  */
-import { Account, createAccountFromRLP } from '@ethereumjs/util'
+import type { Account } from '@ethereumjs/util'
 
 const scratch = new DataView(new ArrayBuffer(32))
 const U256_MAX = (1n << 256n) - 1n
@@ -80,36 +78,4 @@ export function encodeAccount(account: Account): Uint8Array {
   out[at + 33] = 0xa0
   out.set(code, at + 34)
   return out
-}
-
-function readInt(b: Uint8Array, at: number): [bigint, number] | undefined {
-  const first = b[at]
-  if (first < 0x80) return [BigInt(first), at + 1]
-  const len = first - 0x80
-  if (len > 55 || at + 1 + len > b.length) return undefined
-  if (len === 0) return [0n, at + 1]
-  if (b[at + 1] === 0 || (len === 1 && b[at + 1] < 0x80)) return undefined
-  if (len <= 6) {
-    let v = 0
-    for (let i = 1; i <= len; i++) v = v * 256 + b[at + i]
-    return [BigInt(v), at + 1 + len]
-  }
-  return [BigInt(`0x${Buffer.from(b.buffer, b.byteOffset + at + 1, len).toString('hex')}`), at + 1 + len]
-}
-
-/**
- * `createAccountFromRLP(rlp)`, fast for what `encodeAccount` writes; anything else goes to
- * `createAccountFromRLP`.
- */
-export function decodeAccount(rlp: Uint8Array): Account {
-  let at: number
-  if (rlp[0] >= 0xc0 && rlp[0] <= 0xf7 && rlp[0] - 0xc0 === rlp.length - 1) at = 1
-  else if (rlp[0] === 0xf8 && rlp[1] >= 56 && rlp[1] === rlp.length - 2) at = 2
-  else return createAccountFromRLP(rlp)
-  const nonce = readInt(rlp, at)
-  const balance = nonce && readInt(rlp, nonce[1])
-  if (!nonce || !balance) return createAccountFromRLP(rlp)
-  at = balance[1]
-  if (at + 66 !== rlp.length || rlp[at] !== 0xa0 || rlp[at + 33] !== 0xa0) return createAccountFromRLP(rlp)
-  return new Account(nonce[0], balance[0], rlp.slice(at + 1, at + 33), rlp.slice(at + 34, at + 66))
 }

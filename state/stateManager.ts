@@ -8,7 +8,6 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { Account, Address, DB } from '@ethereumjs/util'
 import { unpadBytes, ValueEncoding } from '@ethereumjs/util'
 import { RLP } from '@ethereumjs/rlp'
-import { decodeAccount } from './accountCodec.ts'
 import { AccountObjectCache, CachedAccount } from './accountObjectCache.ts'
 
 export interface OpenStateOptions {
@@ -27,8 +26,6 @@ class CachedStateManager extends MerkleStateManager {
   override async getAccount(address: Address): Promise<Account | undefined> {
     const elem = this._caches?.account?.get(address)
     if (elem instanceof CachedAccount) return elem.read()
-    // A cache of another kind (a shallow copy's): @ethereumjs's RLP elements.
-    if (elem !== undefined) return elem.accountRLP !== undefined ? decodeAccount(elem.accountRLP) : undefined
     return super.getAccount(address)
   }
 
