@@ -4,9 +4,7 @@
  */
 import { bytesToHex } from '@ethereumjs/util'
 import type { Hex } from '../chain/types.ts'
-
-/** The 256-byte all-zero logs bloom, as hex. */
-export const ZERO_BLOOM_HEX = `0x${'00'.repeat(256)}` as Hex
+import { ZERO_BLOOM_HEX } from '../state/receiptCodec.ts'
 
 /** `bytesToHex(bloom)`, without the work when the bloom is all zero. */
 export function bloomToHex(bloom: Uint8Array): Hex {

@@ -3,8 +3,8 @@
  */
 import type { Hex, StoredLog, StoredReceipt } from '../chain/types.ts'
 
-/** The all-zero logs bloom (a receipt without logs), left out of the encoding. */
-const ZERO_BLOOM = `0x${'00'.repeat(256)}` as Hex
+/** The 256-byte all-zero logs bloom (a receipt without logs), as hex; left out of the encoding. */
+export const ZERO_BLOOM_HEX = `0x${'00'.repeat(256)}` as Hex
 
 interface EncodedLog {
   a: Hex
@@ -38,7 +38,7 @@ export function encodeReceipts(receipts: StoredReceipt[]): Uint8Array {
     p: r.effectiveGasPrice.toString(16),
     s: r.status,
     l: r.logs.map((l) => ({ a: l.address, t: l.topics, d: l.data })),
-    b: r.logsBloom === ZERO_BLOOM ? undefined : r.logsBloom,
+    b: r.logsBloom === ZERO_BLOOM_HEX ? undefined : r.logsBloom,
     y: r.type,
   }))
   return Buffer.from(JSON.stringify(enc))
@@ -72,7 +72,7 @@ export function decodeReceipts(bytes: Uint8Array, blockNumber: bigint, blockHash
       effectiveGasPrice: BigInt(`0x${r.p}`),
       status: r.s,
       logs,
-      logsBloom: r.b ?? ZERO_BLOOM,
+      logsBloom: r.b ?? ZERO_BLOOM_HEX,
       type: r.y,
     }
   })
