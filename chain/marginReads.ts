@@ -10,7 +10,7 @@ import type { MarginEnv } from '../execution/margin/types.ts'
 import { buildRiskReport, type RiskReport } from '../execution/risk/report.ts'
 import { simulateMargin } from '../execution/risk/simulateMargin.ts'
 import { formatAmount, formatWad, wadToNumber } from '../lib/fixed.ts'
-import { UmaStore } from '../state/umaStore.ts'
+import { type Holdings, UmaStore } from '../state/umaStore.ts'
 import { InvalidRangeError } from './errors.ts'
 import { decodeEventLog, encodeEventTopics } from 'viem'
 import { COLLATERAL_FLAG } from '../execution/margin/liquidate.ts'
@@ -90,31 +90,9 @@ export class MarginReads implements MarginApi {
     const account = address.toLowerCase() as Hex
     const { state, priced } = await this.priced(tag)
     const store = new UmaStore(state)
-    const h = await store.holdings(account)
-    const ms = priced.state
     return {
       address: account,
-      balances: h.balances.map((b) => ({
-        assetId: b.assetId,
-        symbol: priced.market.assets.find((a) => a.id === b.assetId)?.symbol ?? `asset-${b.assetId}`,
-        amount: formatWad(b.amount),
-      })),
-      positions: h.positions.map((p) => {
-        const item = ms.itemByInstrumentId.get(p.instrumentId)
-        const mark = item === undefined ? 0 : ms.itemMark[item]
-        const size = wadToNumber(p.size)
-        const inst = priced.market.instruments.find((i) => i.id === p.instrumentId)
-        // A perp's value is its unrealised P&L; an option's is size × mark.
-        const value = inst?.type === 'perp' ? size * (mark - wadToNumber(p.entryPrice)) : size * mark
-        return {
-          instrumentId: p.instrumentId,
-          name: inst?.name ?? `instrument-${p.instrumentId}`,
-          size: formatWad(p.size),
-          entryPrice: formatWad(p.entryPrice),
-          markPrice: formatAmount(mark),
-          value: formatAmount(value),
-        }
-      }),
+      ...holdingsView(await store.holdings(account), priced),
       operators: await store.operators(account),
       pendingDeposits: this.deps.pendingDeposits?.(account) ?? [],
     }
@@ -180,13 +158,16 @@ export class MarginReads implements MarginApi {
     const blocks = [...new Set([fromBlock, ...logs.map((l) => l.blockNumber), toBlock])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     const history: InsuranceFundView['history'] = []
     for (const n of blocks) {
-      const account = await this.getAccount(INSURANCE_FUND_ADDRESS, n)
-      const report = await this.getRiskReport(INSURANCE_FUND_ADDRESS, n)
+      // One state and one read of the fund's holdings per block, for its view and its margin.
+      const { state, priced } = await this.priced(n)
+      const holdings = await new UmaStore(state).holdings(INSURANCE_FUND_ADDRESS)
+      const view = holdingsView(holdings, priced)
+      const report = buildRiskReport(marginOfHoldings(holdings, priced.state))
       const events = logs.filter((l) => l.blockNumber === n)
       history.push({
         blockNumber: Number(n),
-        balances: account.balances,
-        positions: account.positions.map(({ instrumentId, name, size, entryPrice }) => ({ instrumentId, name, size, entryPrice })),
+        balances: view.balances,
+        positions: view.positions.map(({ instrumentId, name, size, entryPrice }) => ({ instrumentId, name, size, entryPrice })),
         equity: report.equity,
         maintenanceMargin: report.maintenanceMargin,
         liquidations: events.length,
@@ -204,5 +185,33 @@ export class MarginReads implements MarginApi {
       throw new InvalidRangeError(`block range too wide (at most ${MAX_LIQUIDATION_RANGE} blocks)`)
     }
     return [fromBlock, toBlock]
+  }
+}
+
+/** An account's balances and positions as `margin_getAccount` shows them, valued at `priced`. */
+function holdingsView(h: Holdings, priced: PricedMarket): Pick<MarginAccountView, 'balances' | 'positions'> {
+  const ms = priced.state
+  return {
+    balances: h.balances.map((b) => ({
+      assetId: b.assetId,
+      symbol: priced.market.assets.find((a) => a.id === b.assetId)?.symbol ?? `asset-${b.assetId}`,
+      amount: formatWad(b.amount),
+    })),
+    positions: h.positions.map((p) => {
+      const item = ms.itemByInstrumentId.get(p.instrumentId)
+      const mark = item === undefined ? 0 : ms.itemMark[item]
+      const size = wadToNumber(p.size)
+      const inst = priced.market.instruments.find((i) => i.id === p.instrumentId)
+      // A perp's value is its unrealised P&L; an option's is size × mark.
+      const value = inst?.type === 'perp' ? size * (mark - wadToNumber(p.entryPrice)) : size * mark
+      return {
+        instrumentId: p.instrumentId,
+        name: inst?.name ?? `instrument-${p.instrumentId}`,
+        size: formatWad(p.size),
+        entryPrice: formatWad(p.entryPrice),
+        markPrice: formatAmount(mark),
+        value: formatAmount(value),
+      }
+    }),
   }
 }
