@@ -106,12 +106,12 @@ export class AccountBookWriter {
       this.used += n
       this.slots[a] = n
     }
-    const { items, sizes } = this.current
-    for (let k = 0; k < n; k++) {
-      items[start + k] = c.items[k]
-      sizes[start + k] = c.sizes[k]
-    }
+    // `reserveEntries` may have replaced the arrays.
     const b = this.current
+    for (let k = 0; k < n; k++) {
+      b.items[start + k] = c.items[k]
+      b.sizes[start + k] = c.sizes[k]
+    }
     b.starts[a] = start
     b.ends[a] = start + n
     b.entryCost[a] = c.entryCost

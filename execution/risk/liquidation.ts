@@ -1,5 +1,5 @@
 import type { AccountBook, BookEntry } from './accountBook.ts'
-import { underlyingBit } from './accountBook.ts'
+import { accountMasks } from './accountBook.ts'
 import { InvalidPortfolioError } from './errors.ts'
 import { type MarginOutputs, createMarginOutputs, createScratch, marginRange } from './marginAccounts.ts'
 import type { MarketState } from './marketState.ts'
@@ -102,10 +102,9 @@ function createWork(state: MarketState, entries: BookEntry[], settlementItem: nu
       cost.push(c)
     }
   }
-  let mask = 0
-  for (const i of items) if (state.itemUnderlying[i] >= 0) mask |= underlyingBit(state.itemUnderlying[i])
   const slotItems = Int32Array.from(items)
   const sizeArray = Float64Array.from(sizes)
+  const masks = accountMasks(state, slotItems, 0, items.length)
   const book: AccountBook = {
     count: 1,
     starts: Int32Array.of(0),
@@ -113,8 +112,8 @@ function createWork(state: MarketState, entries: BookEntry[], settlementItem: nu
     items: slotItems,
     sizes: sizeArray,
     entryCost: Float64Array.of(entryCost),
-    underlyingMask: Int32Array.of(mask),
-    riskClassMask: Int32Array.of(0),
+    underlyingMask: Int32Array.of(masks.underlying),
+    riskClassMask: Int32Array.of(masks.riskClass),
   }
   return {
     state,
