@@ -1,6 +1,6 @@
 import { encodeAbiParameters, hexToBigInt, keccak256 } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { mappingSlot } from './contractStorage.ts'
+import { dataSlot, mappingSlot } from './contractStorage.ts'
 
 describe('contractStorage', () => {
   it('mappingSlot is Solidity keccak256(key ‖ slot), memoised or not', () => {
@@ -16,5 +16,11 @@ describe('contractStorage', () => {
     const first = mappingSlot(5n, a, 7)
     expect(first).toBe(solidity(7n, solidity(a, 5n)))
     expect(mappingSlot(5n, a, 7)).toBe(first) // from the memo
+  })
+
+  it('dataSlot is Solidity keccak256(slot), where a dynamic array keeps its elements', () => {
+    for (const slot of [0n, 16n, 2n ** 255n]) {
+      expect(dataSlot(slot)).toBe(hexToBigInt(keccak256(encodeAbiParameters([{ type: 'uint256' }], [slot]))))
+    }
   })
 })

@@ -35,6 +35,11 @@ function keyBytes(k: SlotKey): Uint8Array {
   return word(BigInt(k) < 0n ? BigInt(k) + TWO_256 : BigInt(k))
 }
 
+/** Slot of the first word of the data a dynamic array or long string at `slot` keeps (Solidity: keccak256(slot)). */
+export function dataSlot(slot: bigint): bigint {
+  return bytesToBigInt(keccak256(word(slot)))
+}
+
 /** Recently derived mapping slots (a pure function of its key, so only speed depends on it). */
 const slotMemo = new Map<string, bigint>()
 const SLOT_MEMO_SIZE = 200_000
@@ -95,7 +100,7 @@ export class ContractStorage {
       return word(head).slice(0, len)
     }
     const len = Number((head - 1n) / 2n)
-    const base = bytesToBigInt(keccak256(word(slot)))
+    const base = dataSlot(slot)
     const out = new Uint8Array(len)
     for (let i = 0; i * 32 < len; i++) {
       const chunk = word(await this.word(base + BigInt(i)))
@@ -109,7 +114,7 @@ export class ContractStorage {
     const oldHead = await this.word(slot)
     if ((oldHead & 1n) === 1n) {
       const oldLen = Number((oldHead - 1n) / 2n)
-      const base = bytesToBigInt(keccak256(word(slot)))
+      const base = dataSlot(slot)
       const newChunks = data.length < 32 ? 0 : Math.ceil(data.length / 32)
       for (let i = newChunks; i * 32 < oldLen; i++) await this.setWord(base + BigInt(i), 0n)
     }
@@ -121,7 +126,7 @@ export class ContractStorage {
       return
     }
     await this.setWord(slot, BigInt(data.length) * 2n + 1n)
-    const base = bytesToBigInt(keccak256(word(slot)))
+    const base = dataSlot(slot)
     for (let i = 0; i * 32 < data.length; i++) {
       const chunk = new Uint8Array(32)
       chunk.set(data.slice(i * 32, i * 32 + 32))

@@ -23,9 +23,8 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { createAddressFromString } from '@ethereumjs/util'
-import { bytesToBigInt, type Hex, hexToBytes, toHex } from 'viem'
-import { keccak256 } from '../lib/keccak.ts'
-import { ContractStorage, type GasCharger, mappingSlot } from './contractStorage.ts'
+import type { Hex } from 'viem'
+import { ContractStorage, dataSlot, type GasCharger, mappingSlot } from './contractStorage.ts'
 
 /** Address of the Margin precompile, whose storage holds the accounts. */
 export const MARGIN_STORAGE_ADDRESS: Hex = '0x0000000000000000000000000000000000000a00'
@@ -48,10 +47,6 @@ const S_HOLDERS = 14n
 const S_HOLDER_INDEX = 15n
 const S_LAST_CREDITED_DEPOSIT = 16n
 
-/** Slot of element 0 of a dynamic array whose length is at `slot`. */
-function arrayBase(slot: bigint): bigint {
-  return bytesToBigInt(keccak256(hexToBytes(toHex(slot, { size: 32 }))))
-}
 
 export interface Position {
   instrumentId: number
@@ -93,7 +88,7 @@ class StoredSet {
 
   async values(): Promise<bigint[]> {
     const n = await this.s.word(this.lengthSlot)
-    const base = arrayBase(this.lengthSlot)
+    const base = dataSlot(this.lengthSlot)
     const out: bigint[] = []
     for (let i = 0n; i < n; i++) out.push(await this.s.word(base + i))
     return out
@@ -106,7 +101,7 @@ class StoredSet {
   async add(v: bigint): Promise<void> {
     if (await this.has(v)) return
     const n = await this.s.word(this.lengthSlot)
-    await this.s.setWord(arrayBase(this.lengthSlot) + n, v)
+    await this.s.setWord(dataSlot(this.lengthSlot) + n, v)
     await this.s.setWord(this.lengthSlot, n + 1n)
     await this.s.setWord(mappingSlot(this.indexSlot, v), n + 1n)
   }
@@ -115,7 +110,7 @@ class StoredSet {
     const idx = await this.s.word(mappingSlot(this.indexSlot, v))
     if (idx === 0n) return
     const n = await this.s.word(this.lengthSlot)
-    const base = arrayBase(this.lengthSlot)
+    const base = dataSlot(this.lengthSlot)
     if (idx !== n) {
       const last = await this.s.word(base + n - 1n)
       await this.s.setWord(base + idx - 1n, last)

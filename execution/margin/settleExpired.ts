@@ -6,13 +6,12 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
-import { numberToWad } from '../../lib/fixed.ts'
+import { numberToWad, WAD } from '../../lib/fixed.ts'
 import { UmaStore } from '../../state/umaStore.ts'
 import { isStale } from '../oracle/isStale.ts'
 import type { MarginEnv } from './types.ts'
 import { settlementAssetOf } from './settleFill.ts'
 
-const WAD = 10n ** 18n
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b
