@@ -6,7 +6,7 @@ import type { Common } from '@ethereumjs/common'
 import { createEVM, type EVM, type EVMMockBlockchainInterface } from '@ethereumjs/evm'
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { createVM, type VM } from '@ethereumjs/vm'
-import { definePrecompile, type PrecompileSpec } from './precompiles/definePrecompile.ts'
+import { type ContainedErrorSink, definePrecompile, type PrecompileSpec } from './precompiles/definePrecompile.ts'
 import { trackMessages } from './precompiles/messageStack.ts'
 import { createAddressFromString } from '@ethereumjs/util'
 
@@ -15,12 +15,14 @@ export interface ChainVmOptions {
   state: StateManagerInterface
   blockHashes: EVMMockBlockchainInterface
   precompiles: readonly PrecompileSpec[]
+  /** Hears of every exception a precompile turned into a revert (a bug to log). */
+  onContained?: ContainedErrorSink
 }
 
-function customPrecompiles(specs: readonly PrecompileSpec[]) {
+function customPrecompiles(specs: readonly PrecompileSpec[], onContained?: ContainedErrorSink) {
   return specs.map((spec) => ({
     address: createAddressFromString(spec.address),
-    function: definePrecompile(spec),
+    function: definePrecompile(spec, onContained),
   }))
 }
 
@@ -30,7 +32,7 @@ export async function createChainEvm(opts: ChainVmOptions): Promise<EVM> {
     common: opts.common,
     stateManager: opts.state,
     blockchain: opts.blockHashes,
-    customPrecompiles: customPrecompiles(opts.precompiles),
+    customPrecompiles: customPrecompiles(opts.precompiles, opts.onContained),
   })
   trackMessages(evm)
   return evm
