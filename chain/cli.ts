@@ -175,7 +175,7 @@ export async function start(o: StartOptions, hooks: StartHooks = {}): Promise<vo
   logger.info({ url: rpc.url, chainId: Number(genesis.chainId), head: Number(node.headNumber()) }, 'node started')
 
   let stopping = false
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, exitCode = 0) => {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'shutting down')
@@ -187,12 +187,13 @@ export async function start(o: StartOptions, hooks: StartHooks = {}): Promise<vo
       await node.close()
       await hooks.afterStop?.()
       logger.info('stopped cleanly')
-      process.exit(0)
+      process.exit(exitCode)
     } catch (err) {
       logger.error({ err }, 'shutdown failed')
       process.exit(1)
     }
   }
+  node.onFatal(() => void stop('store failure', 1))
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
 }

@@ -47,7 +47,8 @@ import { listProposals, type Proposal, readProposal } from '../genesis/proposals
 import type { Genesis } from '../genesis/types.ts'
 import { ChainDb } from '../state/chainDb.ts'
 import { decodeReceipts } from '../state/receiptCodec.ts'
-import { openStateManager } from '../state/stateManager.ts'
+import { openStateManager, stateRootReadable } from '../state/stateManager.ts'
+import { isStoreFailure, StoreFailureError } from '../lib/errors.ts'
 import {
   BlockImportError,
   FeeTooLowError,
@@ -223,6 +224,11 @@ export class Node implements ChainApi, GovernanceApi {
     const headNumber = (await this.db.getHead()) ?? 0n
     const head = await this.getBlockByNumber(headNumber)
     if (head === undefined) throw new UnknownBlockError(`head ${headNumber} missing from the store`)
+    if (!(await stateRootReadable(this.db.trie, head.header.stateRoot))) {
+      throw new StoreFailureError(
+        `the store in ${this.opts.datadir} is damaged: the state root of head #${headNumber} is missing`,
+      )
+    }
     this.head = head
     for (let n = headNumber > 256n ? headNumber - 256n : 0n; n <= headNumber; n++) {
       const b = await this.getBlockByNumber(n)
@@ -234,6 +240,7 @@ export class Node implements ChainApi, GovernanceApi {
       state: this.state,
       blockHashes: this.blockHashes,
       precompiles: this.precompiles,
+      onContained: (err, where) => this.log.warn({ err, ...where }, 'precompile exception contained as a revert'),
     })
     this.executor = new BlockExecutor(this.vm, this.state, this.common)
     await this.margin?.load(this.state)
@@ -312,7 +319,10 @@ export class Node implements ChainApi, GovernanceApi {
         }
         this.producing = this.produceBlock()
           .then(() => undefined)
-          .catch((err) => this.log.error({ err }, 'block production failed'))
+          .catch((err) => {
+            if (isStoreFailure(err)) this.fail(err)
+            else this.log.error({ err }, 'block production failed')
+          })
           .finally(() => {
             this.producing = undefined
             if (!this.closed) schedule(Math.max(0, this.opts.blockTimeMs - (Date.now() - started)))
@@ -320,6 +330,23 @@ export class Node implements ChainApi, GovernanceApi {
       }, delay)
     }
     schedule(this.opts.blockTimeMs)
+  }
+
+  /**
+   * The store failed under a block (DESIGN.md, "Containment": the one fatal failure): nothing of
+   * the block was committed; production stops and `onFatal` listeners are told (the CLI exits).
+   */
+  private fail(err: unknown): void {
+    this.log.fatal({ err }, 'the store failed: block production stopped, nothing of the block was committed')
+    this.closed = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    this.events.emit('fatal', err)
+  }
+
+  /** Calls `fn` once the node has stopped on a store failure. */
+  onFatal(fn: (err: unknown) => void): void {
+    this.events.once('fatal', fn)
   }
 
   /** Base fee of the block after `parent` (EIP-1559, with the genesis floor). */
@@ -429,9 +456,17 @@ export class Node implements ChainApi, GovernanceApi {
     try {
       const touch = (a: Hex) => this.margin?.touch(a)
       let credited: readonly CreditedDeposit[] | undefined
-      if (imported === undefined) {
-        credited = await this.systemOps?.beforeTransactions(this.state, env.number, touch)
-      } else if (imported.length > 0) {
+      if (imported === undefined && this.systemOps !== undefined) {
+        // A system operation that throws is rolled back and the block goes on without it; its
+        // deposits go back to the queue.
+        const ops = this.systemOps
+        const out = await this.executor.contained(() => ops.beforeTransactions(this.state, env.number, touch))
+        if (out.ok) credited = out.value
+        else {
+          this.log.error({ err: out.error, block: Number(env.number) }, 'deposit credits failed; rolled back, retried next block')
+          ops.aborted()
+        }
+      } else if (imported !== undefined && imported.length > 0) {
         await applyCreditedDeposits(this.state, imported, touch)
         credited = imported
       }
@@ -439,8 +474,15 @@ export class Node implements ChainApi, GovernanceApi {
         this.executor.applySystem(depositSystemTx(env.number, credited), depositLogs(credited))
       }
       await fill()
-      if (this.margin) {
-        const eob = await this.margin.endOfBlock(this.state, this.executor.timestamp)
+      const margin = this.margin
+      const eobRun = margin && (await this.executor.contained(() => margin.endOfBlock(this.state, this.executor.timestamp)))
+      if (eobRun && !eobRun.ok) {
+        // Deterministic like everything else in the block: a replaying node fails the same way.
+        this.log.error({ err: eobRun.error, block: Number(env.number) }, 'end-of-block pass failed; rolled back, the block goes on without it')
+        await margin!.load(this.state)
+      }
+      if (eobRun?.ok) {
+        const eob = eobRun.value
         if (eob.settled.length > 0) this.log.info({ settled: eob.settled.map((x) => x.instrumentId) }, 'options settled')
         const { liquidated, waitingOnStalePrice } = eob.liquidation
         if (liquidated.length > 0) {
@@ -450,11 +492,17 @@ export class Node implements ChainApi, GovernanceApi {
             'accounts liquidated',
           )
         }
+        if (eob.liquidation.failed.length > 0) {
+          this.log.error({ block: Number(env.number), failed: eob.liquidation.failed }, 'liquidations failed and were rolled back')
+        }
         if (waitingOnStalePrice.length > 0) {
           this.log.warn({ accounts: waitingOnStalePrice.length }, 'liquidations wait for a fresh oracle price')
         }
       }
       const { block, receipts } = await this.executor.seal()
+      if (!(await stateRootReadable(this.db.trie, block.header.stateRoot))) {
+        throw new StoreFailureError(`block ${env.number}: its state root ${bytesToHex(block.header.stateRoot)} is not in the store`)
+      }
       if (expected !== undefined && !equalsBytes(block.hash(), expected.hash())) {
         const why = equalsBytes(block.header.stateRoot, expected.header.stateRoot)
           ? 'block hash differs'
