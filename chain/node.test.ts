@@ -100,6 +100,12 @@ describe('Node', () => {
       FeeTooLowError,
     )
     await expect(node.sendRawTransaction(await transfer(1, { chainId: 1 }))).rejects.toBeInstanceOf(WrongChainIdError)
+    // The message names the id the transaction was signed for, for typed and legacy ones alike.
+    await expect(node.sendRawTransaction(await transfer(1, { chainId: 5 }))).rejects.toThrow(
+      'invalid chain id: have 5, want 31338',
+    )
+    const legacy = await alice.signTransaction({ chainId: 1, type: 'legacy', to: bob.address, nonce: 1, gas: 21_000n, gasPrice: parseGwei('10') })
+    await expect(node.sendRawTransaction(hexToBytes(legacy))).rejects.toThrow('invalid chain id: have 1, want 31338')
     await expect(node.sendRawTransaction(Uint8Array.of(1, 2, 3))).rejects.toBeInstanceOf(InvalidTransactionError)
     await expect(node.sendRawTransaction(await transfer(1, { value: 9n }))).resolves.toMatch(/^0x/)
   })

@@ -30,7 +30,7 @@ import {
 import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
 import { createChainVm } from '../execution/chainVm.ts'
-import { decodeRawTx } from '../execution/rawTx.ts'
+import { decodeRawTx, signedChainId } from '../execution/rawTx.ts'
 import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
@@ -569,11 +569,11 @@ export class Node implements ChainApi, GovernanceApi {
     try {
       tx = decodeRawTx(raw, this.txCommon)
     } catch (err) {
+      // A transaction signed for another chain does not decode with this chain's Common; the id
+      // it was signed for is read from its bytes (@ethereumjs's message words it per type).
+      const signedFor = signedChainId(raw)
+      if (signedFor !== undefined && signedFor !== this.chainId) throw new WrongChainIdError(this.chainId, signedFor)
       const msg = (err as Error).message ?? ''
-      const m = /chain ?id.*?(\d+).*?(\d+)/i.exec(msg)
-      if (/chain ?id/i.test(msg)) {
-        throw new WrongChainIdError(this.chainId, m ? BigInt(m[2]) : -1n)
-      }
       throw new InvalidTransactionError(msg.split('\n')[0] || 'undecodable', { cause: err })
     }
     if (!tx.isSigned()) throw new InvalidTransactionError('transaction is not signed')
