@@ -116,6 +116,17 @@ describe('Mempool: pending and queued', () => {
     expect(pool.stats()).toEqual({ pending: 5, queued: 4 })
   })
 
+  it('takes geth’s defaults for the bounds it is not given', () => {
+    expect(new Mempool({ totalSlots: undefined, accountQueue: 8 }).limits).toEqual({
+      totalSlots: 5120,
+      totalQueue: 1024,
+      accountSlots: 16,
+      accountQueue: 8,
+      lifetimeMs: 3 * 3600 * 1000,
+      priceBumpPercent: 10n,
+    })
+  })
+
   it('lets one busy sender hold far more than its guaranteed slots while there is room', () => {
     const pool = new Mempool()
     fill(pool, A, 0, 4000)

@@ -112,7 +112,8 @@ export class Mempool {
   private reindexAll = false
 
   constructor(limits: Partial<MempoolLimits> = {}, opts: { now?: () => number } = {}) {
-    this.limits = { ...DEFAULT_MEMPOOL_LIMITS, ...limits }
+    const given = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined))
+    this.limits = { ...DEFAULT_MEMPOOL_LIMITS, ...given }
     this.now = opts.now ?? Date.now
   }
 
