@@ -2,7 +2,8 @@
  * `node --import tsx bench/admission.ts`: the CPU cost of transaction admission, in-process
  * (no HTTP): `Node.sendRawTransaction` on 4,000 pre-signed transfers from the 10 dev accounts
  * (400 each, consecutive nonces, interleaved as `bench:tps` sends them), no block made while
- * they go in, so the pool grows to 4,000. One JSON line per round, then the median.
+ * they go in, so the pool grows to 4,000; then, timed apart, the blocks that mine them (selection,
+ * execution, commit). One JSON line per mode: median and best round, µs per transaction.
  *
  * Modes: `sequential` (one call awaited after the other) and `concurrent` (32 calls in flight, as
  * `bench:tps` single mode keeps 32 requests in flight). Each round runs on a fresh node after a
@@ -47,7 +48,7 @@ async function signAll(): Promise<Uint8Array[]> {
   return out
 }
 
-async function round(raws: Uint8Array[], concurrency: number): Promise<number> {
+async function round(raws: Uint8Array[], concurrency: number): Promise<{ admitUs: number; mineUs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'um-bench-admission-'))
   const node = await createNode({ datadir: dir, genesis: devGenesis(), blockTimeMs: 250, logger: pino({ level: 'silent' }), produce: false })
   try {
@@ -59,7 +60,10 @@ async function round(raws: Uint8Array[], concurrency: number): Promise<number> {
     await Promise.all(Array.from({ length: concurrency }, worker))
     const ms = performance.now() - started
     if (node.mempool.size !== raws.length) throw new Error(`pool holds ${node.mempool.size}, expected ${raws.length}`)
-    return (ms * 1000) / raws.length
+    // Then the blocks that take them (selection, execution, commit), timed apart.
+    const mining = performance.now()
+    while (node.mempool.size > 0) await node.produceBlock()
+    return { admitUs: (ms * 1000) / raws.length, mineUs: ((performance.now() - mining) * 1000) / raws.length }
   } finally {
     await node.close()
     rmSync(dir, { recursive: true, force: true })
@@ -67,19 +71,25 @@ async function round(raws: Uint8Array[], concurrency: number): Promise<number> {
 }
 
 const raws = await signAll()
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const min = (xs: number[]) => Math.min(...xs)
+const round1 = (x: number) => Number(x.toFixed(1))
 for (const [mode, concurrency] of [['sequential', 1], ['concurrent', 32]] as const) {
   await round(raws, concurrency)
-  const us: number[] = []
-  for (let r = 0; r < ROUNDS; r++) us.push(await round(raws, concurrency))
-  const sorted = [...us].sort((a, b) => a - b)
+  const rounds: { admitUs: number; mineUs: number }[] = []
+  for (let r = 0; r < ROUNDS; r++) rounds.push(await round(raws, concurrency))
+  const admit = rounds.map((r) => r.admitUs)
+  const mine = rounds.map((r) => r.mineUs)
   console.log(
     JSON.stringify({
       bench: 'admission',
       mode,
       txs: TXS,
-      medianUsPerTx: Number(sorted[Math.floor(sorted.length / 2)].toFixed(1)),
-      minUsPerTx: Number(sorted[0].toFixed(1)),
-      rounds: us.map((x) => Number(x.toFixed(1))),
+      admitMedianUsPerTx: round1(median(admit)),
+      admitMinUsPerTx: round1(min(admit)),
+      mineMedianUsPerTx: round1(median(mine)),
+      mineMinUsPerTx: round1(min(mine)),
+      rounds: rounds.map((r) => [round1(r.admitUs), round1(r.mineUs)]),
     }),
   )
 }
