@@ -169,14 +169,17 @@ describe('Mempool: a full pool', () => {
     pool.add(ptx(D, 1, { fee: 4n }), rich())
     expect(pool.content().queued.get(C)).toBeUndefined()
     expect(() => pool.add(ptx(D, 2, { fee: 4n }), rich())).toThrow(TxUnderpricedError)
-    // Outbidding the cheapest (B at 4): B goes.
+    // Outbidding the cheapest (B at 4) and A (5): A, above its guaranteed slots, goes before B.
     const { evicted } = pool.add(ptx(D, 2, { fee: 6n }), rich())
-    expect(evicted.map((e) => [e.sender, Number(e.nonce)])).toEqual([[B, 0]])
+    expect(evicted.map((e) => [e.sender, Number(e.nonce)])).toEqual([[A, 2]])
+    // When only B is outbid, B goes.
+    pool.add(ptx(D, 3, { fee: 5n }), rich())
+    expect(pool.content().pending.get(B)).toBeUndefined()
     expect(pool.size).toBe(6)
   })
 
   it('evicts from the end of the cheapest sender’s run, so no gap is left in a run that stays', () => {
-    const pool = new Mempool({ ...small, totalQueue: 0 })
+    const pool = new Mempool({ ...small, totalQueue: 0, accountSlots: 1 })
     // A's cheapest is its nonce 0 (2): its last transaction is the one to go, though it pays 9.
     pool.add(ptx(A, 0, { fee: 2n }), rich())
     fill(pool, A, 1, 3, { fee: 9n })
@@ -203,6 +206,18 @@ describe('Mempool: a full pool', () => {
     expect(pool.stats()).toEqual({ pending: 6, queued: 0 })
     expect(nonces(pool.content().pending.get(A))).toEqual([0, 1])
     expect(() => pool.add(ptx(addr(0xe), 0), rich())).toThrow(TxUnderpricedError)
+  })
+
+  it('lets a big sender’s flood make way before a small sender’s transaction, for a price update too', () => {
+    const pool = new Mempool({ totalSlots: 5, totalQueue: 1, accountSlots: 2 })
+    fill(pool, A, 0, 4, { fee: 5n })
+    pool.add(ptx(B, 0, { fee: 1n }), rich())
+    // C outbids A's 5: A's last goes, not B's only one.
+    expect(pool.add(ptx(C, 0, { fee: 6n }), rich()).evicted.map((e) => [e.sender, Number(e.nonce)])).toEqual([[A, 3]])
+    // A price update that outbids nobody takes A's room too (A still has 3 > 2).
+    const update = ptx(D, 0, { fee: 1n, priority: true })
+    expect(pool.add(update, rich()).evicted.map((e) => [e.sender, Number(e.nonce)])).toEqual([[A, 2]])
+    expect(nonces(pool.content().pending.get(B))).toEqual([0])
   })
 
   it('compares what transactions pay at the next base fee', () => {

@@ -104,6 +104,8 @@ export class Mempool {
    */
   private readonly queuedHeap = new IndexedHeap<SenderTxs>((a, b) => this.cheaper(a, b))
   private readonly pendingHeap = new IndexedHeap<SenderTxs>((a, b) => this.cheaper(a, b))
+  /** The same for senders above `accountSlots`: outbid, they make way before smaller senders. */
+  private readonly bigHeap = new IndexedHeap<SenderTxs>((a, b) => this.cheaper(a, b))
   /** Biggest sender first: where a sender below `accountSlots` takes its room from. */
   private readonly sizeHeap = new IndexedHeap<SenderTxs>(
     (a, b) => a.evictSize > b.evictSize || (a.evictSize === b.evictSize && a.address < b.address),
@@ -340,6 +342,7 @@ export class Mempool {
       this.epoch++
       this.queuedHeap.clear()
       this.pendingHeap.clear()
+      this.bigHeap.clear()
       this.sizeHeap.clear()
       for (const s of this.bySender.values()) this.dirty.add(s)
     }
@@ -348,6 +351,7 @@ export class Mempool {
       if (this.bySender.get(s.address) !== s || last === undefined || last.priority) {
         this.queuedHeap.delete(s)
         this.pendingHeap.delete(s)
+        this.bigHeap.delete(s)
         this.sizeHeap.delete(s)
         continue
       }
@@ -355,10 +359,13 @@ export class Mempool {
       s.evictSize = s.txs.length
       if (s.queued > 0) {
         this.pendingHeap.delete(s)
+        this.bigHeap.delete(s)
         this.queuedHeap.update(s)
       } else {
         this.queuedHeap.delete(s)
         this.pendingHeap.update(s)
+        if (s.evictSize > this.limits.accountSlots) this.bigHeap.update(s)
+        else this.bigHeap.delete(s)
       }
       this.sizeHeap.update(s)
     }
@@ -381,26 +388,33 @@ export class Mempool {
   }
 
   /**
-   * Whose last transaction makes way for the executable `ptx`: the cheapest queued one it
-   * outbids, else the cheapest executable one it outbids; a sender below `accountSlots` takes
-   * the room of a queued one or of the biggest sender above `accountSlots` at any price; a
-   * priority transaction takes the cheapest of all (none when there is nothing to take).
+   * Whose last transaction makes way for the executable `ptx`, the least harmful first:
+   * 1. the cheapest queued one it outbids;
+   * 2. the cheapest executable one it outbids of a sender above `accountSlots`;
+   * 3. for a sender below `accountSlots` (or a priority transaction): any queued one, else the
+   *    last of the biggest sender above `accountSlots`, at any price (geth's fairness);
+   * 4. the cheapest executable one it outbids, of any sender;
+   * 5. for a priority transaction: the cheapest of all (none when nothing may go).
+   * So a big sender's flood, once outbid, makes way before a small sender's transaction, and a
+   * price update takes a queued slot before anyone's executable one.
    */
   private executableVictim(s: SenderTxs | undefined, ptx: PoolTx): SenderTxs | undefined {
     const skip = this.ownEarlier(s, ptx)
     const q = this.queuedHeap.best(skip)
     if (q !== undefined && this.outbids(ptx, q)) return q
-    const p = this.pendingHeap.best(skip)
-    if (p !== undefined && this.outbids(ptx, p)) return p
-    if ((s?.pending ?? 0) < this.limits.accountSlots) {
+    const cheapBig = this.bigHeap.best(skip)
+    if (cheapBig !== undefined && this.outbids(ptx, cheapBig)) return cheapBig
+    if (ptx.priority || (s?.pending ?? 0) < this.limits.accountSlots) {
       if (q !== undefined) return q
       const big = this.sizeHeap.best(skip)
       if (big !== undefined && big.evictSize > this.limits.accountSlots) return big
     }
-    const any = q ?? p ?? this.sizeHeap.best(skip)
+    const p = this.pendingHeap.best(skip)
+    if (p !== undefined && this.outbids(ptx, p)) return p
+    const any = p ?? this.sizeHeap.best(skip)
     if (ptx.priority) return any
     if (any === undefined) throw new TxPoolFullError(`${this.size} transactions, none of which may make way`)
-    throw new TxUnderpricedError(this.underpricedDetails(ptx, p ?? any))
+    throw new TxUnderpricedError(this.underpricedDetails(ptx, any))
   }
 
   /** The adding sender, when its last transaction comes before `ptx` (it must stay: no gap). */

@@ -190,7 +190,7 @@ describe('a flood of gapped and executable transactions', () => {
   it('still mines a plain transfer from an unrelated account', async () => {
     const wallet = walletHttp(node.url, devAccounts[5])
     const hash = await wallet.sendTransaction({ to: devAccounts[6].address, value: 12_345n })
-    const receipt = await publicHttp(node.url).waitForTransactionReceipt({ hash, timeout: 15_000 })
+    const receipt = await publicHttp(node.url).waitForTransactionReceipt({ hash, timeout: 30_000 })
     expect(receipt.status).toBe('success')
   })
 
