@@ -2,8 +2,9 @@
  * Transactions waiting for a block, kept fair under load the way geth's legacypool keeps them
  * (core/txpool/legacypool): per sender, `pending` (consecutive nonces from the sender's nonce at
  * the head: executable now) and `queued` (behind a nonce gap). Bounded in all and per sender;
- * when full, a transaction that pays more makes room by evicting the cheapest (queued first),
- * always from the end of a sender's nonces so no sender is left with a gap it did not have;
+ * when full, a transaction that pays more makes room by evicting a cheaper one (queued first,
+ * then senders above their guaranteed slots, then anyone: `executableVictim`), always from the
+ * end of a sender's nonces so no sender is left with a gap it did not have;
  * queued transactions expire; feeders' price updates are never refused and go first in a block.
  *
  * The pool checks a transaction against its sender's other pooled ones (nonce order, cost,
