@@ -30,7 +30,7 @@ import {
 import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
 import { createChainVm } from '../execution/chainVm.ts'
-import { decodeRawTx } from '../execution/rawTx.ts'
+import { decodeRawTx, signedChainId } from '../execution/rawTx.ts'
 import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
@@ -55,7 +55,6 @@ import {
   FloorDataGasError,
   GasLimitExceededError,
   GenesisMismatchError,
-  InsufficientFundsError,
   IntrinsicGasTooLowError,
   InvalidTransactionError,
   NoMarginConfigError,
@@ -67,7 +66,8 @@ import {
 } from './errors.ts'
 import { logMatches, bloomMayMatch } from './logFilter.ts'
 import { HeadAccounts } from './headAccounts.ts'
-import { Mempool, toPoolTx } from './mempool.ts'
+import { Mempool, type MempoolLimits, type PoolTx, toPoolTx } from './mempool.ts'
+import { HeadFeeders, isPriceSubmission } from './priceUpdatePriority.ts'
 import type {
   AccountProof,
   BlockTag,
@@ -100,6 +100,8 @@ export interface NodeOptions {
    * at the address of a system precompile replaces it.
    */
   precompiles?: readonly PrecompileSpec[]
+  /** Mempool bounds; geth's defaults where absent (`DEFAULT_MEMPOOL_LIMITS`). */
+  mempool?: Partial<MempoolLimits>
 }
 
 /** Code of a precompile account: INVALID (0xfe). */
@@ -155,9 +157,11 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
 export class Node implements ChainApi, GovernanceApi {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
-  readonly mempool = new Mempool()
+  readonly mempool: Mempool
   /** Senders' accounts at the head, for admission (one state read per sender and block). */
   private readonly headAccounts = new HeadAccounts<Block>()
+  /** The governed feeder set at the head, whose price updates go first. */
+  private readonly headFeeders = new HeadFeeders<Block>()
   private readonly events = new EventEmitter()
   private readonly blockHashes = new BlockHashes()
   private readonly recent = new Map<bigint, CachedBlock>()
@@ -187,6 +191,7 @@ export class Node implements ChainApi, GovernanceApi {
     readonly margin?: MarginSystem,
   ) {
     this.chainId = opts.genesis.chainId
+    this.mempool = new Mempool(opts.mempool)
     this.txCommon = createSharedTxCommon(this.chainId)
     this.events.setMaxListeners(0)
   }
@@ -230,6 +235,7 @@ export class Node implements ChainApi, GovernanceApi {
       )
     }
     this.head = head
+    this.mempool.setBaseFee(this.nextBaseFee(head))
     for (let n = headNumber > 256n ? headNumber - 256n : 0n; n <= headNumber; n++) {
       const b = await this.getBlockByNumber(n)
       if (b) this.blockHashes.record(n, b.hash())
@@ -371,25 +377,30 @@ export class Node implements ChainApi, GovernanceApi {
       baseFeePerGas: baseFee,
       coinbase: this.opts.genesis.coinbase,
     }
+    const feeders = await this.feedersAt(parent)
     return this.buildBlock(env, undefined, undefined, async () => {
-      const nonces = new Map<Hex, bigint>()
+      const expired = this.mempool.expire()
+      if (expired.length > 0) this.log.debug({ txs: expired.length }, 'queued transactions expired')
+      let busySince = performance.now()
+      const busy = () => performance.now() - busySince > MAX_BUSY_MS
+      const letRequestsIn = async () => {
+        // Waiting RPC requests read committed state only (the head, `stateAt`), never this
+        // block's, and a full block would otherwise hold them for 100+ ms.
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        busySince = performance.now()
+      }
+      // Every sender's nonce at the parent (cold accounts of a full pool of 5,120 senders: ~200 ms).
       for (const sender of this.mempool.senders()) {
+        if (busy()) await letRequestsIn()
         const acct = await this.state.getAccount(createAddressFromString(sender))
-        const nonce = acct?.nonce ?? 0n
-        nonces.set(sender, nonce)
-        this.mempool.prune(sender, nonce)
+        this.mempool.reconcile(sender, acct?.nonce ?? 0n)
       }
       const blocked = new Set<Hex>()
-      let busySince = performance.now()
       // The pool's runs are taken when the loop starts: transactions admitted while the block
-      // yields (below) wait for the next block.
-      for (const ptx of this.mempool.executable(nonces, baseFee)) {
-        if (performance.now() - busySince > MAX_BUSY_MS) {
-          // Let waiting RPC requests in: they read committed state only (the head, `stateAt`),
-          // never this block's, and a full block would otherwise hold them for 100+ ms.
-          await new Promise<void>((resolve) => setImmediate(resolve))
-          busySince = performance.now()
-        }
+      // yields (below) wait for the next block. Feeders' price updates go first.
+      const isPriority = (ptx: PoolTx) => feeders.has(ptx.sender) && isPriceSubmission(ptx.tx)
+      for (const ptx of this.mempool.executable(baseFee, { isPriority, blocked })) {
+        if (busy()) await letRequestsIn()
         if (blocked.has(ptx.sender)) continue
         if (this.executor.gasLeft < 21_000n) break
         if (ptx.tx.gasLimit > this.executor.gasLeft) {
@@ -543,7 +554,8 @@ export class Node implements ChainApi, GovernanceApi {
     this.lastBlockAt = Date.now()
     this.blockHashes.record(n, block.hash())
     this.remember(n, { block, receipts })
-    for (const r of receipts) this.mempool.remove(r.transactionHash)
+    this.mempool.removeMined(receipts.map((r) => r.transactionHash))
+    this.mempool.setBaseFee(this.nextBaseFee(block))
     if (receipts.length > 0) {
       this.log.debug({ number: n, txs: receipts.length, gasUsed: block.header.gasUsed }, 'block')
     }
@@ -598,16 +610,33 @@ export class Node implements ChainApi, GovernanceApi {
     const baseFee = this.nextBaseFee(this.head)
     const maxFee = maxFeePerGas(tx)
     if (maxFee < baseFee) throw new FeeTooLowError(maxFee, baseFee)
-    const head = this.head
-    const account =
-      (await this.headAccounts.get(head, sender, async () => (await this.readHeadState()).getAccount(senderAddr))) ??
-      new Account()
+    // The account and the feeder set as of one head: a block accepted while they are read has
+    // already moved the pool on to the next head.
+    let account: Account
+    let feeders: ReadonlySet<Hex>
+    for (;;) {
+      const head = this.head
+      account =
+        (await this.headAccounts.get(head, sender, async () => (await this.readHeadState()).getAccount(senderAddr))) ??
+        new Account()
+      feeders = await this.feedersAt(head)
+      if (head === this.head) break
+    }
     if (tx.nonce < account.nonce) throw new NonceTooLowError(senderAddr.toString() as Hex, account.nonce, tx.nonce)
-    const cost = tx.gasLimit * maxFee + tx.value
-    if (account.balance < cost) throw new InsufficientFundsError(senderAddr.toString() as Hex, account.balance, cost)
-    this.mempool.add(toPoolTx(tx, sender, hash), account.nonce)
+    const priority = feeders.has(sender) && isPriceSubmission(tx)
+    // The pool checks the balance against this and the sender's pooled transactions before it.
+    const { evicted } = this.mempool.add(toPoolTx(tx, sender, hash, priority), account)
+    if (evicted.length > 0) this.log.debug({ tx: hash, evicted: evicted.map((e) => e.hash) }, 'evicted to make room')
     this.events.emit('pendingTransaction', hash)
     return hash
+  }
+
+  /** The governed oracle feeder set at `head` (lower case; empty without a margin genesis). */
+  private feedersAt(head: Block): ReadonlySet<Hex> | Promise<ReadonlySet<Hex>> {
+    return this.headFeeders.get(head, async () => {
+      const config = await readGovernedConfig(await this.readHeadState())
+      return config?.oracle.feeders ?? []
+    })
   }
 
   private decode(raw: Uint8Array): TypedTransaction {
@@ -617,11 +646,11 @@ export class Node implements ChainApi, GovernanceApi {
     try {
       tx = decodeRawTx(raw, this.txCommon)
     } catch (err) {
+      // A transaction signed for another chain does not decode with this chain's Common; the id
+      // it was signed for is read from its bytes (@ethereumjs's message words it per type).
+      const signedFor = signedChainId(raw)
+      if (signedFor !== undefined && signedFor !== this.chainId) throw new WrongChainIdError(this.chainId, signedFor)
       const msg = (err as Error).message ?? ''
-      const m = /chain ?id.*?(\d+).*?(\d+)/i.exec(msg)
-      if (/chain ?id/i.test(msg)) {
-        throw new WrongChainIdError(this.chainId, m ? BigInt(m[2]) : -1n)
-      }
       throw new InvalidTransactionError(msg.split('\n')[0] || 'undecodable', { cause: err })
     }
     if (!tx.isSigned()) throw new InvalidTransactionError('transaction is not signed')
