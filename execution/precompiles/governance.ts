@@ -64,7 +64,7 @@ export const governanceAbi = parseAbi([
   'event ProposalExecuted(uint256 indexed id, uint256 configVersion)',
 ])
 
-const step = (call: PrecompileCall) => ({ caller: call.caller, blockNumber: call.block.number })
+const step = (call: PrecompileCall) => ({ caller: call.caller, blockNumber: call.block.number, timestamp: call.block.timestamp })
 const governance = createAddressFromString(GOVERNANCE_ADDRESS)
 const storage = (call: PrecompileCall) => new ContractStorage(call.state, governance, call.gas)
 

@@ -262,7 +262,7 @@ describe('Oracle precompile with two feeders and threshold 2', () => {
 
   beforeAll(async () => {
     const genesis = devGenesis()
-    genesis.margin!.config.oracle = { feeders: [feeder.address.toLowerCase() as Hex, feeder2.address.toLowerCase() as Hex], threshold: 2 }
+    genesis.margin!.config.oracle = { feeders: [feeder.address.toLowerCase() as Hex, feeder2.address.toLowerCase() as Hex], threshold: 2, maxMove: 0.5 }
     c = await openChain(genesis)
     await c.node.produceBlock()
   })
