@@ -1,3 +1,4 @@
+import { liquidationPrices } from './liquidationPrices.ts'
 import { marginPortfolio } from './marginPortfolio.ts'
 import { buildMarketState } from './marketState.ts'
 import { resolvePortfolio, toBookEntries } from './portfolio.ts'
@@ -6,7 +7,7 @@ import type { Market, RiskParams } from './types.ts'
 
 /**
  * `margin_simulate` in one call: resolve the portfolio (ids, names, inline options), price the
- * market at `nowSeconds`, margin, format. Throws InvalidPortfolioError / InvalidMarketError
+ * market at `nowSeconds`, margin, find the liquidation prices, format. Throws InvalidPortfolioError / InvalidMarketError
  * naming the bad field.
  *
  * @example simulateMargin(devMarket, devRiskParams, 1767225600, { balances: [{ asset: 'USDC', amount: '1000' }] })
@@ -19,5 +20,6 @@ export function simulateMargin(
 ): RiskReport {
   const resolved = resolvePortfolio(portfolio, market)
   const state = buildMarketState(resolved.market, params, nowSeconds)
-  return buildRiskReport(marginPortfolio(state, toBookEntries(resolved, state)))
+  const entries = toBookEntries(resolved, state)
+  return buildRiskReport(marginPortfolio(state, entries), liquidationPrices(state, entries))
 }
