@@ -32,7 +32,13 @@ export function renderMarkets(m: Markets, head: Head | null, params: RiskParams 
       h('th', { scope: 'row' }, u.symbol),
       num(formatFigure(u.price), 'market-price', u.price),
       num(formatPercent(u.vol), 'market-vol', u.vol),
-      h('td', { class: `num${stale ? ' stale' : ''}`, 'data-testid': 'market-age' }, formatAge(age), stale ? ' stale' : ''),
+      h(
+        'td',
+        { class: `num${stale ? ' stale' : ''}`, 'data-testid': 'market-age', title: stale ? `older than maxOracleAge (${params?.maxOracleAge} s): stale` : undefined },
+        formatAge(age),
+        stale ? h('span', { class: 'sr-only' }, ' (stale)') : null,
+        stale ? h('span', { 'aria-hidden': 'true' }, ' ⚠') : null,
+      ),
     )
   })
   const perps = m.instruments.filter((i) => i.type === 'perp')
@@ -51,7 +57,7 @@ export function renderMarkets(m: Markets, head: Head | null, params: RiskParams 
     'div',
     {},
     table('Underlyings', [th('Underlying'), th('Price', true), th('Vol', true), th('Age', true)], rows),
-    table('Perpetuals', [th('Perp'), th('Mark', true), th('Funding / interval', true), th('Next funding', true)], perpRows),
+    table('Perpetuals', [th('Perp'), th('Mark', true), th('Funding', true), th('Next', true)], perpRows),
     h('p', { class: 'muted small' }, `${options} options listed · prices in USD · age from the head block`),
   )
 }
