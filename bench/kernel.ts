@@ -10,14 +10,14 @@
  * also a human-readable breakdown on stderr.
  */
 import { availableParallelism } from 'node:os'
-import { type BookEntry, fromArrays } from '../execution/risk/accountBook.ts'
-import { createMarginOutputs, marginAccounts } from '../execution/risk/marginAccounts.ts'
-import { createMarginPool } from '../execution/risk/marginPool.ts'
-import { buildMarketState } from '../execution/risk/marketState.ts'
-import { naiveMargin } from '../execution/risk/naiveMargin.ts'
-import { createRandom } from '../execution/risk/random.ts'
-import type { Instrument, Market } from '../execution/risk/types.ts'
-import { devRiskParams } from '../genesis/devMarket.ts'
+import { type BookEntry, fromArrays } from '../risk/accountBook.ts'
+import { createMarginOutputs, marginAccounts } from '../risk/marginAccounts.ts'
+import { createMarginPool } from '../risk/marginPool.ts'
+import { buildMarketState } from '../risk/marketState.ts'
+import { naiveMargin } from '../risk/naiveMargin.ts'
+import { createRandom } from '../risk/random.ts'
+import type { Instrument, Market } from '../risk/types.ts'
+import { devRiskParams } from '../risk/devMarket.ts'
 
 const argv = process.argv.slice(2)
 const flag = (name: string, dflt: number) => {

@@ -19,13 +19,13 @@ import pino from 'pino'
 import { type Hex, encodeFunctionData, hexToBytes, parseGwei } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createNode, type Node } from '../chain/node.ts'
-import { exampleArtifacts } from '../execution/contracts/exampleContracts.ts'
+import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { MarginMirror } from '../execution/margin/marginMirror.ts'
 import { marketAt } from '../execution/margin/marketAt.ts'
-import type { PriceFeed } from '../execution/oracle/types.ts'
+import type { PriceFeed } from '../state/system/priceFeed.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { DEV_ACCOUNTS, DEV_OPTIONS_VENUE, DEV_PERP_VENUE, devGenesis } from '../genesis/dev.ts'
-import type { Holdings } from '../state/umaStore.ts'
+import type { Holdings } from '../state/system/umaStore.ts'
 
 const W = 10n ** 18n
 const { values } = parseArgs({

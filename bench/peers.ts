@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startAnvil } from '../bridge/anvil.ts'
+import { startAnvil } from '../app/devnet/anvil.ts'
 import { freePort, waitForRpc } from '../lib/freePort.ts'
 
 /** The peers, by the name the benchmark prints. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEV_ACCOUNTS } from '../genesis/dev.ts'
 import { type Bridge, createBridge } from './bridge.ts'
 import { createMemoryBridgeStore } from './bridgeStore.ts'
-import { type TestL1, devAccount, startTestL1 } from './testFixture.ts'
+import { type TestL1, devAccount, startTestL1 } from '../test/support/l1Fixture.ts'
 import type { FinalDeposit, Withdrawal } from './types.ts'
 
 let l1: TestL1

@@ -5,7 +5,7 @@ import { type CommitmentSource, createCommitmentPoster } from './commitmentPoste
 import { UnknownTokenError } from './errors.ts'
 import { createViemL1Client } from './l1Client.ts'
 import { portalAbi, testTokenAbi } from './portalAbi.ts'
-import { type TestL1, devAccount, startTestL1 } from './testFixture.ts'
+import { type TestL1, devAccount, startTestL1 } from '../test/support/l1Fixture.ts'
 import type { Withdrawal } from './types.ts'
 import { getWithdrawalRecord } from './withdrawals.ts'
 import { EMPTY_WITHDRAWAL_ROOT } from './withdrawalTree.ts'

@@ -8,7 +8,7 @@ import { createMemoryBridgeStore } from './bridgeStore.ts'
 import { type DepositSink, type WatchedSource, createDepositWatcher } from './depositWatcher.ts'
 import { type L1Client, createViemL1Client } from './l1Client.ts'
 import { createLevelBridgeStore } from './levelBridgeStore.ts'
-import { type TestL1, devAccount, startTestL1 } from './testFixture.ts'
+import { type TestL1, devAccount, startTestL1 } from '../test/support/l1Fixture.ts'
 import type { FinalDeposit, Finality } from './types.ts'
 
 const alice = devAccount(1).address

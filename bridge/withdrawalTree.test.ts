@@ -1,7 +1,7 @@
 import { type Address, type Hex, createWalletClient, http, keccak256, parseEther, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { portalAbi, testTokenAbi } from './portalAbi.ts'
-import { type TestL1, devAccount, startTestL1 } from './testFixture.ts'
+import { type TestL1, devAccount, startTestL1 } from '../test/support/l1Fixture.ts'
 import type { WithdrawalLeaf } from './types.ts'
 import {
   EMPTY_WITHDRAWAL_ROOT,

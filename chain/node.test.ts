@@ -20,7 +20,7 @@ import {
 } from './errors.ts'
 import type { MempoolLimits } from './mempool.ts'
 import { createNode, type Node } from './node.ts'
-import { feederKeysFor, startPriceFeeder } from './priceFeeder.ts'
+import { feederKeysFor, startPriceFeeder } from '../app/priceFeeder.ts'
 
 const logger = pino({ level: 'silent' })
 const alice = privateKeyToAccount(DEV_ACCOUNTS[0][1])

@@ -4,7 +4,7 @@
  */
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { Capability } from '@ethereumjs/tx'
-import { maxFeePerGas } from '../execution/blockExecutor.ts'
+import { maxFeePerGas } from '../execution/blockPipeline.ts'
 import type { PricedTx } from './txPrice.ts'
 import type { Hex } from './types.ts'
 

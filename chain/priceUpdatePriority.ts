@@ -7,7 +7,7 @@
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
 import { getAbiItem, toFunctionSelector } from 'viem'
-import { ORACLE_ADDRESS } from '../execution/precompiles/addresses.ts'
+import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
 import type { Hex } from './types.ts'
 

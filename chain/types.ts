@@ -5,9 +5,9 @@
 import type { Block } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Hex } from 'viem'
-import type { RiskParams } from '../execution/risk/types.ts'
-import type { GovernedConfig } from '../genesis/marginTypes.ts'
-import type { Proposal } from '../genesis/proposals.ts'
+import type { RiskParams } from '../risk/types.ts'
+import type { GovernedConfig } from '../state/system/types.ts'
+import type { Proposal } from '../execution/governance/proposals.ts'
 
 export type { Hex }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { RiskParams } from '../execution/risk/types.ts'
-import { devMarket, devRiskParams } from './devMarket.ts'
+import type { RiskParams } from '../risk/types.ts'
+import { devMarket, devRiskParams } from '../risk/devMarket.ts'
 import { checkRiskParamBounds, describeInterval, inInterval, MAX_SHOCKS, RISK_PARAM_BOUNDS } from './riskParamBounds.ts'
 
 const fail = (field: string, problem: string) => new Error(`${field}: ${problem}`)

@@ -1,8 +1,8 @@
 import type { Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
-import type { Instrument } from '../execution/risk/types.ts'
+import type { Instrument } from '../risk/types.ts'
 import { devGenesis } from './dev.ts'
-import type { GovernedConfig } from './marginTypes.ts'
+import type { GovernedConfig } from '../state/system/types.ts'
 import { checkInstrumentBounds, checkSystemBounds, SYSTEM_BOUNDS } from './systemBounds.ts'
 
 const fail = (field: string, problem: string) => new Error(`${field}: ${problem}`)

@@ -4,7 +4,7 @@
  * Later issues add the margin sections (markets, risk parameters, governance, oracle, bridge).
  */
 import type { Hex } from 'viem'
-import type { MarginGenesis } from './marginTypes.ts'
+import type { MarginGenesis } from '../state/system/types.ts'
 import type { BridgeGenesis } from './validateBridge.ts'
 
 /** One pre-funded account. */

@@ -5,14 +5,14 @@
  * oracle's caps (execution/oracle/priceBounds.ts).
  */
 import type { Hex } from 'viem'
-import { InvalidMarketError } from '../execution/risk/errors.ts'
-import { patchRiskParams } from '../execution/risk/riskParams.ts'
-import type { Asset, Instrument, Market, RiskParams, Underlying } from '../execution/risk/types.ts'
-import { priceInBounds, volInBounds } from '../execution/oracle/priceBounds.ts'
+import { InvalidMarketError } from '../risk/errors.ts'
+import { patchRiskParams } from '../risk/riskParams.ts'
+import type { Asset, Instrument, Market, RiskParams, Underlying } from '../risk/types.ts'
+import { priceInBounds, volInBounds } from './priceBounds.ts'
 import { numberToWad, parseWad } from '../lib/fixed.ts'
 import { isForbiddenKey, scanJson } from '../lib/jsonKeys.ts'
 import { GenesisError } from './errors.ts'
-import type { GenesisBalances, MarginGenesis } from './marginTypes.ts'
+import type { GenesisBalances, MarginGenesis } from '../state/system/types.ts'
 import { checkRiskParamBounds } from './riskParamBounds.ts'
 import { checkSystemBounds } from './systemBounds.ts'
 

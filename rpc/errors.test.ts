@@ -5,7 +5,7 @@ import {
   NonceTooLowError,
   UnknownBlockError,
 } from '../chain/errors.ts'
-import { InvalidPortfolioError } from '../execution/risk/errors.ts'
+import { InvalidPortfolioError } from '../risk/errors.ts'
 import { InvalidParamsError, toRpcError } from './errors.ts'
 
 const A = `0x${'ab'.repeat(20)}` as const

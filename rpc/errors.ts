@@ -6,7 +6,7 @@
  */
 import * as bridgeErrors from '../bridge/errors.ts'
 import * as chainErrors from '../chain/errors.ts'
-import * as riskErrors from '../execution/risk/errors.ts'
+import * as riskErrors from '../risk/errors.ts'
 import * as genesisErrors from '../genesis/errors.ts'
 import { BaseError } from '../lib/errors.ts'
 

@@ -3,7 +3,7 @@
  * method takes an optional trailing block tag (default `latest`).
  */
 import type { GovernanceApi } from '../chain/types.ts'
-import type { Proposal } from '../genesis/proposals.ts'
+import type { Proposal } from '../execution/governance/proposals.ts'
 import { arity, parseBlockTag, parseUint } from './params.ts'
 import type { RpcMethods } from './types.ts'
 

@@ -5,7 +5,7 @@
  */
 import type { Block } from '@ethereumjs/block'
 import type { GovernanceApi, MarginApi, StoredReceipt } from '../chain/types.ts'
-import { InvalidMarketError, InvalidPortfolioError } from '../execution/risk/errors.ts'
+import { InvalidMarketError, InvalidPortfolioError } from '../risk/errors.ts'
 import { InvalidParamsError } from './errors.ts'
 import { arity, parseAddress, parseBlockTag } from './params.ts'
 import type { RpcMethods, SubscriptionHandler } from './types.ts'

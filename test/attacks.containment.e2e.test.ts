@@ -11,8 +11,8 @@
  */
 import { encodeFunctionData, type Hex, parseUnits } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exampleArtifacts } from '../execution/contracts/exampleContracts.ts'
-import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, RISK_KERNEL_ADDRESS } from '../execution/precompiles/addresses.ts'
+import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { RISK_KERNEL_ABI } from '../execution/precompiles/riskKernel.ts'
 import { DEV_OPTIONS_VENUE, DEV_PERP_VENUE } from '../genesis/dev.ts'

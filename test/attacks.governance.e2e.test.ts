@@ -15,7 +15,7 @@ import {
   type TransactionReceipt,
 } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GOVERNANCE_ADDRESS, MARGIN_ADDRESS, ORACLE_ADDRESS, RISK_KERNEL_ADDRESS } from '../execution/precompiles/addresses.ts'
+import { GOVERNANCE_ADDRESS, MARGIN_ADDRESS, ORACLE_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { governanceAbi } from '../execution/precompiles/governance.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { type PriceUpdate, priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'

@@ -18,7 +18,7 @@ import {
   type TransactionReceipt,
 } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GOVERNANCE_ADDRESS } from '../execution/precompiles/addresses.ts'
+import { GOVERNANCE_ADDRESS } from '../state/system/addresses.ts'
 import { governanceAbi } from '../execution/precompiles/governance.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'

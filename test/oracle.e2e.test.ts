@@ -5,7 +5,7 @@
  */
 import { type Hex, parseAbi } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ORACLE_ADDRESS } from '../execution/precompiles/addresses.ts'
+import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'

@@ -7,8 +7,8 @@
 import { type Hex, formatUnits, parseAbi, parseUnits } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
-import { exampleArtifacts } from '../execution/contracts/exampleContracts.ts'
-import { MARGIN_ADDRESS, RISK_KERNEL_ADDRESS } from '../execution/precompiles/addresses.ts'
+import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
+import { MARGIN_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { DEV_OPTIONS_VENUE, DEV_PERP_VENUE } from '../genesis/dev.ts'
 import { compileSolidity } from '../lib/solc.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
@@ -183,9 +183,9 @@ describe('Universal Margin Account (feeder running)', () => {
 
   it('refuses an unregistered protocol', async () => {
     const { OptionsVenue } = compileSolidity({
-      'IMargin.sol': (await import('../execution/contracts/exampleContracts.ts')).exampleSources()['IMargin.sol'],
-      'Venue.sol': (await import('../execution/contracts/exampleContracts.ts')).exampleSources()['Venue.sol'],
-      'OptionsVenue.sol': (await import('../execution/contracts/exampleContracts.ts')).exampleSources()['OptionsVenue.sol'],
+      'IMargin.sol': (await import('../genesis/contracts/exampleContracts.ts')).exampleSources()['IMargin.sol'],
+      'Venue.sol': (await import('../genesis/contracts/exampleContracts.ts')).exampleSources()['Venue.sol'],
+      'OptionsVenue.sol': (await import('../genesis/contracts/exampleContracts.ts')).exampleSources()['OptionsVenue.sol'],
     })
     const client = publicHttp(node.url)
     const deployed = await client.waitForTransactionReceipt({

@@ -3,10 +3,10 @@
  * portfolio, and the SPEC section 4 rule for risk-increasing calls.
  */
 import { figureToWad, wadToNumber } from '../../lib/fixed.ts'
-import type { Holdings } from '../../state/umaStore.ts'
-import type { BookEntry } from '../risk/accountBook.ts'
-import { marginPortfolio, type PortfolioMargin } from '../risk/marginPortfolio.ts'
-import type { MarketState } from '../risk/marketState.ts'
+import type { Holdings } from '../../state/system/umaStore.ts'
+import type { BookEntry } from '../../risk/accountBook.ts'
+import { marginPortfolio, type PortfolioMargin } from '../../risk/marginPortfolio.ts'
+import type { MarketState } from '../../risk/marketState.ts'
 
 /** Kernel entries of stored holdings (wad → whole units). Unknown ids are skipped. */
 export function holdingsToEntries(h: Holdings, state: MarketState): BookEntry[] {

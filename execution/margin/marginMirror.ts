@@ -10,8 +10,8 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
-import { type Holdings, UmaStore } from '../../state/umaStore.ts'
-import { AccountBookWriter } from '../risk/accountBookWriter.ts'
+import { type Holdings, UmaStore } from '../../state/system/umaStore.ts'
+import { AccountBookWriter } from '../../risk/accountBookWriter.ts'
 import {
   changedRiskClasses,
   createMarginOutputs,
@@ -19,8 +19,8 @@ import {
   type MarginOutputs,
   marginRange,
   remarginRange,
-} from '../risk/marginAccounts.ts'
-import type { MarketState } from '../risk/marketState.ts'
+} from '../../risk/marginAccounts.ts'
+import type { MarketState } from '../../risk/marketState.ts'
 import { holdingsToEntries } from './accountMargin.ts'
 
 /** One account's figures after the last re-margin (USD, float64). */

@@ -6,8 +6,8 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
-import type { MarginGenesis } from '../../genesis/marginTypes.ts'
-import { UmaStore } from '../../state/umaStore.ts'
+import type { MarginGenesis } from '../../state/system/types.ts'
+import { UmaStore } from '../../state/system/umaStore.ts'
 import type { PrecompileSpec } from '../precompiles/definePrecompile.ts'
 import { governancePrecompile } from '../precompiles/governance.ts'
 import { createMarginSpec } from '../precompiles/margin.ts'

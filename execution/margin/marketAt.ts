@@ -3,12 +3,12 @@
  * priced into a `MarketState` (risk arrays) — cached, since every margin call in a block sees the
  * same market — and the set of underlyings whose price is stale.
  */
-import type { GovernedConfig } from '../../genesis/marginTypes.ts'
+import type { GovernedConfig } from '../../state/system/types.ts'
 import { wadToNumber } from '../../lib/fixed.ts'
-import { buildMarketState, type MarketState } from '../risk/marketState.ts'
-import type { Market } from '../risk/types.ts'
+import { buildMarketState, type MarketState } from '../../risk/marketState.ts'
+import type { Market } from '../../risk/types.ts'
 import { isStale } from '../oracle/isStale.ts'
-import type { PriceFeed } from '../oracle/types.ts'
+import type { PriceFeed } from '../../state/system/priceFeed.ts'
 
 export interface PricedMarket {
   state: MarketState

@@ -5,8 +5,8 @@
  * by liquidation, which closes positions as trades with the insurance fund at mark.
  */
 import { checkWad, WAD } from '../../lib/fixed.ts'
-import type { GovernedConfig } from '../../genesis/marginTypes.ts'
-import type { UmaStore } from '../../state/umaStore.ts'
+import type { GovernedConfig } from '../../state/system/types.ts'
+import type { UmaStore } from '../../state/system/umaStore.ts'
 import type { Hex } from 'viem'
 import { applyFill } from './applyFill.ts'
 

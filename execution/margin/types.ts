@@ -3,8 +3,8 @@
  * Injected, so the precompiles, the end-of-block pass and the RPC reports share one source.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
-import type { GovernedConfig } from '../../genesis/marginTypes.ts'
-import type { PriceFeed } from '../oracle/types.ts'
+import type { GovernedConfig } from '../../state/system/types.ts'
+import type { PriceFeed } from '../../state/system/priceFeed.ts'
 
 
 export interface MarginEnv {

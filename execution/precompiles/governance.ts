@@ -35,7 +35,7 @@
  */
 import { createAddressFromString } from '@ethereumjs/util'
 import { type Hex, parseAbi } from 'viem'
-import { readGovernedConfig, readGovernedConfigVersion, CONFIG_SLOT } from '../../genesis/governedConfig.ts'
+import { readGovernedConfig, readGovernedConfigVersion, CONFIG_SLOT } from '../../state/system/governanceStore.ts'
 import {
   execute,
   PROPOSAL_FIELD,
@@ -44,8 +44,8 @@ import {
   proposalStateCode,
   propose,
   vote,
-} from '../../genesis/proposals.ts'
-import { GOVERNANCE_ADDRESS } from './addresses.ts'
+} from '../governance/proposals.ts'
+import { GOVERNANCE_ADDRESS } from '../../state/system/addresses.ts'
 import { ContractStorage } from '../../state/contractStorage.ts'
 import { type PrecompileCall, type PrecompileSpec, Revert } from './definePrecompile.ts'
 

@@ -5,14 +5,14 @@
  * execution/margin the rule).
  */
 import { type Hex, parseAbi } from 'viem'
-import type { GovernedConfig } from '../../genesis/marginTypes.ts'
+import type { GovernedConfig } from '../../state/system/types.ts'
 import { MAX_TRADE_WAD, MAX_WAD } from '../../lib/fixed.ts'
-import { UmaStore } from '../../state/umaStore.ts'
+import { UmaStore } from '../../state/system/umaStore.ts'
 import { figuresOf, marginOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
 import { marketAt, type PricedMarket } from '../margin/marketAt.ts'
 import { settleFill, settlementAssetOf } from '../margin/settleFill.ts'
 import type { MarginEnv } from '../margin/types.ts'
-import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, SYSTEM_ACCOUNTS } from './addresses.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, SYSTEM_ACCOUNTS } from '../../state/system/addresses.ts'
 import { type PrecompileCall, type PrecompileSpec, Revert } from './definePrecompile.ts'
 
 export const MARGIN_ABI = parseAbi([

@@ -3,11 +3,11 @@
  * live from state at the calling block — the same kernel, prices and parameters as every check.
  */
 import { type Hex, parseAbi } from 'viem'
-import { UmaStore } from '../../state/umaStore.ts'
+import { UmaStore } from '../../state/system/umaStore.ts'
 import { figuresOf, marginOfHoldings } from '../margin/accountMargin.ts'
 import { marketAt } from '../margin/marketAt.ts'
 import type { MarginEnv } from '../margin/types.ts'
-import { RISK_KERNEL_ADDRESS } from './addresses.ts'
+import { RISK_KERNEL_ADDRESS } from '../../state/system/addresses.ts'
 import type { PrecompileCall, PrecompileSpec } from './definePrecompile.ts'
 
 export const RISK_KERNEL_ABI = parseAbi([

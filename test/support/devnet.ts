@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { DevnetJson } from '../../chain/devnet.ts'
+import type { DevnetJson } from '../../app/devnet/devnet.ts'
 import { freePort } from '../../lib/freePort.ts'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))

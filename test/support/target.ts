@@ -2,7 +2,7 @@
  * The server the SPEC-level suites run against: the unimargin node, or Anvil as the reference
  * (env `E2E_TARGET=anvil|node`, default `node`). Both answer with the same shape.
  */
-import { startAnvil } from '../../bridge/anvil.ts'
+import { startAnvil } from '../../app/devnet/anvil.ts'
 import { startNode } from './node.ts'
 
 export type TargetKind = 'node' | 'anvil'
