@@ -6,7 +6,7 @@
  * [start/5, start·5] and inside the caps [10^-8, 10^12] USD with room for rounding, vols within
  * [0.05, 3] (caps [0.0001, 10]).
  */
-import { createRandom } from '../risk/random.ts'
+import { createRandom } from '../risk/index.ts'
 
 /** One underlying's simulated quote. */
 export interface WalkQuote {

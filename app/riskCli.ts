@@ -1,8 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { devMarket, devRiskParams } from '../risk/devMarket.ts'
-import { InvalidMarketError, InvalidPortfolioError } from '../risk/errors.ts'
-import { patchMarketPrices, patchRiskParams } from '../risk/riskParams.ts'
-import { simulateMargin } from '../risk/simulateMargin.ts'
+import { devMarket, devRiskParams, InvalidMarketError, InvalidPortfolioError, patchMarketPrices, patchRiskParams, simulateMargin } from '../risk/index.ts'
 
 /** Where the CLI writes. */
 export interface CliIo {

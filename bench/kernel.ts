@@ -10,14 +10,7 @@
  * also a human-readable breakdown on stderr.
  */
 import { availableParallelism } from 'node:os'
-import { type BookEntry, fromArrays } from '../risk/accountBook.ts'
-import { createMarginOutputs, marginAccounts } from '../risk/marginAccounts.ts'
-import { createMarginPool } from '../risk/marginPool.ts'
-import { buildMarketState } from '../risk/marketState.ts'
-import { naiveMargin } from '../risk/naiveMargin.ts'
-import { createRandom } from '../risk/random.ts'
-import type { Instrument, Market } from '../risk/types.ts'
-import { devRiskParams } from '../risk/devMarket.ts'
+import { type BookEntry, fromArrays, createMarginOutputs, marginAccounts, createMarginPool, buildMarketState, naiveMargin, createRandom, devRiskParams, type Instrument, type Market } from '../risk/index.ts'
 
 const argv = process.argv.slice(2)
 const flag = (name: string, dflt: number) => {

@@ -1,9 +1,8 @@
 import { keccak256, parseEther, toHex, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEV_ACCOUNTS } from '../genesis/dev.ts'
 import { type Bridge, createBridge } from './bridge.ts'
 import { createMemoryBridgeStore } from './bridgeStore.ts'
-import { type TestL1, devAccount, startTestL1 } from '../test/support/l1Fixture.ts'
+import { type TestL1, devAccount, devKey, startTestL1 } from '../test/support/l1Fixture.ts'
 import type { FinalDeposit, Withdrawal } from './types.ts'
 
 let l1: TestL1
@@ -36,7 +35,7 @@ beforeAll(async () => {
         return { l2Block: 42n }
       },
     },
-    sequencerKey: DEV_ACCOUNTS[0][1],
+    sequencerKey: devKey(0),
     commitmentSource: {
       latestCommitment: async () => ({ l2Block: 3n, stateRoot: keccak256(toHex(3)), withdrawals: [withdrawal] }),
     },

@@ -3,7 +3,7 @@
  * libraries (viem, ethers) pattern-match on. `rpc/errors.ts` maps them to JSON-RPC codes.
  */
 import { BaseError } from '../lib/errors.ts'
-import type { Hex } from './types.ts'
+import type { Hex } from '../state/types.ts'
 
 /** A raw transaction that does not decode, or is signed wrongly. */
 export class InvalidTransactionError extends BaseError {
@@ -118,22 +118,6 @@ export class UnknownBlockError extends BaseError {
   override name = 'UnknownBlockError'
   constructor(readonly block: string) {
     super(`unknown block ${block}`)
-  }
-}
-
-/** eth_estimateGas of a call that reverts whatever the gas; carries the revert data. */
-export class ExecutionRevertedError extends BaseError {
-  override name = 'ExecutionRevertedError'
-  constructor(readonly data: Hex, readonly reason?: string) {
-    super(reason ? `execution reverted: ${reason}` : 'execution reverted')
-  }
-}
-
-/** eth_estimateGas/eth_call that fails for a reason other than a revert (out of gas, bad opcode). */
-export class ExecutionFailedError extends BaseError {
-  override name = 'ExecutionFailedError'
-  constructor(reason: string) {
-    super(reason)
   }
 }
 

@@ -5,7 +5,7 @@
  * the answer holds until the next block.
  */
 import type { Account } from '@ethereumjs/util'
-import type { Hex } from './types.ts'
+import type { Hex } from '../state/types.ts'
 
 export class HeadAccounts<H extends object> {
   private head?: H

@@ -7,10 +7,7 @@ import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { holdingsToEntries, marginOfHoldings } from '../execution/margin/accountMargin.ts'
 import { marketAt, type PricedMarket } from '../execution/margin/marketAt.ts'
 import type { MarginEnv } from '../execution/margin/types.ts'
-import { liquidationPrices } from '../risk/liquidationPrices.ts'
-import { marginPortfolio } from '../risk/marginPortfolio.ts'
-import { buildRiskReport, type RiskReport } from '../risk/report.ts'
-import { simulateMargin } from '../risk/simulateMargin.ts'
+import { liquidationPrices, marginPortfolio, buildRiskReport, type RiskReport, simulateMargin, type Market } from '../risk/index.ts'
 import { formatAmount, formatWad, wadToNumber } from '../lib/fixed.ts'
 import { type Holdings, UmaStore } from '../state/system/umaStore.ts'
 import { InvalidRangeError } from './errors.ts'
@@ -18,17 +15,8 @@ import { decodeEventLog, encodeEventTopics } from 'viem'
 import { COLLATERAL_FLAG } from '../execution/margin/liquidate.ts'
 import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../state/system/addresses.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
-import type { Market } from '../risk/types.ts'
-import type {
-  BlockTag,
-  Hex,
-  InsuranceFundView,
-  LiquidationView,
-  MarginAccountView,
-  MarginApi,
-  MarketsView,
-  StoredLog,
-} from './types.ts'
+import type { InsuranceFundView, LiquidationView, MarginAccountView, MarginApi, MarketsView } from './types.ts'
+import type { BlockTag, Hex, StoredLog } from '../state/types.ts'
 
 /** Topics of the events `margin_getLiquidations` lists. */
 const LIQUIDATION_TOPICS: Hex[] = [

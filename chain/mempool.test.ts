@@ -12,7 +12,7 @@ import {
 } from './errors.ts'
 import { Mempool, type MempoolLimits, type PoolTx } from './mempool.ts'
 import { comparePrice } from './txPrice.ts'
-import type { Hex } from './types.ts'
+import type { Hex } from '../state/types.ts'
 
 const RICH = 10n ** 30n
 const addr = (i: number) => `0x${i.toString(16).padStart(40, '0')}` as Hex

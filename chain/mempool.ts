@@ -25,7 +25,7 @@ import {
 import type { PoolTx } from './poolTx.ts'
 import { SenderTxs } from './senderTxs.ts'
 import { comparePrice, effectiveTip } from './txPrice.ts'
-import type { Hex } from './types.ts'
+import type { Hex } from '../state/types.ts'
 
 export { type PoolTx, toPoolTx } from './poolTx.ts'
 

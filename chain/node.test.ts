@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bytesToHex } from '@ethereumjs/util'
 import pino from 'pino'
-import { hexToBytes, parseEther, parseGwei } from 'viem'
+import { encodeFunctionData, hexToBytes, parseEther, parseGwei } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
@@ -20,7 +20,9 @@ import {
 } from './errors.ts'
 import type { MempoolLimits } from './mempool.ts'
 import { createNode, type Node } from './node.ts'
-import { feederKeysFor, startPriceFeeder } from '../app/priceFeeder.ts'
+import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
+import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
+import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
 
 const logger = pino({ level: 'silent' })
 const alice = privateKeyToAccount(DEV_ACCOUNTS[0][1])
@@ -141,25 +143,27 @@ describe('Node', () => {
     const { node } = await open(undefined, { totalSlots: 3, totalQueue: 1, accountSlots: 0 })
     for (let n = 0; n < 3; n++) await node.sendRawTransaction(await transfer(n, { maxFee: parseGwei('50'), tip: parseGwei('5') }))
     await expect(node.sendRawTransaction(await transfer(0, { from: bob }))).rejects.toBeInstanceOf(TxUnderpricedError)
-    const feeder = startPriceFeeder({
-      chain: node,
-      chainId: 31338n,
-      feederKeys: feederKeysFor(devGenesis().margin!.config.oracle)!,
-      underlyings: devGenesis().margin!.config.market.underlyings,
-      intervalMs: 3_600_000,
-      logger,
+    // A price update as the dev feeder (account 9) signs it, tipping 0.001 gwei.
+    const feederAccount = privateKeyToAccount(DEV_ACCOUNTS[9][1])
+    const updateBody = { underlyingIds: [1], prices: [3001n * 10n ** 18n], vols: [6n * 10n ** 17n], timestamp: (await node.getBlockByNumber(0n))!.header.timestamp + 1n }
+    const sig = await feederAccount.signMessage({ message: { raw: priceUpdateHash(31338n, updateBody) } })
+    const raw = await feederAccount.signTransaction({
+      chainId: 31338,
+      type: 'eip1559',
+      to: ORACLE_ADDRESS,
+      data: encodeFunctionData({ abi: oracleAbi, functionName: 'submitPrices', args: [updateBody.underlyingIds, updateBody.prices, updateBody.vols, updateBody.timestamp, [sig]] }),
+      nonce: 0,
+      gas: 300_000n,
+      maxFeePerGas: parseGwei('10'),
+      maxPriorityFeePerGas: parseGwei('0.001'),
     })
-    try {
-      // It tips 0.001 gwei, against alice's 5, and still takes the place of alice's last one.
-      const update = (await feeder.tick())!
-      expect(node.mempool.size).toBe(3)
-      const block = (await node.produceBlock())!
-      expect(bytesToHex(block.transactions[0].hash())).toBe(update)
-      expect((await node.getReceipt(update))?.status).toBe(1)
-      expect(block.transactions).toHaveLength(3)
-    } finally {
-      await feeder.stop()
-    }
+    // It tips 0.001 gwei, against alice's 5, and still takes the place of alice's last one.
+    const update = await node.sendRawTransaction(hexToBytes(raw))
+    expect(node.mempool.size).toBe(3)
+    const block = (await node.produceBlock())!
+    expect(bytesToHex(block.transactions[0].hash())).toBe(update)
+    expect((await node.getReceipt(update))?.status).toBe(1)
+    expect(block.transactions).toHaveLength(3)
   })
 
   it('holds a nonce gap until it is filled', async () => {

@@ -40,7 +40,7 @@ import { writeGenesisPrices } from '../state/system/oracleStore.ts'
 import { liquidationSystemTx } from '../execution/margin/liquidate.ts'
 import { MarginSystem } from '../execution/margin/marginSystem.ts'
 import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
-import type { RiskParams } from '../risk/types.ts'
+import type { RiskParams } from '../risk/index.ts'
 import { readGovernedConfig, writeGenesisGovernance } from '../state/system/governanceStore.ts'
 import type { GovernedConfig } from '../state/system/types.ts'
 import { listProposals, type Proposal, readProposal } from '../execution/governance/proposals.ts'
@@ -68,22 +68,9 @@ import { logMatches, bloomMayMatch } from '../state/logFilter.ts'
 import { HeadAccounts } from './headAccounts.ts'
 import { Mempool, type MempoolLimits, type PoolTx, toPoolTx } from './mempool.ts'
 import { HeadFeeders, isPriceSubmission } from './priceUpdatePriority.ts'
-import type {
-  AccountProof,
-  BlockTag,
-  CallRequest,
-  CallResult,
-  ChainApi,
-  ChainEvents,
-  FeeHistory,
-  GovernanceApi,
-  Hex,
-  LogFilter,
-  StateOverrides,
-  StoredLog,
-  StoredReceipt,
-  TxLocation,
-} from './types.ts'
+import type { AccountProof, ChainApi, ChainEvents, FeeHistory, GovernanceApi } from './types.ts'
+import type { CallRequest, CallResult, StateOverrides } from '../execution/types.ts'
+import type { BlockTag, Hex, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 
 export interface NodeOptions {
   datadir: string

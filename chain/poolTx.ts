@@ -6,7 +6,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import { Capability } from '@ethereumjs/tx'
 import { maxFeePerGas } from '../execution/blockPipeline.ts'
 import type { PricedTx } from './txPrice.ts'
-import type { Hex } from './types.ts'
+import type { Hex } from '../state/types.ts'
 
 /** A pooled transaction with what selection and eviction need at hand. */
 export interface PoolTx extends PricedTx {

@@ -9,7 +9,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import { getAbiItem, toFunctionSelector } from 'viem'
 import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
-import type { Hex } from './types.ts'
+import type { Hex } from '../state/types.ts'
 
 const SUBMIT_PRICES = toFunctionSelector(getAbiItem({ abi: oracleAbi, name: 'submitPrices' }))
 

@@ -5,7 +5,7 @@
  */
 import type { PoolTx } from './poolTx.ts'
 import { comparePrice } from './txPrice.ts'
-import type { Hex } from './types.ts'
+import type { Hex } from '../state/types.ts'
 
 export class SenderTxs {
   /** Strictly increasing nonces, all ≥ `stateNonce`. */

@@ -5,96 +5,11 @@
 import type { Block } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Hex } from 'viem'
-import type { RiskParams } from '../risk/types.ts'
+import type { RiskParams } from '../risk/index.ts'
 import type { GovernedConfig } from '../state/system/types.ts'
 import type { Proposal } from '../execution/governance/proposals.ts'
-
-export type { Hex }
-
-/** One log as stored and returned by eth_getLogs / receipts. */
-export interface StoredLog {
-  address: Hex
-  topics: Hex[]
-  data: Hex
-  blockNumber: bigint
-  blockHash: Hex
-  transactionHash: Hex
-  transactionIndex: number
-  /** Index of the log in the block. */
-  logIndex: number
-}
-
-/** A transaction receipt as stored with its block. */
-export interface StoredReceipt {
-  transactionHash: Hex
-  transactionIndex: number
-  blockHash: Hex
-  blockNumber: bigint
-  from: Hex
-  to: Hex | null
-  contractAddress: Hex | null
-  cumulativeGasUsed: bigint
-  gasUsed: bigint
-  effectiveGasPrice: bigint
-  /** 1 success, 0 reverted. */
-  status: 0 | 1
-  logs: StoredLog[]
-  logsBloom: Hex
-  /** EIP-2718 type: 0 legacy, 1 EIP-2930, 2 EIP-1559. */
-  type: number
-}
-
-/** Where a mined transaction sits. */
-export interface TxLocation {
-  tx: TypedTransaction
-  blockHash: Hex
-  blockNumber: bigint
-  transactionIndex: number
-}
-
-/** Block selectors accepted everywhere a block is named. */
-export type BlockTag = 'latest' | 'pending' | 'safe' | 'finalized' | 'earliest' | bigint | { hash: Hex }
-
-/** eth_getLogs filter, already parsed. `topics[i] = null` matches anything at position i. */
-export interface LogFilter {
-  fromBlock: bigint
-  toBlock: bigint
-  addresses?: Hex[]
-  topics?: (Hex | Hex[] | null)[]
-  blockHash?: Hex
-}
-
-/** A call or gas estimate request, already parsed (eth_call / eth_estimateGas params). */
-export interface CallRequest {
-  from?: Hex
-  to?: Hex
-  gas?: bigint
-  gasPrice?: bigint
-  maxFeePerGas?: bigint
-  maxPriorityFeePerGas?: bigint
-  value?: bigint
-  data?: Hex
-  nonce?: bigint
-  accessList?: { address: Hex; storageKeys: Hex[] }[]
-}
-
-/** eth_call state override for one account. */
-export interface AccountOverride {
-  balance?: bigint
-  nonce?: bigint
-  code?: Hex
-  /** Replaces the whole storage. */
-  state?: Record<Hex, Hex>
-  /** Patches single slots. */
-  stateDiff?: Record<Hex, Hex>
-}
-export type StateOverrides = Record<Hex, AccountOverride>
-
-/** Outcome of eth_call: returnData, or a revert with its data. Values, not exceptions. */
-export type CallResult =
-  | { ok: true; returnData: Hex; gasUsed: bigint }
-  | { ok: false; reverted: true; returnData: Hex; reason?: string; gasUsed: bigint }
-  | { ok: false; reverted: false; error: string; gasUsed: bigint }
+import type { CallRequest, CallResult, StateOverrides } from '../execution/types.ts'
+import type { BlockTag, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 
 /** Account state at a block (eth_getProof shape, bigint quantities). */
 export interface AccountProof {

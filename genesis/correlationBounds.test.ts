@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { choleskyOfCorrelation } from '../risk/expectedShortfall.ts'
-import { buildMarketState } from '../risk/marketState.ts'
-import type { Market } from '../risk/types.ts'
+import { choleskyOfCorrelation, buildMarketState, devMarket, devRiskParams, type Market } from '../risk/index.ts'
 import { checkCorrelationBounds, MIN_CHOLESKY_PIVOT } from './correlationBounds.ts'
-import { devMarket, devRiskParams } from '../risk/devMarket.ts'
 
 const fail = (field: string, problem: string) => new Error(`${field}: ${problem}`)
 const check = (c: Record<string, number>, market: Market = devMarket) => () => checkCorrelationBounds(c, market, fail)

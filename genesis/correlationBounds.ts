@@ -4,7 +4,7 @@
  * shortfall kernel can factor. Checked at genesis and at `propose`/`execute`, so the kernel's
  * Cholesky (execution/risk/expectedShortfall.ts) never meets a matrix it cannot take.
  */
-import type { Market } from '../risk/types.ts'
+import type { Market } from '../risk/index.ts'
 
 /**
  * Smallest Cholesky pivot accepted (the diagonal before its square root). Strictly above it,

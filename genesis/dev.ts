@@ -6,7 +6,7 @@
 import type { Hex } from 'viem'
 import { exampleArtifacts } from './contracts/exampleContracts.ts'
 import { INSURANCE_FUND_ADDRESS } from '../state/system/addresses.ts'
-import { devMarket, devRiskParams } from '../risk/devMarket.ts'
+import { devMarket, devRiskParams } from '../risk/index.ts'
 import type { Genesis } from './types.ts'
 import { parseGenesis } from './validate.ts'
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { RiskParams } from '../risk/types.ts'
-import { devMarket, devRiskParams } from '../risk/devMarket.ts'
+import { devMarket, devRiskParams, type RiskParams } from '../risk/index.ts'
 import { checkRiskParamBounds, describeInterval, inInterval, MAX_SHOCKS, RISK_PARAM_BOUNDS } from './riskParamBounds.ts'
 
 const fail = (field: string, problem: string) => new Error(`${field}: ${problem}`)

@@ -5,7 +5,7 @@
  * genesis/correlationBounds.ts. `fail(field, problem)` builds the error to throw, so genesis and
  * governance each name the parameter their own way.
  */
-import type { Market, RiskParams } from '../risk/types.ts'
+import type { Market, RiskParams } from '../risk/index.ts'
 import { checkCorrelationBounds } from './correlationBounds.ts'
 
 type Fail = (field: string, problem: string) => Error

@@ -1,6 +1,6 @@
 import type { Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
-import type { Instrument } from '../risk/types.ts'
+import type { Instrument } from '../risk/index.ts'
 import { devGenesis } from './dev.ts'
 import type { GovernedConfig } from '../state/system/types.ts'
 import { checkInstrumentBounds, checkSystemBounds, SYSTEM_BOUNDS } from './systemBounds.ts'

@@ -8,7 +8,7 @@
  */
 import type { Hex } from 'viem'
 import { MAX_MOVE_LIMIT, PRICE_MAX_WAD } from './priceBounds.ts'
-import type { Instrument, Market } from '../risk/types.ts'
+import type { Instrument, Market } from '../risk/index.ts'
 import { WAD } from '../lib/fixed.ts'
 import type { GovernedConfig } from '../state/system/types.ts'
 import { checkInterval, type Interval } from './riskParamBounds.ts'

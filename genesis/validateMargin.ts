@@ -5,9 +5,7 @@
  * oracle's caps (execution/oracle/priceBounds.ts).
  */
 import type { Hex } from 'viem'
-import { InvalidMarketError } from '../risk/errors.ts'
-import { patchRiskParams } from '../risk/riskParams.ts'
-import type { Asset, Instrument, Market, RiskParams, Underlying } from '../risk/types.ts'
+import { InvalidMarketError, patchRiskParams, type Asset, type Instrument, type Market, type RiskParams, type Underlying } from '../risk/index.ts'
 import { priceInBounds, volInBounds } from './priceBounds.ts'
 import { numberToWad, parseWad } from '../lib/fixed.ts'
 import { isForbiddenKey, scanJson } from '../lib/jsonKeys.ts'

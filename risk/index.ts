@@ -19,7 +19,7 @@ export {
 export { AccountBookWriter, type AccountBookWriterOptions } from './accountBookWriter.ts'
 export { type OptionGreeks, SECONDS_PER_YEAR, bsGreeks, bsValue, yearsToExpiry } from './blackScholes.ts'
 export { InvalidMarketError, InvalidPortfolioError } from './errors.ts'
-export { ES_SEED, buildEsPaths, expectedShortfall } from './expectedShortfall.ts'
+export { ES_SEED, buildEsPaths, choleskyOfCorrelation, expectedShortfall } from './expectedShortfall.ts'
 export { instrumentName } from './instrumentName.ts'
 export {
   type LiquidationClosure,
@@ -39,6 +39,7 @@ export {
   type MarginOutputs,
   changedRiskClasses,
   createMarginOutputs,
+  createScratch,
   kernelArraysOf,
   marginAccounts,
   marginRange,
@@ -63,9 +64,15 @@ export {
   resolvePortfolio,
   toBookEntries,
 } from './portfolio.ts'
-export { type MarginWad, type RiskReport, buildRiskReport, marginWad } from './report.ts'
+export { type MarginWad, marginWad } from './marginWad.ts'
+export { type RiskReport, buildRiskReport } from './report.ts'
 export { type MarketItem, buildRiskArrays, itemValue } from './riskArray.ts'
 export { patchMarketPrices, patchRiskParams } from './riskParams.ts'
 export { buildScenarios } from './scenarios.ts'
 export { simulateMargin } from './simulateMargin.ts'
 export type { Asset, EsParams, Instrument, Market, OptionKind, RiskParams, Scenario, Underlying } from './types.ts'
+export { createRandom } from './random.ts'
+/** The dev genesis's market and parameters (the SPEC 6 worked example uses them). */
+export { devMarket, devRiskParams } from './devMarket.ts'
+/** Every domain error of the kernel, as a module (rpc/errors.ts maps each one). */
+export * as riskErrors from './errors.ts'

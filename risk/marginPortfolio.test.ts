@@ -4,7 +4,7 @@ import { parseWad } from '../lib/fixed.ts'
 import { marginPortfolio } from './marginPortfolio.ts'
 import { buildMarketState } from './marketState.ts'
 import { resolvePortfolio, toBookEntries } from './portfolio.ts'
-import { marginWad } from './report.ts'
+import { marginWad } from './marginWad.ts'
 import { simulateMargin } from './simulateMargin.ts'
 import type { RiskParams } from './types.ts'
 

@@ -3,7 +3,7 @@ import { bsGreeks, yearsToExpiry } from './blackScholes.ts'
 import { expectedShortfall } from './expectedShortfall.ts'
 import { createMarginOutputs, createScratch, marginRange } from './marginAccounts.ts'
 import type { MarketState } from './marketState.ts'
-import { marginWad } from './report.ts'
+import { marginWad } from './marginWad.ts'
 
 /** Greeks of a portfolio on one underlying (SPEC section 6 units). */
 export interface UnderlyingGreeks {

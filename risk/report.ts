@@ -1,6 +1,7 @@
-import { formatAmount, formatWad, numberToWad } from '../lib/fixed.ts'
+import { formatAmount, formatWad } from '../lib/fixed.ts'
 import type { LiquidationPrice } from './liquidationPrices.ts'
 import type { PortfolioMargin, ScenarioPnl } from './marginPortfolio.ts'
+import { marginWad } from './marginWad.ts'
 
 /** A scenario line of the report; `pnl` a decimal string. */
 export interface ReportScenario {
@@ -41,40 +42,6 @@ export interface RiskReport {
   worstScenario: ReportScenario | null
   /** Per underlying touched: the nearest spots below/above today's where health reaches 0. */
   liquidationPrices: Array<{ underlying: string; down: string | null; up: string | null }>
-}
-
-/** The figures the chain stores and `IRiskKernel.marginOf` returns, in wad. */
-export interface MarginWad {
-  equityWad: bigint
-  initialMarginWad: bigint
-  maintenanceMarginWad: bigint
-  /** equityWad − maintenanceMarginWad. */
-  healthWad: bigint
-  /** healthWad < 0. */
-  liquidatable: boolean
-}
-
-/**
- * Rounds kernel figures to wad with lib/fixed's one rule — what precompiles and state use, so
- * on-chain integers and report strings always agree.
- *
- * @example marginWad(marginPortfolio(state, entries)).maintenanceMarginWad
- */
-export function marginWad(m: {
-  equity: number
-  initialMargin: number
-  maintenanceMargin: number
-}): MarginWad {
-  const equityWad = numberToWad(m.equity)
-  const maintenanceMarginWad = numberToWad(m.maintenanceMargin)
-  const healthWad = equityWad - maintenanceMarginWad
-  return {
-    equityWad,
-    initialMarginWad: numberToWad(m.initialMargin),
-    maintenanceMarginWad,
-    healthWad,
-    liquidatable: healthWad < 0n,
-  }
 }
 
 function scenarioLine(s: ScenarioPnl): ReportScenario {

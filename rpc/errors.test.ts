@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import {
-  ExecutionRevertedError,
-  InsufficientFundsError,
-  NonceTooLowError,
-  UnknownBlockError,
-} from '../chain/errors.ts'
-import { InvalidPortfolioError } from '../risk/errors.ts'
+import { InsufficientFundsError, NonceTooLowError, UnknownBlockError } from '../chain/errors.ts'
+import { ExecutionRevertedError } from '../execution/errors.ts'
+import { InvalidPortfolioError } from '../risk/index.ts'
 import { InvalidParamsError, toRpcError } from './errors.ts'
 
 const A = `0x${'ab'.repeat(20)}` as const

@@ -1,12 +1,13 @@
 /**
  * JSON-RPC errors, and the one place where domain errors become JSON-RPC codes. Domain errors
- * (chain/errors.ts, execution/risk/errors.ts, genesis/errors.ts, and later ones) know nothing of
+ * (chain/errors.ts, execution/errors.ts, risk/errors.ts, genesis/errors.ts, bridge/errors.ts) know nothing of
  * JSON-RPC; `toRpcError` maps them, and the compiler checks that every exported domain error
  * class of those modules has an entry.
  */
 import * as bridgeErrors from '../bridge/errors.ts'
 import * as chainErrors from '../chain/errors.ts'
-import * as riskErrors from '../risk/errors.ts'
+import * as executionErrors from '../execution/errors.ts'
+import { riskErrors } from '../risk/index.ts'
 import * as genesisErrors from '../genesis/errors.ts'
 import { BaseError } from '../lib/errors.ts'
 
@@ -168,8 +169,6 @@ const DOMAIN_ERRORS: Entry[] = [
       new ServerError(
         /^0x[0-9a-fA-F]{64}$/.test(e.block) ? 'header for hash not found' : 'header not found',
       ),
-    ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),
-    ExecutionFailedError: (e) => new ServerError(e.shortMessage),
     ShuttingDownError: (e) => new ServerError(e.shortMessage),
     // A start-up error; it never comes out of a running node, but if it did it is the server's.
     GenesisMismatchError: (e) => new ServerError(e.shortMessage),
@@ -177,6 +176,10 @@ const DOMAIN_ERRORS: Entry[] = [
     NoMarginConfigError: (e) => new ServerError(e.shortMessage),
     BlockImportError: (e) => new ServerError(e.shortMessage),
     InvalidRangeError: (e) => new InvalidParamsError(e.shortMessage),
+  }),
+  ...entries(executionErrors, {
+    ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),
+    ExecutionFailedError: (e) => new ServerError(e.shortMessage),
   }),
   // margin_simulate and friends: the message names the field (`positions[2].instrument: …`).
   ...entries(riskErrors, {

@@ -5,7 +5,8 @@
 import { bytesToHex } from '@ethereumjs/util'
 import { decodeAbiParameters } from 'viem'
 import { UnknownBlockError } from '../chain/errors.ts'
-import type { BlockTag, ChainApi, Hex, LogFilter, StoredLog } from '../chain/types.ts'
+import type { ChainApi } from '../chain/types.ts'
+import type { BlockTag, Hex, LogFilter, StoredLog } from '../state/types.ts'
 import {
   ExecutionRevertedRpcError,
   InvalidParamsError,

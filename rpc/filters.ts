@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto'
 import type { Block } from '@ethereumjs/block'
 import { bytesToHex } from '@ethereumjs/util'
-import type { Hex, StoredLog, StoredReceipt } from '../chain/types.ts'
+import type { Hex, StoredLog, StoredReceipt } from '../state/types.ts'
 import { ServerError } from './errors.ts'
 import type { RawLogFilter } from './params.ts'
-import type { ChainEventSource } from './types.ts'
+import type { ChainEventSource } from './eventHub.ts'
 
 /** Most items one filter buffers between polls; older ones are dropped first. */
 export const MAX_FILTER_BUFFER = 10_000

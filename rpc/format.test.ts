@@ -5,7 +5,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import { hexToBigInt, type Hex, keccak256, serializeTransaction, type TransactionSerializable } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
-import type { StoredReceipt } from '../chain/types.ts'
+import type { StoredReceipt } from '../state/types.ts'
 import { formatBlock, formatHeader, formatLog, formatReceipt, formatTransaction, quantity } from './format.ts'
 
 const common = createCustomCommon({ chainId: 31338 }, Mainnet, { hardfork: Hardfork.Prague })

@@ -5,7 +5,7 @@
 import type { Block, BlockHeader } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
-import type { Hex, StoredLog, StoredReceipt } from '../chain/types.ts'
+import type { Hex, StoredLog, StoredReceipt } from '../state/types.ts'
 import { isSystemTx, SYSTEM_SENDER, type SystemTransaction } from '../execution/system/systemTx.ts'
 
 /** A bigint or number as minimal 0x hex. */

@@ -4,13 +4,8 @@
  * (`invalid argument 0: hex string has odd length`). Nested members add their field name
  * (`invalid argument 0: from: hex string has length 38, want 40 for common.Address`).
  */
-import type {
-  AccountOverride,
-  BlockTag,
-  CallRequest,
-  Hex,
-  StateOverrides,
-} from '../chain/types.ts'
+import type { AccountOverride, CallRequest, StateOverrides } from '../execution/types.ts'
+import type { BlockTag, Hex } from '../state/types.ts'
 import { InvalidParamsError } from './errors.ts'
 
 const HEX_DIGITS = /^[0-9a-fA-F]*$/

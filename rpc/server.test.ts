@@ -7,17 +7,9 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { InvalidTransactionError, UnknownBlockError } from '../chain/errors.ts'
-import type {
-  BlockTag,
-  CallRequest,
-  CallResult,
-  ChainApi,
-  ChainEvents,
-  Hex,
-  LogFilter,
-  StoredLog,
-  StoredReceipt,
-} from '../chain/types.ts'
+import type { ChainApi, ChainEvents } from '../chain/types.ts'
+import type { CallRequest, CallResult } from '../execution/types.ts'
+import type { BlockTag, Hex, LogFilter, StoredLog, StoredReceipt } from '../state/types.ts'
 import { freePort } from '../lib/freePort.ts'
 import { InvalidParamsError } from './errors.ts'
 import { arity, parseAddress } from './params.ts'

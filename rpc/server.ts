@@ -9,7 +9,8 @@ import type { Duplex } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { WebSocketServer, type WebSocket } from 'ws'
-import type { ChainApi, ChainEvents, Hex } from '../chain/types.ts'
+import type { ChainApi, ChainEvents } from '../chain/types.ts'
+import type { Hex } from '../state/types.ts'
 import {
   InvalidParamsError,
   InvalidRequestError,
@@ -20,17 +21,11 @@ import {
 } from './errors.ts'
 import { ethMethods, ethSubscriptions } from './eth.ts'
 import { registerDashboard } from './dashboard/serve.ts'
+import { createEventHub } from './eventHub.ts'
 import { createFilterStore } from './filters.ts'
 import { netMethods } from './net.ts'
-import type {
-  ChainEventSource,
-  RpcConnection,
-  RpcContext,
-  RpcMethod,
-  RpcMethods,
-  SubscriptionHandler,
-  Unsubscribe,
-} from './types.ts'
+import type { RpcConnection, RpcContext, RpcMethod, RpcMethods, SubscriptionHandler, Unsubscribe } from './types.ts'
+import type { ChainEventSource } from './eventHub.ts'
 import { web3Methods } from './web3.ts'
 
 /** Largest request body (HTTP) or message (WebSocket), in bytes. */
@@ -101,39 +96,6 @@ const errorResponse = (id: RpcResponse['id'], error: RpcError): RpcResponse => (
   id,
   error: error.toJSON(),
 })
-
-/** Fans chain events out to many listeners through one listener per event on the chain. */
-function createEventHub(chain: ChainApi, logger: Logger) {
-  const listeners = { block: new Set<Function>(), pendingTransaction: new Set<Function>() }
-  const fire =
-    (event: keyof ChainEvents) =>
-    (...args: unknown[]): void => {
-      for (const fn of listeners[event]) {
-        try {
-          fn(...args)
-        } catch (err) {
-          logger.error({ err, event }, 'rpc event listener failed')
-        }
-      }
-    }
-  const onBlock = fire('block') as ChainEvents['block']
-  const onPending = fire('pendingTransaction') as ChainEvents['pendingTransaction']
-  const hub: ChainEventSource & { attach(): void; detach(): void } = {
-    on: (event, fn) => void listeners[event].add(fn),
-    off: (event, fn) => void listeners[event].delete(fn),
-    attach() {
-      chain.on('block', onBlock)
-      chain.on('pendingTransaction', onPending)
-    },
-    detach() {
-      chain.off('block', onBlock)
-      chain.off('pendingTransaction', onPending)
-      listeners.block.clear()
-      listeners.pendingTransaction.clear()
-    },
-  }
-  return hub
-}
 
 /**
  * Creates the JSON-RPC server of a node.

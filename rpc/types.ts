@@ -3,14 +3,11 @@
  * and a context; a subscription kind is a function that starts pushing and returns how to stop.
  */
 import type { Logger } from 'pino'
-import type { ChainApi, ChainEvents, Hex } from '../chain/types.ts'
+import type { ChainApi, ChainEvents } from '../chain/types.ts'
+import type { Hex } from '../state/types.ts'
+import type { ChainEventSource } from './eventHub.ts'
 import type { FilterStore } from './filters.ts'
 
-/** Chain events fanned out to any number of RPC listeners (one listener on the chain itself). */
-export interface ChainEventSource {
-  on<E extends keyof ChainEvents>(event: E, fn: ChainEvents[E]): void
-  off<E extends keyof ChainEvents>(event: E, fn: ChainEvents[E]): void
-}
 
 /** The WebSocket connection a call arrived on; subscriptions live and die with it. */
 export interface RpcConnection {

@@ -11,7 +11,7 @@
  *   m:head         head block number   m:genesis  genesis block hash
  */
 import { Level } from 'level'
-import type { Hex, StoredReceipt } from '../chain/types.ts'
+import type { Hex, StoredReceipt } from './types.ts'
 import { encodeReceipts } from './receiptCodec.ts'
 import { type StoreOp, TrieBuffer } from './trieBuffer.ts'
 

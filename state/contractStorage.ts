@@ -21,6 +21,14 @@ export interface GasCharger {
   charge(amount: bigint): void
 }
 
+/** A GasCharger that only adds up what is charged (tests, and reads that count their gas). */
+export class GasTally implements GasCharger {
+  used = 0n
+  charge(amount: bigint): void {
+    this.used += amount
+  }
+}
+
 const TWO_256 = 1n << 256n
 const TWO_255 = 1n << 255n
 

@@ -4,7 +4,7 @@
  */
 import { hexToBytes } from '@ethereumjs/util'
 import { keccak256 } from 'viem'
-import type { Hex, LogFilter, StoredLog } from '../chain/types.ts'
+import type { Hex, LogFilter, StoredLog } from './types.ts'
 
 /** True when `log` satisfies the address and topic constraints of `filter`. */
 export function logMatches(log: Pick<StoredLog, 'address' | 'topics'>, filter: Pick<LogFilter, 'addresses' | 'topics'>): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Hex, StoredReceipt } from '../chain/types.ts'
+import type { Hex, StoredReceipt } from './types.ts'
 import { decodeReceipts, encodeReceipts } from './receiptCodec.ts'
 
 const blockHash = `0x${'bb'.repeat(32)}` as Hex

@@ -1,7 +1,7 @@
 /**
  * Compact JSON encoding of a block's receipts for the store. Bigints travel as hex strings.
  */
-import type { Hex, StoredLog, StoredReceipt } from '../chain/types.ts'
+import type { Hex, StoredLog, StoredReceipt } from './types.ts'
 
 /** The 256-byte all-zero logs bloom (a receipt without logs), as hex; left out of the encoding. */
 export const ZERO_BLOOM_HEX = `0x${'00'.repeat(256)}` as Hex

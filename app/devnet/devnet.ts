@@ -22,7 +22,8 @@ import { DEV_ACCOUNTS } from '../../genesis/dev.ts'
 import { GenesisError } from '../../genesis/errors.ts'
 import type { Genesis } from '../../genesis/types.ts'
 import { type BridgeGenesis, parseBridgeGenesis } from '../../genesis/validateBridge.ts'
-import { start, type StartOptions } from '../cli.ts'
+import { type StartOptions } from '../options.ts'
+import { start } from '../start.ts'
 import { LOG_LEVELS } from '../logger.ts'
 
 /** `DATADIR/devnet.json` (SPEC section 8), plus where the portal was deployed. */
@@ -38,51 +39,6 @@ export interface DevnetJson {
   portalBlock: number
   /** The sequencer's L1 address (dev account 0). */
   sequencer: Hex
-}
-
-/**
- * The bridge set-up of `start --l1-rpc`: `--bridge-config FILE` (a devnet.json; its source is the
- * portal on `l1ChainId` with `finality` "finalized" unless the file says otherwise), else the
- * genesis `bridge` section.
- *
- * @throws GenesisError when there is neither.
- */
-export function resolveBridgeSetup(genesis: Genesis, bridgeConfig?: string): BridgeGenesis {
-  if (bridgeConfig) {
-    let doc: Record<string, unknown>
-    try {
-      doc = JSON.parse(readFileSync(bridgeConfig, 'utf8'))
-    } catch (err) {
-      throw new GenesisError('(bridge config)', `cannot read ${bridgeConfig}: ${(err as Error).message}`)
-    }
-    return parseBridgeGenesis(
-      {
-        sources: [
-          {
-            chainId: doc.l1ChainId,
-            portal: doc.portal,
-            finality: doc.finality ?? 'finalized',
-            ...(doc.portalBlock === undefined ? {} : { startBlock: doc.portalBlock }),
-          },
-        ],
-        tokens: doc.tokens ?? {},
-        challengePeriodSeconds: doc.challengePeriodSeconds ?? 0,
-      },
-      bridgeConfig,
-    )
-  }
-  if (genesis.bridge) return genesis.bridge
-  throw new GenesisError('bridge', '--l1-rpc needs a genesis `bridge` section or --bridge-config FILE')
-}
-
-/** `--sequencer-key`, else env `UNIMARGIN_SEQUENCER_KEY`, else dev account 0 on the dev genesis. */
-export function sequencerKeyFor(o: StartOptions, genesis: Genesis): Hex | undefined {
-  const key = o.sequencerKey ?? process.env.UNIMARGIN_SEQUENCER_KEY
-  if (key) {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new GenesisError('--sequencer-key', 'must be a 32-byte 0x key')
-    return key as Hex
-  }
-  return o.genesis === undefined && genesis.chainId === 31338n ? DEV_ACCOUNTS[0][1] : undefined
 }
 
 interface DevnetOptions extends StartOptions {

@@ -5,10 +5,7 @@
  * config and change always give the same result; refusals are values naming the parameter.
  */
 import type { Hex } from 'viem'
-import { InvalidMarketError } from '../../risk/errors.ts'
-import { instrumentName } from '../../risk/instrumentName.ts'
-import { patchRiskParams } from '../../risk/riskParams.ts'
-import type { Instrument, RiskParams } from '../../risk/types.ts'
+import { InvalidMarketError, instrumentName, patchRiskParams, type Instrument, type RiskParams } from '../../risk/index.ts'
 import { nullProtoCopy, scanJson } from '../../lib/jsonKeys.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
 import { checkRiskParamBounds } from '../../genesis/riskParamBounds.ts'

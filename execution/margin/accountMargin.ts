@@ -4,9 +4,7 @@
  */
 import { figureToWad, wadToNumber } from '../../lib/fixed.ts'
 import type { Holdings } from '../../state/system/umaStore.ts'
-import type { BookEntry } from '../../risk/accountBook.ts'
-import { marginPortfolio, type PortfolioMargin } from '../../risk/marginPortfolio.ts'
-import type { MarketState } from '../../risk/marketState.ts'
+import { marginPortfolio, type PortfolioMargin, type BookEntry, type MarketState } from '../../risk/index.ts'
 
 /** Kernel entries of stored holdings (wad → whole units). Unknown ids are skipped. */
 export function holdingsToEntries(h: Holdings, state: MarketState): BookEntry[] {

@@ -11,16 +11,7 @@
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
 import { type Holdings, UmaStore } from '../../state/system/umaStore.ts'
-import { AccountBookWriter } from '../../risk/accountBookWriter.ts'
-import {
-  changedRiskClasses,
-  createMarginOutputs,
-  createScratch,
-  type MarginOutputs,
-  marginRange,
-  remarginRange,
-} from '../../risk/marginAccounts.ts'
-import type { MarketState } from '../../risk/marketState.ts'
+import { AccountBookWriter, changedRiskClasses, createMarginOutputs, createScratch, type MarginOutputs, marginRange, remarginRange, type MarketState } from '../../risk/index.ts'
 import { holdingsToEntries } from './accountMargin.ts'
 
 /** One account's figures after the last re-margin (USD, float64). */

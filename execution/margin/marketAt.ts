@@ -5,8 +5,7 @@
  */
 import type { GovernedConfig } from '../../state/system/types.ts'
 import { wadToNumber } from '../../lib/fixed.ts'
-import { buildMarketState, type MarketState } from '../../risk/marketState.ts'
-import type { Market } from '../../risk/types.ts'
+import { buildMarketState, type MarketState, type Market } from '../../risk/index.ts'
 import { isStale } from '../oracle/isStale.ts'
 import type { PriceFeed } from '../../state/system/priceFeed.ts'
 

@@ -1,11 +1,11 @@
+import { GasTally } from '../contractStorage.ts'
 import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, createAddressFromString } from '@ethereumjs/util'
 import { describe, expect, it } from 'vitest'
 import { GOVERNANCE_ADDRESS } from './addresses.ts'
 import { ContractStorage } from '../contractStorage.ts'
-import { GasMeter } from '../../execution/precompiles/gasMeter.ts'
 import { GAS_READ } from '../contractStorage.ts'
-import { devGenesis } from '../../genesis/dev.ts'
+import { devMarket, devRiskParams } from '../../risk/index.ts'
 import {
   CONFIG_HASH_SLOT,
   CONFIG_SLOT,
@@ -41,7 +41,17 @@ function shuffled(c: GovernedConfig): GovernedConfig {
 }
 
 describe('governed config in state', () => {
-  const config = devGenesis().margin!.config
+  const config: GovernedConfig = {
+    market: devMarket,
+    riskParams: devRiskParams,
+    protocols: ['0x0000000000000000000000000000000000000b01', '0x0000000000000000000000000000000000000b02'],
+    oracle: { feeders: ['0xa0ee7a142d267c1f36714e4a8f75612f20a79720'], threshold: 1, maxMove: 0.5 },
+    council: {
+      members: ['0x70997970c51812dc3a010c7d01b50e0d17dc79c8', '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266'],
+      quorum: 2,
+      timelockBlocks: 4,
+    },
+  }
 
   it('encodes the same config to the same bytes whatever the key or address order', () => {
     const a = encodeGovernedConfig(config)
@@ -83,7 +93,7 @@ describe('governed config in state', () => {
     expect(() => {
       ;(a.riskParams.haircut as Record<string, number>).WETH = 0.5
     }).toThrow()
-    const gas = new GasMeter(1_000_000n)
+    const gas = new GasTally()
     await readGovernedConfig(state, gas)
     expect(gas.used).toBe(GAS_READ)
   })

@@ -1,11 +1,11 @@
+import { GasTally } from '../contractStorage.ts'
 import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, bigIntToBytes, createAddressFromString, setLengthLeft } from '@ethereumjs/util'
 import { concat, hexToBigInt, keccak256, toHex } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { devMarket } from '../../risk/devMarket.ts'
+import { devMarket } from '../../risk/index.ts'
 import { WAD } from '../../lib/fixed.ts'
 import { ORACLE_ADDRESS } from './addresses.ts'
-import { GasMeter } from '../../execution/precompiles/gasMeter.ts'
 import { feedSlot, readPrice, readPrices, readPriceTimestamp, writeGenesisPrices, writePrice } from './oracleStore.ts'
 
 const ORACLE = createAddressFromString(ORACLE_ADDRESS)
@@ -59,13 +59,13 @@ describe('oracleStore', () => {
 
   it('charges gas when given a meter: 3 reads, and fresh-slot writes then used-slot writes', async () => {
     const state = await freshState()
-    const gas = new GasMeter(10_000_000n)
+    const gas = new GasTally()
     await readPrice(state, 1, gas)
     expect(gas.used).toBe(3n * 2_100n)
-    const w1 = new GasMeter(10_000_000n)
+    const w1 = new GasTally()
     await writePrice(state, { underlyingId: 1, priceWad: WAD, volWad: WAD, timestamp: 1n }, w1)
     expect(w1.used).toBe(3n * 22_100n)
-    const w2 = new GasMeter(10_000_000n)
+    const w2 = new GasTally()
     await writePrice(state, { underlyingId: 1, priceWad: 2n * WAD, volWad: WAD, timestamp: 2n }, w2)
     expect(w2.used).toBe(3n * 5_000n)
   })

@@ -14,9 +14,8 @@ import type { StateManagerInterface } from '@ethereumjs/common'
 import { createAddressFromString } from '@ethereumjs/util'
 import { numberToWad } from '../../lib/fixed.ts'
 import { ORACLE_ADDRESS } from './addresses.ts'
-import { ContractStorage, mappingSlot } from '../contractStorage.ts'
-import type { GasMeter } from '../../execution/precompiles/gasMeter.ts'
-import type { Market } from '../../risk/types.ts'
+import { ContractStorage, type GasCharger, mappingSlot } from '../contractStorage.ts'
+import type { Market } from '../../risk/index.ts'
 import type { PriceFeed } from './priceFeed.ts'
 
 /** Slot of the `feeds` mapping. */
@@ -29,7 +28,7 @@ export function feedSlot(underlyingId: number): bigint {
   return mappingSlot(FEEDS_SLOT, underlyingId)
 }
 
-function storage(state: StateManagerInterface, gas?: GasMeter): ContractStorage {
+function storage(state: StateManagerInterface, gas?: GasCharger): ContractStorage {
   return new ContractStorage(state, ORACLE, gas)
 }
 
@@ -40,7 +39,7 @@ function storage(state: StateManagerInterface, gas?: GasMeter): ContractStorage 
 export async function readPrice(
   state: StateManagerInterface,
   underlyingId: number,
-  gas?: GasMeter,
+  gas?: GasCharger,
 ): Promise<PriceFeed> {
   const s = storage(state, gas)
   const base = feedSlot(underlyingId)
@@ -63,7 +62,7 @@ export async function readPrice(
 export async function readPrices(
   state: StateManagerInterface,
   underlyingIds: readonly number[],
-  gas?: GasMeter,
+  gas?: GasCharger,
 ): Promise<PriceFeed[]> {
   const out: PriceFeed[] = []
   for (const id of underlyingIds) out.push(await readPrice(state, id, gas))
@@ -74,13 +73,13 @@ export async function readPrices(
 export async function readPriceTimestamp(
   state: StateManagerInterface,
   underlyingId: number,
-  gas?: GasMeter,
+  gas?: GasCharger,
 ): Promise<bigint> {
   return storage(state, gas).word(feedSlot(underlyingId) + 2n)
 }
 
 /** Writes one feed (price, vol and timestamp). With `gas`, charges the storage writes. */
-export async function writePrice(state: StateManagerInterface, feed: PriceFeed, gas?: GasMeter): Promise<void> {
+export async function writePrice(state: StateManagerInterface, feed: PriceFeed, gas?: GasCharger): Promise<void> {
   if (feed.priceWad <= 0n || feed.volWad <= 0n) throw new RangeError(`feed ${feed.underlyingId}: price and vol must be > 0`)
   const s = storage(state, gas)
   const base = feedSlot(feed.underlyingId)

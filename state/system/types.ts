@@ -3,7 +3,7 @@
  * parameters, protocols, oracle feeders, council) and the opening balances of accounts.
  */
 import type { Hex } from 'viem'
-import type { Market, RiskParams } from '../../risk/types.ts'
+import type { Market, RiskParams } from '../../risk/index.ts'
 
 /** Governance's rules. */
 export interface CouncilConfig {

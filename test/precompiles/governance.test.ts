@@ -19,7 +19,7 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../../chain/node.ts'
-import type { StoredReceipt } from '../../chain/types.ts'
+import type { StoredReceipt } from '../../state/types.ts'
 import { DEV_ACCOUNTS, devGenesis } from '../../genesis/dev.ts'
 import { encodeGovernedConfig } from '../../state/system/governanceStore.ts'
 import { compileSolidity } from '../../lib/solc.ts'

@@ -20,6 +20,8 @@ import { portalAbi, testTokenAbi } from '../../bridge/portalAbi.ts'
 
 /** Dev account `i` as a viem local account. */
 export const devAccount = (i: number) => privateKeyToAccount(DEV_ACCOUNTS[i][1])
+/** Dev account `i`'s private key. */
+export const devKey = (i: number) => DEV_ACCOUNTS[i][1]
 
 /** A running test L1. */
 export interface TestL1 {
