@@ -2,9 +2,10 @@
  * The start-up output: what a developer needs to start sending transactions, printed the way
  * Anvil prints it (chain, accounts with keys for the dev genesis, the RPC URL).
  */
+
+import type { Block } from '@ethereumjs/block'
 import { bytesToHex } from '@ethereumjs/util'
 import { formatEther } from 'viem'
-import type { Block } from '@ethereumjs/block'
 import { DEV_ACCOUNTS } from '../genesis/dev.ts'
 import type { Genesis } from '../genesis/types.ts'
 

@@ -37,9 +37,19 @@ export function buildProgram(): Command {
     .option('--sequencer-key <hex>', 'L1 key that posts commitments (env UNIMARGIN_SEQUENCER_KEY; dev account 0 with the dev genesis)')
     .option('--txpool-slots <n>', 'transactions the mempool holds, executable and queued', intOption('--txpool-slots', 1, 1_000_000), 5120)
     .option('--txpool-queue <n>', 'of which queued behind a nonce gap', intOption('--txpool-queue', 0, 1_000_000), 1024)
-    .option('--txpool-account-slots <n>', 'executable transactions a sender keeps when the pool is full', intOption('--txpool-account-slots', 0, 1_000_000), 16)
+    .option(
+      '--txpool-account-slots <n>',
+      'executable transactions a sender keeps when the pool is full',
+      intOption('--txpool-account-slots', 0, 1_000_000),
+      16,
+    )
     .option('--txpool-account-queue <n>', 'queued transactions per sender', intOption('--txpool-account-queue', 0, 1_000_000), 64)
-    .option('--txpool-lifetime <s>', 'seconds queued transactions stay while their sender makes no progress', intOption('--txpool-lifetime', 1, 31_536_000), 10_800)
+    .option(
+      '--txpool-lifetime <s>',
+      'seconds queued transactions stay while their sender makes no progress',
+      intOption('--txpool-lifetime', 1, 31_536_000),
+      10_800,
+    )
     .action((o: StartOptions) => start(o))
   registerDevnetCommand(program, intOption)
   registerGovCommands(program)
@@ -62,7 +72,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv)
   } catch (err) {
-    const msg = err instanceof BaseError ? err.message : (err as Error).stack ?? String(err)
+    const msg = err instanceof BaseError ? err.message : ((err as Error).stack ?? String(err))
     process.stderr.write(`error: ${msg}\n`)
     process.exit(err instanceof GenesisError || err instanceof GovCliInputError ? 2 : 1)
   }

@@ -9,20 +9,20 @@ import { readFileSync } from 'node:fs'
 import { type Command, InvalidArgumentError } from 'commander'
 import {
   type Abi,
-  BaseError as ViemBaseError,
   ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
   defineChain,
   type Hex,
   http,
-  parseEventLogs,
   type PublicClient,
+  parseEventLogs,
+  BaseError as ViemBaseError,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { GOVERNANCE_ADDRESS } from '../state/system/addresses.ts'
 import { governanceAbi } from '../execution/precompiles/governance.ts'
 import { BaseError } from '../lib/errors.ts'
+import { GOVERNANCE_ADDRESS } from '../state/system/addresses.ts'
 
 /** Default JSON-RPC endpoint of `unimargin start`. */
 export const DEFAULT_RPC = 'http://127.0.0.1:8545'
@@ -32,7 +32,10 @@ const FORCED_GAS = 2_000_000n
 /** Bad command-line input (exit code 2). */
 export class GovCliInputError extends BaseError {
   override name = 'GovCliInputError'
-  constructor(readonly option: string, problem: string) {
+  constructor(
+    readonly option: string,
+    problem: string,
+  ) {
     super(`${option}: ${problem}`)
   }
 }
@@ -109,11 +112,7 @@ interface SendOptions {
  * Simulates, sends and waits for one Governance call; prints the hash, the status and what
  * happened (or the revert reason). Returns the exit code.
  */
-async function sendGov(
-  o: SendOptions,
-  functionName: 'propose' | 'vote' | 'execute',
-  args: readonly unknown[],
-): Promise<number> {
+async function sendGov(o: SendOptions, functionName: 'propose' | 'vote' | 'execute', args: readonly unknown[]): Promise<number> {
   const { publicClient, wallet, account } = await clients(o.rpc, resolveKey(o.key))
   const call = { address: GOVERNANCE_ADDRESS, abi: governanceAbi as Abi, functionName, args, account } as const
   let gas: bigint
@@ -201,9 +200,7 @@ export function registerGovCommands(program: Command): void {
   signer(gov.command('vote').description('vote on a proposal'))
     .requiredOption('--id <n>', 'proposal id', idOption)
     .requiredOption('--support <yes|no>', 'yes or no', supportOption)
-    .action(async (o: SendOptions & { id: bigint; support: boolean }) =>
-      finish(await sendGov(o, 'vote', [o.id, o.support])),
-    )
+    .action(async (o: SendOptions & { id: bigint; support: boolean }) => finish(await sendGov(o, 'vote', [o.id, o.support])))
   signer(gov.command('execute').description('execute a queued proposal after its timelock'))
     .requiredOption('--id <n>', 'proposal id', idOption)
     .action(async (o: SendOptions & { id: bigint }) => finish(await sendGov(o, 'execute', [o.id])))

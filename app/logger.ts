@@ -1,7 +1,7 @@
 /**
  * Structured logs (pino) to stderr, so stdout stays for the banner and machine-readable output.
  */
-import { pino, type Logger } from 'pino'
+import { type Logger, pino } from 'pino'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]

@@ -8,12 +8,12 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { decodeFunctionResult, encodeFunctionData, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
+import { createNode, type Node } from '../chain/node.ts'
 import { createOracleSpec } from '../execution/precompiles/oracle.ts'
 import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
 import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
 import { WAD } from '../lib/fixed.ts'
-import { createNode, type Node } from '../chain/node.ts'
+import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { feederKeysFor, type PriceFeeder, startPriceFeeder } from './priceFeeder.ts'
 
 const genesis = devGenesis()
@@ -23,7 +23,10 @@ let dir: string
 let feeder: PriceFeeder | undefined
 
 async function priceOf(id: number) {
-  const r = await node.call({ to: ORACLE_ADDRESS, data: encodeFunctionData({ abi: oracleAbi, functionName: 'priceOf', args: [id] }) }, 'latest')
+  const r = await node.call(
+    { to: ORACLE_ADDRESS, data: encodeFunctionData({ abi: oracleAbi, functionName: 'priceOf', args: [id] }) },
+    'latest',
+  )
   if (!r.ok) throw new Error('priceOf failed')
   return decodeFunctionResult({ abi: oracleAbi, functionName: 'priceOf', data: r.returnData })
 }

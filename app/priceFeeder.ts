@@ -8,21 +8,18 @@
 import type { Logger } from 'pino'
 import { decodeFunctionResult, encodeFunctionData, type Hex, hexToBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
-import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
-import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
-import type { Underlying } from '../risk/index.ts'
-import { DEV_ACCOUNTS } from '../genesis/dev.ts'
-import type { OracleConfig } from '../state/system/types.ts'
-import { numberToWad, wadToNumber } from '../lib/fixed.ts'
-import { createPriceWalk, type PriceWalk } from './priceWalk.ts'
 import type { ChainApi } from '../chain/types.ts'
+import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
+import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
+import { DEV_ACCOUNTS } from '../genesis/dev.ts'
+import { numberToWad, wadToNumber } from '../lib/fixed.ts'
+import type { Underlying } from '../risk/index.ts'
+import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
+import type { OracleConfig } from '../state/system/types.ts'
+import { createPriceWalk, type PriceWalk } from './priceWalk.ts'
 
 /** What the feeder uses of the node. */
-export type FeederChain = Pick<
-  ChainApi,
-  'call' | 'sendRawTransaction' | 'getTransactionCount' | 'gasPrice' | 'maxPriorityFeePerGas'
->
+export type FeederChain = Pick<ChainApi, 'call' | 'sendRawTransaction' | 'getTransactionCount' | 'gasPrice' | 'maxPriorityFeePerGas'>
 
 /** How to run the feeder: where to send, which keys sign, what to feed and how often. */
 export interface PriceFeederOptions {

@@ -79,7 +79,14 @@ describe('createPriceWalk', () => {
   })
 
   it("stays inside the Oracle's caps for a start near them", () => {
-    const w = createPriceWalk({ start: [{ id: 1, price: 1e12, vol: 0.6 }, { id: 2, price: 1e-8, vol: 0.6 }], seed: 2, timeScale: 1_000_000 })
+    const w = createPriceWalk({
+      start: [
+        { id: 1, price: 1e12, vol: 0.6 },
+        { id: 2, price: 1e-8, vol: 0.6 },
+      ],
+      seed: 2,
+      timeScale: 1_000_000,
+    })
     for (let i = 0; i < 2000; i++) {
       const [a, b] = w.step(2)
       // as the feeder rounds them

@@ -54,7 +54,10 @@ describe('unimargin risk (spawned)', () => {
     const market = file('m.json', { underlyings: { ETH: { price: 2000 } } })
     const r = await spawnCli([
       `--portfolio=${file('arr.json', [worked, { balances: [{ asset: 1, amount: 5 }] }])}`,
-      '--market', market, '--time', String(T0),
+      '--market',
+      market,
+      '--time',
+      String(T0),
     ])
     expect(r.code).toBe(0)
     const reports = JSON.parse(r.stdout)

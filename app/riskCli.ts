@@ -1,5 +1,13 @@
 import { readFile } from 'node:fs/promises'
-import { devMarket, devRiskParams, InvalidMarketError, InvalidPortfolioError, patchMarketPrices, patchRiskParams, simulateMargin } from '../risk/index.ts'
+import {
+  devMarket,
+  devRiskParams,
+  InvalidMarketError,
+  InvalidPortfolioError,
+  patchMarketPrices,
+  patchRiskParams,
+  simulateMargin,
+} from '../risk/index.ts'
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -74,12 +82,8 @@ export async function runRiskCli(argv: string[], io: CliIo): Promise<number> {
       if (!/^\d+$/.test(opts.time)) throw new UsageError(`--time: expected unix seconds, got "${opts.time}"`)
       nowSeconds = Number(opts.time)
     }
-    const market = opts.market
-      ? patchMarketPrices(devMarket, await readJson('market', opts.market))
-      : devMarket
-    const params = opts.params
-      ? patchRiskParams(devRiskParams, await readJson('params', opts.params))
-      : devRiskParams
+    const market = opts.market ? patchMarketPrices(devMarket, await readJson('market', opts.market)) : devMarket
+    const params = opts.params ? patchRiskParams(devRiskParams, await readJson('params', opts.params)) : devRiskParams
     const input = await readJson('portfolio', opts.portfolio)
     let result: unknown
     if (Array.isArray(input)) {

@@ -14,7 +14,7 @@ import { marginMethods, marginSubscriptions } from '../rpc/margin.ts'
 import { createRpcServer } from '../rpc/server.ts'
 import { renderBanner } from './banner.ts'
 import { createLogger } from './logger.ts'
-import { loadGenesisFile, resolveBridgeSetup, sequencerKeyFor, type StartOptions } from './options.ts'
+import { loadGenesisFile, resolveBridgeSetup, type StartOptions, sequencerKeyFor } from './options.ts'
 import { feederKeysFor, type PriceFeeder, startPriceFeeder } from './priceFeeder.ts'
 
 /** The version `--version` and the banner print. */

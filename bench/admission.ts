@@ -50,7 +50,13 @@ async function signAll(): Promise<Uint8Array[]> {
 
 async function round(raws: Uint8Array[], concurrency: number): Promise<{ admitUs: number; mineUs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'um-bench-admission-'))
-  const node = await createNode({ datadir: dir, genesis: devGenesis(), blockTimeMs: 250, logger: pino({ level: 'silent' }), produce: false })
+  const node = await createNode({
+    datadir: dir,
+    genesis: devGenesis(),
+    blockTimeMs: 250,
+    logger: pino({ level: 'silent' }),
+    produce: false,
+  })
   try {
     let next = 0
     const started = performance.now()
@@ -74,7 +80,10 @@ const raws = await signAll()
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const min = (xs: number[]) => Math.min(...xs)
 const round1 = (x: number) => Number(x.toFixed(1))
-for (const [mode, concurrency] of [['sequential', 1], ['concurrent', 32]] as const) {
+for (const [mode, concurrency] of [
+  ['sequential', 1],
+  ['concurrent', 32],
+] as const) {
   await round(raws, concurrency)
   const rounds: { admitUs: number; mineUs: number }[] = []
   for (let r = 0; r < ROUNDS; r++) rounds.push(await round(raws, concurrency))

@@ -131,14 +131,10 @@ export function summarize(profile: CpuProfile, top = 30, from?: string) {
   const inclusive = rank(new Map([...total].filter(([k]) => !skip.test(k))), top)
   /** The direct callers of every function whose label contains `needle`, by time. */
   const callersOf = (needle: string, n = 8) =>
-    [...callers]
-      .filter(([k]) => k.includes(needle))
-      .map(([k, m]) => ({ name: k, callers: rank(m, n) }))
+    [...callers].filter(([k]) => k.includes(needle)).map(([k, m]) => ({ name: k, callers: rank(m, n) }))
   /** What the functions whose label contains `needle` spend their time in (`(self)`: their own code). */
   const calleesOf = (needle: string, n = 12) =>
-    [...callees]
-      .filter(([k]) => k.includes(needle))
-      .map(([k, m]) => ({ name: k, callees: rank(m, n) }))
+    [...callees].filter(([k]) => k.includes(needle)).map(([k, m]) => ({ name: k, callees: rank(m, n) }))
   return { totalMs: Math.round(totalUs / 1000), functions: rank(fn, top), buckets: rank(bucket, top), inclusive, callersOf, calleesOf }
 }
 

@@ -10,7 +10,19 @@
  * also a human-readable breakdown on stderr.
  */
 import { availableParallelism } from 'node:os'
-import { type BookEntry, fromArrays, createMarginOutputs, marginAccounts, createMarginPool, buildMarketState, naiveMargin, createRandom, devRiskParams, type Instrument, type Market } from '../risk/index.ts'
+import {
+  type BookEntry,
+  buildMarketState,
+  createMarginOutputs,
+  createMarginPool,
+  createRandom,
+  devRiskParams,
+  fromArrays,
+  type Instrument,
+  type Market,
+  marginAccounts,
+  naiveMargin,
+} from '../risk/index.ts'
 
 const argv = process.argv.slice(2)
 const flag = (name: string, dflt: number) => {
@@ -34,7 +46,10 @@ const instruments: Instrument[] = [
   { id: 1, name: 'ETH-PERP', type: 'perp', underlying: 'ETH' },
   { id: 2, name: 'BTC-PERP', type: 'perp', underlying: 'BTC' },
 ]
-for (const [underlying, spot] of [['ETH', 3000], ['BTC', 60000]] as const) {
+for (const [underlying, spot] of [
+  ['ETH', 3000],
+  ['BTC', 60000],
+] as const) {
   for (const days of [7, 30, 90, 180]) {
     for (let k = 0; k < 13; k++) {
       for (const kind of ['call', 'put'] as const) {

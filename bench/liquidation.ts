@@ -36,12 +36,20 @@ import { holdingsToEntries } from '../execution/margin/accountMargin.ts'
 import { liquidateUnhealthy } from '../execution/margin/liquidate.ts'
 import { MarginMirror } from '../execution/margin/marginMirror.ts'
 import { marketAt } from '../execution/margin/marketAt.ts'
-import type { PriceFeed } from '../state/system/priceFeed.ts'
-import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../state/system/addresses.ts'
-import { type BookEntry, createAccountBook, createMarginOutputs, marginAccounts, type MarketState, naiveMargin, createRandom } from '../risk/index.ts'
 import { devGenesis } from '../genesis/dev.ts'
 import { numberToWad, WAD } from '../lib/fixed.ts'
+import {
+  type BookEntry,
+  createAccountBook,
+  createMarginOutputs,
+  createRandom,
+  type MarketState,
+  marginAccounts,
+  naiveMargin,
+} from '../risk/index.ts'
 import { openStateManager } from '../state/stateManager.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../state/system/addresses.ts'
+import type { PriceFeed } from '../state/system/priceFeed.ts'
 import { type Holdings, UmaStore } from '../state/system/umaStore.ts'
 
 const { values } = parseArgs({

@@ -5,8 +5,8 @@
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type RpcCallOptions, type Transport, rpc, rpcBatch } from './rpc.ts'
-import { type SignedTransfer, type SignedTransfers, type TransferPlan, devAccounts, signTransfers } from './transfers.ts'
+import { type RpcCallOptions, rpc, rpcBatch, type Transport } from './rpc.ts'
+import { devAccounts, type SignedTransfer, type SignedTransfers, signTransfers, type TransferPlan } from './transfers.ts'
 
 /** Transactions per JSON-RPC batch in `batch50` mode. */
 export const BATCH_SIZE = 50
@@ -77,10 +77,16 @@ export async function sendBatches(url: string, txs: SignedTransfer[], concurrenc
     while (next < batches.length) {
       io.signal?.throwIfAborted()
       const batch = batches[next++]
-      const answers = await rpcBatch(url, batch.map((tx) => ({ method: 'eth_sendRawTransaction', params: [tx.raw] })), io)
+      const answers = await rpcBatch(
+        url,
+        batch.map((tx) => ({ method: 'eth_sendRawTransaction', params: [tx.raw] })),
+        io,
+      )
       answers.forEach((a, i) => {
-        if (a.error) throw new Error(`eth_sendRawTransaction (nonce ${batch[i].nonce} of ${batch[i].from}): ${a.error.message} (code ${a.error.code})`)
-        if (String(a.result).toLowerCase() !== batch[i].hash) throw new Error(`eth_sendRawTransaction returned ${a.result}, expected ${batch[i].hash}`)
+        if (a.error)
+          throw new Error(`eth_sendRawTransaction (nonce ${batch[i].nonce} of ${batch[i].from}): ${a.error.message} (code ${a.error.code})`)
+        if (String(a.result).toLowerCase() !== batch[i].hash)
+          throw new Error(`eth_sendRawTransaction returned ${a.result}, expected ${batch[i].hash}`)
       })
     }
   }
@@ -94,7 +100,9 @@ export async function waitForReceipts(url: string, hashes: string[], io: RpcCall
   while (pending.size > 0) {
     io.signal?.throwIfAborted()
     const found = await Promise.all(
-      [...pending].map(async (h) => [h, await rpc<{ status: string; blockNumber: string } | null>(url, 'eth_getTransactionReceipt', [h], io)] as const),
+      [...pending].map(
+        async (h) => [h, await rpc<{ status: string; blockNumber: string } | null>(url, 'eth_getTransactionReceipt', [h], io)] as const,
+      ),
     )
     for (const [h, receipt] of found) {
       if (!receipt) continue
@@ -108,7 +116,14 @@ export async function waitForReceipts(url: string, hashes: string[], io: RpcCall
 }
 
 /** Outside the clock: every sender's nonce moved by what it sent and the blocks hold exactly `txs` transactions. */
-export async function verify(url: string, signed: SignedTransfers, nonces: number[], startBlock: number, lastBlock: number, io: RpcCallOptions) {
+export async function verify(
+  url: string,
+  signed: SignedTransfers,
+  nonces: number[],
+  startBlock: number,
+  lastBlock: number,
+  io: RpcCallOptions,
+) {
   const senders = devAccounts(nonces.length)
   const sent = new Array(senders.length).fill(0)
   for (const tx of signed.ordered) sent[senders.findIndex((a) => a.address === tx.from)]++
@@ -120,7 +135,8 @@ export async function verify(url: string, signed: SignedTransfers, nonces: numbe
   for (let b = startBlock + 1; b <= lastBlock; b++) {
     mined += Number(BigInt(await rpc<string>(url, 'eth_getBlockTransactionCountByNumber', [`0x${b.toString(16)}`], io)))
   }
-  if (mined !== signed.ordered.length) throw new Error(`blocks ${startBlock + 1}..${lastBlock} hold ${mined} transactions, ${signed.ordered.length} were sent`)
+  if (mined !== signed.ordered.length)
+    throw new Error(`blocks ${startBlock + 1}..${lastBlock} hold ${mined} transactions, ${signed.ordered.length} were sent`)
 }
 
 /**
@@ -129,7 +145,13 @@ export async function verify(url: string, signed: SignedTransfers, nonces: numbe
  * a stub server in this process that answers each with its hash. Without it the first timed run
  * pays for the client's warm-up.
  */
-export async function warmUpClient(txs: number, transport: Transport, concurrency: number, batchConcurrency: number, signal: AbortSignal): Promise<void> {
+export async function warmUpClient(
+  txs: number,
+  transport: Transport,
+  concurrency: number,
+  batchConcurrency: number,
+  signal: AbortSignal,
+): Promise<void> {
   const signed = await signedFor({
     chainId: 31338,
     txs,

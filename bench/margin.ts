@@ -16,15 +16,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
-import { type Hex, encodeFunctionData, hexToBytes, parseGwei } from 'viem'
+import { encodeFunctionData, type Hex, hexToBytes, parseGwei } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createNode, type Node } from '../chain/node.ts'
-import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { MarginMirror } from '../execution/margin/marginMirror.ts'
 import { marketAt } from '../execution/margin/marketAt.ts'
-import type { PriceFeed } from '../state/system/priceFeed.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
+import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { DEV_ACCOUNTS, DEV_OPTIONS_VENUE, DEV_PERP_VENUE, devGenesis } from '../genesis/dev.ts'
+import type { PriceFeed } from '../state/system/priceFeed.ts'
 import type { Holdings } from '../state/system/umaStore.ts'
 
 const W = 10n ** 18n
@@ -60,7 +60,14 @@ async function sign(calls: [number, Hex, Hex][], nonces = new Map<number, number
     const nonce = nonces.get(who) ?? 0
     nonces.set(who, nonce + 1)
     const raw = await privateKeyToAccount(DEV_ACCOUNTS[who][1]).signTransaction({
-      chainId: 31338, type: 'eip1559', to, data, nonce, gas: 2_000_000n, maxFeePerGas: parseGwei('10'), maxPriorityFeePerGas: 1n,
+      chainId: 31338,
+      type: 'eip1559',
+      to,
+      data,
+      nonce,
+      gas: 2_000_000n,
+      maxFeePerGas: parseGwei('10'),
+      maxPriorityFeePerGas: 1n,
     })
     out.push(hexToBytes(raw))
   }
@@ -89,7 +96,11 @@ async function benchFills() {
     const setup: [number, Hex, Hex][] = []
     for (let who = 1; who <= 8; who++) {
       for (const venue of [DEV_OPTIONS_VENUE, DEV_PERP_VENUE]) {
-        setup.push([who, '0x0000000000000000000000000000000000000a00', encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [venue, true] })])
+        setup.push([
+          who,
+          '0x0000000000000000000000000000000000000a00',
+          encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [venue, true] }),
+        ])
       }
     }
     await mine(node, await sign(setup, nonces))
@@ -102,7 +113,11 @@ async function benchFills() {
       const venue = perp ? DEV_PERP_VENUE : DEV_OPTIONS_VENUE
       const instrument = perp ? 1 : 3 + (i % 24)
       const price = perp ? 3000n * W : 50n * W
-      quotes.push([1 + (i % 4), venue, encodeFunctionData({ abi: venueAbi, functionName: 'quote', args: [instrument, W / 10n, price, i % 3 === 0] })])
+      quotes.push([
+        1 + (i % 4),
+        venue,
+        encodeFunctionData({ abi: venueAbi, functionName: 'quote', args: [instrument, W / 10n, price, i % 3 === 0] }),
+      ])
       ids[venue]++
       fills.push([5 + (i % 4), venue, encodeFunctionData({ abi: venueAbi, functionName: 'fill', args: [ids[venue], W / 10n] })])
     }
@@ -151,7 +166,12 @@ async function benchRemargin() {
     new Map(
       config.market.underlyings.map((u) => [
         u.id,
-        { underlyingId: u.id, priceWad: BigInt(Math.round((u.symbol === 'ETH' ? eth : u.price) * 1e6)) * 10n ** 12n, volWad: BigInt(Math.round(u.vol * 1e6)) * 10n ** 12n, timestamp: now },
+        {
+          underlyingId: u.id,
+          priceWad: BigInt(Math.round((u.symbol === 'ETH' ? eth : u.price) * 1e6)) * 10n ** 12n,
+          volWad: BigInt(Math.round(u.vol * 1e6)) * 10n ** 12n,
+          timestamp: now,
+        },
       ]),
     )
   let t = performance.now()

@@ -89,12 +89,7 @@ async function post(url: string, body: string, opts: RpcCallOptions): Promise<un
  * @example
  * const chainId = BigInt(await rpc<string>(url, 'eth_chainId'))
  */
-export async function rpc<T = unknown>(
-  url: string,
-  method: string,
-  params: unknown[] = [],
-  opts: RpcCallOptions = {},
-): Promise<T> {
+export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = [], opts: RpcCallOptions = {}): Promise<T> {
   const body = JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params })
   const res = (await post(url, body, opts)) as RpcResponse
   if (res.error) throw new RpcCallError(method, res.error)
@@ -112,9 +107,7 @@ export async function rpcBatch(
 ): Promise<RpcResponse[]> {
   const first = nextId
   nextId += calls.length
-  const body = JSON.stringify(
-    calls.map((c, i) => ({ jsonrpc: '2.0', id: first + i, method: c.method, params: c.params })),
-  )
+  const body = JSON.stringify(calls.map((c, i) => ({ jsonrpc: '2.0', id: first + i, method: c.method, params: c.params })))
   const res = await post(url, body, opts)
   if (!Array.isArray(res)) {
     const err = (res as RpcResponse).error

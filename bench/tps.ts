@@ -36,8 +36,8 @@ import { setMaxListeners } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { PEER_NAMES, type Peer, type PeerName, nodeAvailability, startPeer } from './peers.ts'
 import { BATCH_SIZE, prepare, sendBatches, sendSingle, verify, waitForReceipts, warmUpClient } from './load.ts'
+import { nodeAvailability, PEER_NAMES, type Peer, type PeerName, startPeer } from './peers.ts'
 import type { Transport } from './rpc.ts'
 import type { SignedTransfers } from './transfers.ts'
 
@@ -128,7 +128,10 @@ function parseOptions(argv: string[]): Options {
     },
   })
   const list = <T extends string>(raw: string, allowed: readonly T[], what: string): T[] => {
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean)
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
     for (const item of items) {
       if (!allowed.includes(item as T)) throw new Error(`--${what}: unknown "${item}" (one of ${allowed.join(', ')})`)
     }
@@ -198,7 +201,10 @@ async function runOne(name: PeerName, mode: Mode, opts: Options): Promise<RunRes
       peer = await phase(`${name}: start`, t, () => starting)
     } catch (err) {
       // Too late is still started: stop it once it is up, so it cannot load the next runs.
-      starting.then((p) => p.stop(), () => {})
+      starting.then(
+        (p) => p.stop(),
+        () => {},
+      )
       throw err
     }
     running.add(peer)
@@ -330,7 +336,9 @@ async function main(argv: string[]): Promise<number> {
   log(
     `${opts.txs} transfers from 10 senders, ${opts.blockTimeMs} ms blocks, ${opts.rounds} round(s); ` +
       `single: ${opts.concurrency} requests in flight; batch50: ${opts.batchConcurrency} batch(es) of ${BATCH_SIZE} in flight; client ${opts.client}; ` +
-      `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+      `load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
   )
   const node = nodeAvailability()
   // Rounds are interleaved (every peer and mode once per round) so a busy moment on the machine

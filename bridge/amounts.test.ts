@@ -11,7 +11,12 @@ describe('amounts', () => {
   })
 
   it('round-trips L1 amounts exactly', () => {
-    for (const [a, d] of [[1n, 6], [123_456_789n, 8], [10n ** 18n, 18], [0n, 6]] as const) {
+    for (const [a, d] of [
+      [1n, 6],
+      [123_456_789n, 8],
+      [10n ** 18n, 18],
+      [0n, 6],
+    ] as const) {
       expect(wadToL1(l1ToWad(a, d), d)).toEqual({ amountL1: a, remainderWad: 0n })
     }
     expect(l1ToWad(1_500_000n, 6)).toBe(1_500_000_000_000_000_000n)

@@ -10,10 +10,7 @@
  * @example
  * wadToL1(1_234_567_890_000_000_000n, 6) // { amountL1: 1_234_567n, remainderWad: 890_000_000_000n }
  */
-export function wadToL1(
-  amountWad: bigint,
-  decimals: number,
-): { amountL1: bigint; remainderWad: bigint } {
+export function wadToL1(amountWad: bigint, decimals: number): { amountL1: bigint; remainderWad: bigint } {
   if (amountWad < 0n) throw new RangeError('negative amount')
   if (decimals > 18) return { amountL1: amountWad * 10n ** BigInt(decimals - 18), remainderWad: 0n }
   const unit = 10n ** BigInt(18 - decimals)

@@ -1,8 +1,8 @@
 import { keccak256, parseEther, toHex, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { devAccount, devKey, startTestL1, type TestL1 } from '../test/support/l1Fixture.ts'
 import { type Bridge, createBridge } from './bridge.ts'
 import { createMemoryBridgeStore } from './bridgeStore.ts'
-import { type TestL1, devAccount, devKey, startTestL1 } from '../test/support/l1Fixture.ts'
 import type { FinalDeposit, Withdrawal } from './types.ts'
 
 let l1: TestL1

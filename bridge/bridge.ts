@@ -5,19 +5,15 @@
  * (JSON-ready: ids and block numbers as numbers, amounts as decimal strings in whole units,
  * `amountL1` as an integer string in the L1 token's base units).
  */
-import { type Address, type Hex, formatUnits } from 'viem'
+import { type Address, formatUnits, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { BridgeStore } from './bridgeStore.ts'
-import {
-  type CommitmentPoster,
-  type CommitmentSource,
-  createCommitmentPoster,
-} from './commitmentPoster.ts'
-import { type DepositSink, type DepositWatcher, createDepositWatcher } from './depositWatcher.ts'
+import { type CommitmentPoster, type CommitmentSource, createCommitmentPoster } from './commitmentPoster.ts'
+import { createDepositWatcher, type DepositSink, type DepositWatcher } from './depositWatcher.ts'
 import { NoCommitmentPosterError } from './errors.ts'
-import { type L1Client, createViemL1Client } from './l1Client.ts'
+import { createViemL1Client, type L1Client } from './l1Client.ts'
 import type { BridgeLogger, DepositStatus, Finality, SourceConfig, Withdrawal } from './types.ts'
-import { type WithdrawalStatus, getWithdrawalRecord } from './withdrawals.ts'
+import { getWithdrawalRecord, type WithdrawalStatus } from './withdrawals.ts'
 
 /** An L2 asset that an L1 token maps to. */
 export interface BridgedAsset {
@@ -123,9 +119,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   }
   const account = opts.sequencerKey ? privateKeyToAccount(opts.sequencerKey) : undefined
   const clientFor =
-    opts.clientFor ??
-    ((url: string, withKey: boolean) =>
-      createViemL1Client({ url, account: withKey ? account : undefined }))
+    opts.clientFor ?? ((url: string, withKey: boolean) => createViemL1Client({ url, account: withKey ? account : undefined }))
   const byToken = new Map(opts.assets.map((a) => [a.token.toLowerCase(), a]))
   const watcher = await createDepositWatcher({
     sources: opts.sources.map((config) => ({

@@ -30,7 +30,5 @@ export function toJson(value: unknown): string {
 
 /** Reads `toJson` output back, turning `"123n"` strings into bigints. */
 export function fromJson<T>(text: string): T {
-  return JSON.parse(text, (_k, v) =>
-    typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v,
-  ) as T
+  return JSON.parse(text, (_k, v) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as T
 }

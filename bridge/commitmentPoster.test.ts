@@ -1,11 +1,11 @@
-import { type Address, type Hex, createWalletClient, http, keccak256, parseEther, toHex, zeroAddress } from 'viem'
+import { type Address, createWalletClient, type Hex, http, keccak256, parseEther, toHex, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { devAccount, startTestL1, type TestL1 } from '../test/support/l1Fixture.ts'
 import { createMemoryBridgeStore } from './bridgeStore.ts'
 import { type CommitmentSource, createCommitmentPoster } from './commitmentPoster.ts'
 import { UnknownTokenError } from './errors.ts'
 import { createViemL1Client } from './l1Client.ts'
 import { portalAbi, testTokenAbi } from './portalAbi.ts'
-import { type TestL1, devAccount, startTestL1 } from '../test/support/l1Fixture.ts'
 import type { Withdrawal } from './types.ts'
 import { getWithdrawalRecord } from './withdrawals.ts'
 import { EMPTY_WITHDRAWAL_ROOT } from './withdrawalTree.ts'
@@ -45,7 +45,9 @@ afterAll(async () => {
   await l1?.stop()
 })
 
-async function newPoster(opts: { portal?: Address; store?: ReturnType<typeof createMemoryBridgeStore>; node?: FakeNode; key?: number } = {}) {
+async function newPoster(
+  opts: { portal?: Address; store?: ReturnType<typeof createMemoryBridgeStore>; node?: FakeNode; key?: number } = {},
+) {
   const node = opts.node ?? fakeNode()
   const portal = opts.portal ?? (await l1.deployPortal(CHALLENGE)).portal
   const poster = await createCommitmentPoster({
@@ -100,7 +102,15 @@ describe('CommitmentPoster (Anvil)', () => {
     const ethTo = devAccount(9).address
     node.head = 3n
     node.withdrawals.push(
-      { id: 1n, account: alice, assetId: 0, token: l1.dep.tokens.USDC, amountWad: 1_234_567_891_000_000_000n, l1Recipient: usdcTo, l2Block: 2n },
+      {
+        id: 1n,
+        account: alice,
+        assetId: 0,
+        token: l1.dep.tokens.USDC,
+        amountWad: 1_234_567_891_000_000_000n,
+        l1Recipient: usdcTo,
+        l2Block: 2n,
+      },
       { id: 2n, account: alice, assetId: 1, token: zeroAddress, amountWad: parseEther('0.75'), l1Recipient: ethTo, l2Block: 3n },
       { id: 3n, account: alice, assetId: 1, token: zeroAddress, amountWad: 1n, l1Recipient: ethTo, l2Block: 4n },
     )
@@ -177,7 +187,15 @@ describe('CommitmentPoster (Anvil)', () => {
     const store = createMemoryBridgeStore()
     const { poster, node, portal } = await newPoster({ store })
     node.head = 4n
-    node.withdrawals.push({ id: 1n, account: devAccount(1).address, assetId: 1, token: zeroAddress, amountWad: 5n, l1Recipient: devAccount(1).address, l2Block: 3n })
+    node.withdrawals.push({
+      id: 1n,
+      account: devAccount(1).address,
+      assetId: 1,
+      token: zeroAddress,
+      amountWad: 5n,
+      l1Recipient: devAccount(1).address,
+      l2Block: 3n,
+    })
     await poster.postOnce()
     const again = await newPoster({ store, portal, node })
     const ids = (p: typeof poster) => p.commitments().map((c) => [c.index, c.l2Block, c.l1BlockHash, c.withdrawalRoot])
@@ -196,7 +214,15 @@ describe('CommitmentPoster (Anvil)', () => {
 
   it('refuses to commit a withdrawal in a token it has no decimals for', async () => {
     const { poster, node } = await newPoster()
-    node.withdrawals.push({ id: 1n, account: zeroAddress, assetId: 9, token: '0x000000000000000000000000000000000000dEaD', amountWad: 1n, l1Recipient: zeroAddress, l2Block: 1n })
+    node.withdrawals.push({
+      id: 1n,
+      account: zeroAddress,
+      assetId: 9,
+      token: '0x000000000000000000000000000000000000dEaD',
+      amountWad: 1n,
+      l1Recipient: zeroAddress,
+      l2Block: 1n,
+    })
     await expect(poster.postOnce()).rejects.toThrow(UnknownTokenError)
   })
 })

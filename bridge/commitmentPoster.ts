@@ -21,15 +21,9 @@ import { wadToL1 } from './amounts.ts'
 import { type BridgeStore, fromJson, toJson } from './bridgeStore.ts'
 import { UnknownTokenError } from './errors.ts'
 import type { L1Client } from './l1Client.ts'
-import {
-  type BridgeLogger,
-  type CommitmentRecord,
-  type Withdrawal,
-  type WithdrawalLeaf,
-  silentLogger,
-} from './types.ts'
-import { createWithdrawalTree } from './withdrawalTree.ts'
 import { createPollLoop } from './pollLoop.ts'
+import { type BridgeLogger, type CommitmentRecord, silentLogger, type Withdrawal, type WithdrawalLeaf } from './types.ts'
+import { createWithdrawalTree } from './withdrawalTree.ts'
 
 /** What the node offers to commit. */
 export interface CommitmentSource {
@@ -164,9 +158,7 @@ export async function createCommitmentPoster(opts: CommitmentPosterOptions): Pro
   const log = opts.logger ?? silentLogger
   const key = posterStoreKey(opts.chainId, opts.portal)
   const raw = await opts.store.get(key)
-  const st: SavedState = raw
-    ? fromJson<SavedState>(raw)
-    : { withdrawals: [], commitments: [], scanned: null, roots: {} }
+  const st: SavedState = raw ? fromJson<SavedState>(raw) : { withdrawals: [], commitments: [], scanned: null, roots: {} }
   const decimals = new Map(Object.entries(opts.tokenDecimals).map(([k, v]) => [k.toLowerCase(), v]))
   const startBlock = opts.startBlock ?? 0n
   let heads: PosterHeads | null = null
@@ -218,18 +210,12 @@ export async function createCommitmentPoster(opts: CommitmentPosterOptions): Pro
       for (const l of logs) {
         if (l.index < st.commitments.length) continue
         if (l.index > st.commitments.length) {
-          log.warn(
-            { portal: opts.portal, index: l.index, have: st.commitments.length },
-            'bridge: commitment gap',
-          )
+          log.warn({ portal: opts.portal, index: l.index, have: st.commitments.length }, 'bridge: commitment gap')
           continue
         }
         const withdrawalCount = countFor(l.withdrawalRoot)
         if (withdrawalCount < 0) {
-          log.warn(
-            { portal: opts.portal, index: l.index },
-            'bridge: a commitment with an unknown withdrawal root',
-          )
+          log.warn({ portal: opts.portal, index: l.index }, 'bridge: a commitment with an unknown withdrawal root')
         }
         st.commitments.push({ ...l, withdrawalCount })
       }

@@ -28,14 +28,7 @@ import { type BridgeStore, fromJson, toJson } from './bridgeStore.ts'
 import { WrongL1ChainError } from './errors.ts'
 import type { L1Client } from './l1Client.ts'
 import { createPollLoop } from './pollLoop.ts'
-import {
-  type BridgeLogger,
-  type DepositRecord,
-  type FinalDeposit,
-  type Finality,
-  type SourceConfig,
-  silentLogger,
-} from './types.ts'
+import { type BridgeLogger, type DepositRecord, type FinalDeposit, type Finality, type SourceConfig, silentLogger } from './types.ts'
 
 /** Receives final deposits; the node implements it as one system transaction per call. */
 export interface DepositSink {
@@ -44,6 +37,7 @@ export interface DepositSink {
    * Resolve only once the credit is durable; a rejection leaves them pending for the next pass.
    * May return the L2 block that credited them, shown by `bridge_getDeposits`.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a sink may resolve with nothing (tests' in-memory sinks)
   credit(deposits: FinalDeposit[]): Promise<void | { l2Block: bigint }>
   /**
    * The last deposit id the L2 state has credited for this source (0 for none). Optional; when
@@ -132,10 +126,7 @@ export function watcherStoreKey(chainId: number, portal: Address): string {
 }
 
 /** The highest L1 block number that is final under `finality`, given the heads. */
-export function finalBlockLimit(
-  finality: Finality,
-  heads: { latest: bigint; safe: bigint; finalized: bigint },
-): bigint {
+export function finalBlockLimit(finality: Finality, heads: { latest: bigint; safe: bigint; finalized: bigint }): bigint {
   if (finality === 'finalized') return heads.finalized
   if (finality === 'safe') return heads.safe
   return heads.latest - BigInt(finality.confirmations) + 1n
@@ -312,10 +303,7 @@ export async function createDepositWatcher(opts: DepositWatcherOptions): Promise
       if (res && 'l2Block' in res) d.l2Block = res.l2Block
     }
     s.lastCreditedDepositId = batch[batch.length - 1].depositId
-    log.info(
-      { chainId: s.config.chainId, from: batch[0].depositId, to: s.lastCreditedDepositId },
-      'bridge: deposits credited',
-    )
+    log.info({ chainId: s.config.chainId, from: batch[0].depositId, to: s.lastCreditedDepositId }, 'bridge: deposits credited')
   }
 
   async function syncSource(s: SourceRuntime): Promise<void> {

@@ -7,7 +7,10 @@ import { BaseError } from '../lib/errors.ts'
 /** The L1's JSON-RPC failed or did not answer; the watcher and poster pause and retry. */
 export class L1UnavailableError extends BaseError {
   override name = 'L1UnavailableError'
-  constructor(readonly url: string | undefined, opts: { cause?: unknown } = {}) {
+  constructor(
+    readonly url: string | undefined,
+    opts: { cause?: unknown } = {},
+  ) {
     super(`L1 unavailable${url ? ` at ${url}` : ''}`, { cause: opts.cause })
   }
 }
@@ -15,7 +18,10 @@ export class L1UnavailableError extends BaseError {
 /** The L1 answered with another chain id than the source's configuration names. */
 export class WrongL1ChainError extends BaseError {
   override name = 'WrongL1ChainError'
-  constructor(readonly expected: number, readonly got: number) {
+  constructor(
+    readonly expected: number,
+    readonly got: number,
+  ) {
     super(`L1 chain id is ${got}, the bridge source expects ${expected}`)
   }
 }

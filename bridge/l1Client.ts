@@ -5,15 +5,15 @@
 import {
   type Account,
   type Address,
-  BaseError as ViemBaseError,
   ContractFunctionRevertedError,
-  type Hex,
-  type PublicClient,
-  type Transport,
   createPublicClient,
   createWalletClient,
+  type Hex,
   http,
+  type PublicClient,
   parseEventLogs,
+  type Transport,
+  BaseError as ViemBaseError,
 } from 'viem'
 import { L1UnavailableError } from './errors.ts'
 import { portalAbi } from './portalAbi.ts'
@@ -36,9 +36,7 @@ export interface CommitmentLog {
 }
 
 /** What `sendCommit` did: mined with its log, or refused by the portal (a value, not a throw). */
-export type CommitResult =
-  | { status: 'posted'; commitment: CommitmentLog }
-  | { status: 'reverted'; reason: string }
+export type CommitResult = { status: 'posted'; commitment: CommitmentLog } | { status: 'reverted'; reason: string }
 
 /** The L1 as the bridge uses it. Every method throws `L1UnavailableError` on an RPC failure. */
 export interface L1Client {
@@ -55,10 +53,7 @@ export interface L1Client {
   /** Whether the portal has paid withdrawal `id`. */
   isWithdrawalFinalized(portal: Address, id: bigint): Promise<boolean>
   /** Sends `commit(l2Block, stateRoot, withdrawalRoot)` from the sequencer's key and waits for it. */
-  sendCommit(
-    portal: Address,
-    c: { l2Block: bigint; stateRoot: Hex; withdrawalRoot: Hex },
-  ): Promise<CommitResult>
+  sendCommit(portal: Address, c: { l2Block: bigint; stateRoot: Hex; withdrawalRoot: Hex }): Promise<CommitResult>
 }
 
 /** Options of `createViemL1Client`. */
@@ -83,13 +78,10 @@ export interface ViemL1ClientOptions {
  * const finalized = await l1.blockNumber('finalized')
  */
 export function createViemL1Client(opts: ViemL1ClientOptions): L1Client {
-  const transport =
-    opts.transport ?? http(opts.url, { retryCount: 0, timeout: opts.timeoutMs ?? 10_000 })
+  const transport = opts.transport ?? http(opts.url, { retryCount: 0, timeout: opts.timeoutMs ?? 10_000 })
   const pollingInterval = opts.pollingIntervalMs ?? 250
   const pub = createPublicClient({ transport, pollingInterval }) as PublicClient
-  const wallet = opts.account
-    ? createWalletClient({ transport, account: opts.account, pollingInterval })
-    : undefined
+  const wallet = opts.account ? createWalletClient({ transport, account: opts.account, pollingInterval }) : undefined
 
   async function rpc<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -109,9 +101,7 @@ export function createViemL1Client(opts: ViemL1ClientOptions): L1Client {
     },
 
     async getBlock(number) {
-      const b = await rpc(() =>
-        pub.request({ method: 'eth_getBlockByNumber', params: [`0x${number.toString(16)}`, false] }),
-      )
+      const b = await rpc(() => pub.request({ method: 'eth_getBlockByNumber', params: [`0x${number.toString(16)}`, false] }))
       if (!b || b.hash === null || b.number === null) return null
       return {
         number: BigInt(b.number),
@@ -154,9 +144,7 @@ export function createViemL1Client(opts: ViemL1ClientOptions): L1Client {
           strict: true,
         }),
       )
-      return parseEventLogs({ abi: portalAbi, eventName: 'CommitmentPosted', logs }).map(
-        toCommitmentLog,
-      )
+      return parseEventLogs({ abi: portalAbi, eventName: 'CommitmentPosted', logs }).map(toCommitmentLog)
     },
 
     isWithdrawalFinalized: (portal, id) =>

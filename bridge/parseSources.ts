@@ -10,7 +10,10 @@ import type { Finality, SourceConfig } from './types.ts'
 /** A `bridge.sources` entry is malformed; `field` names it (`bridge.sources[1].finality`). */
 export class InvalidBridgeSourceError extends BaseError {
   override name = 'InvalidBridgeSourceError'
-  constructor(readonly field: string, reason: string) {
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
     super(`invalid ${field}: ${reason}`)
   }
 }

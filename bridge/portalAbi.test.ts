@@ -14,8 +14,7 @@ interface Item {
   outputs?: Param[]
   stateMutability?: string
 }
-const params = (ps: Param[] = []) =>
-  ps.map((p) => [p.type, p.indexed ? 'indexed' : '', p.name ?? ''].filter(Boolean).join(' ')).join(', ')
+const params = (ps: Param[] = []) => ps.map((p) => [p.type, p.indexed ? 'indexed' : '', p.name ?? ''].filter(Boolean).join(' ')).join(', ')
 /** `kind name(inputs) mutability returns (outputs)`, one string per item, sorted. */
 const signatures = (abi: readonly unknown[]) =>
   (abi as Item[])
@@ -45,5 +44,4 @@ describe('portalAbi', () => {
       expect(s).toContain(want)
     }
   })
-
 })

@@ -1,15 +1,9 @@
-import { type Address, type Hex, createWalletClient, http, keccak256, parseEther, zeroAddress } from 'viem'
+import { type Address, createWalletClient, type Hex, http, keccak256, parseEther, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { devAccount, startTestL1, type TestL1 } from '../test/support/l1Fixture.ts'
 import { portalAbi, testTokenAbi } from './portalAbi.ts'
-import { type TestL1, devAccount, startTestL1 } from '../test/support/l1Fixture.ts'
 import type { WithdrawalLeaf } from './types.ts'
-import {
-  EMPTY_WITHDRAWAL_ROOT,
-  createWithdrawalTree,
-  hashPair,
-  processWithdrawalProof,
-  withdrawalLeafHash,
-} from './withdrawalTree.ts'
+import { createWithdrawalTree, EMPTY_WITHDRAWAL_ROOT, hashPair, processWithdrawalProof, withdrawalLeafHash } from './withdrawalTree.ts'
 
 const addr = (i: number): Address => `0x${i.toString(16).padStart(40, '0')}`
 const leaves = (n: number): WithdrawalLeaf[] =>
@@ -142,9 +136,9 @@ describe('Portal verifies TypeScript proofs (Anvil)', () => {
 
     await expect(finalize(ws[0], 0n, tree.proof(0))).rejects.toThrow(/already finalized/)
     await expect(finalize(ws[1], 0n, tree.proof(1), 1)).rejects.toThrow(/already finalized/)
-    expect(
-      await l1.pub.readContract({ address: l1.dep.portal, abi: portalAbi, functionName: 'withdrawalFinalized', args: [2n] }),
-    ).toBe(true)
+    expect(await l1.pub.readContract({ address: l1.dep.portal, abi: portalAbi, functionName: 'withdrawalFinalized', args: [2n] })).toBe(
+      true,
+    )
   })
 
   it('refuses unlisted tokens and zero deposits, and numbers deposits 1, 2, 3…', async () => {

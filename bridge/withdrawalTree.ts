@@ -10,7 +10,7 @@
  * - Empty tree: the root is `bytes32(0)`. No leaf can prove against it (that would need a
  *   keccak256 preimage of zero), so a commitment without withdrawals pays nothing.
  */
-import { type Hex, concat, encodeAbiParameters, keccak256 } from 'viem'
+import { concat, encodeAbiParameters, type Hex, keccak256 } from 'viem'
 import type { WithdrawalLeaf } from './types.ts'
 
 /** The root of the empty tree. */
@@ -28,13 +28,7 @@ export interface WithdrawalTree {
 export function withdrawalLeafHash(w: WithdrawalLeaf): Hex {
   return keccak256(
     encodeAbiParameters(
-      [
-        { type: 'uint256' },
-        { type: 'address' },
-        { type: 'address' },
-        { type: 'uint256' },
-        { type: 'address' },
-      ],
+      [{ type: 'uint256' }, { type: 'address' }, { type: 'address' }, { type: 'uint256' }, { type: 'address' }],
       [w.id, w.account, w.token, w.amountL1, w.l1Recipient],
     ),
   )

@@ -78,11 +78,7 @@ export function buildWithdrawalRecord(a: BuildWithdrawalRecordArgs): WithdrawalR
     })),
   )
   const finalizableAt = c.l1Timestamp + BigInt(a.challengePeriodSeconds)
-  const status: WithdrawalStatus = a.finalizedOnL1
-    ? 'finalized'
-    : a.nowSeconds >= finalizableAt
-      ? 'finalizable'
-      : 'committed'
+  const status: WithdrawalStatus = a.finalizedOnL1 ? 'finalized' : a.nowSeconds >= finalizableAt ? 'finalizable' : 'committed'
   return { ...base, status, commitmentIndex: c.index, proof: tree.proof(position), finalizableAt }
 }
 
@@ -105,10 +101,7 @@ export async function getWithdrawalRecord(
     known,
     commitments: poster.commitments(),
     challengePeriodSeconds: poster.challengePeriodSeconds,
-    nowSeconds:
-      opts.nowSeconds ??
-      poster.heads()?.latestTimestamp ??
-      BigInt(Math.floor(Date.now() / 1000)),
+    nowSeconds: opts.nowSeconds ?? poster.heads()?.latestTimestamp ?? BigInt(Math.floor(Date.now() / 1000)),
     finalizedOnL1: false,
   })
   if (draft.status === 'pending') return draft

@@ -5,17 +5,24 @@
  * `margin_getAccount.pendingDeposits`. Its cursors live in the node's LevelDB under `g:`.
  */
 import { bytesToHex } from '@ethereumjs/util'
-import { type Address, type Hex, getAddress, zeroAddress } from 'viem'
+import { type Address, getAddress, type Hex, zeroAddress } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { type Bridge, type BridgedAsset, type BridgeStatusJson, type DepositJson, type WithdrawalJson, createBridge } from '../bridge/bridge.ts'
+import {
+  type Bridge,
+  type BridgedAsset,
+  type BridgeStatusJson,
+  createBridge,
+  type DepositJson,
+  type WithdrawalJson,
+} from '../bridge/bridge.ts'
 import type { CommitmentSource } from '../bridge/commitmentPoster.ts'
 import { UnknownWithdrawalError } from '../bridge/errors.ts'
 import { createLevelBridgeStore } from '../bridge/levelBridgeStore.ts'
 import type { BridgeLogger, Withdrawal } from '../bridge/types.ts'
-import type { Asset } from '../risk/index.ts'
-import type { BridgeGenesis } from '../genesis/validateBridge.ts'
-import { UmaStore } from '../state/system/umaStore.ts'
 import { createDepositCredits, type DepositCredits } from '../execution/system/depositCredits.ts'
+import type { BridgeGenesis } from '../genesis/validateBridge.ts'
+import type { Asset } from '../risk/index.ts'
+import { UmaStore } from '../state/system/umaStore.ts'
 import type { Node } from './node.ts'
 import type { MarginAccountView } from './types.ts'
 

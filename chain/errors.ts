@@ -15,30 +15,42 @@ export class InvalidTransactionError extends BaseError {
 
 export class WrongChainIdError extends BaseError {
   override name = 'WrongChainIdError'
-  constructor(readonly expected: bigint, readonly got: bigint) {
+  constructor(
+    readonly expected: bigint,
+    readonly got: bigint,
+  ) {
     super(`invalid chain id: have ${got}, want ${expected}`)
   }
 }
 
 export class NonceTooLowError extends BaseError {
   override name = 'NonceTooLowError'
-  constructor(readonly sender: Hex, readonly expected: bigint, readonly got: bigint) {
+  constructor(
+    readonly sender: Hex,
+    readonly expected: bigint,
+    readonly got: bigint,
+  ) {
     super(`nonce too low: address ${sender}, tx: ${got} state: ${expected}`)
   }
 }
 
 export class InsufficientFundsError extends BaseError {
   override name = 'InsufficientFundsError'
-  constructor(readonly sender: Hex, readonly balance: bigint, readonly cost: bigint) {
-    super(
-      `insufficient funds for gas * price + value: address ${sender} have ${balance} want ${cost}`,
-    )
+  constructor(
+    readonly sender: Hex,
+    readonly balance: bigint,
+    readonly cost: bigint,
+  ) {
+    super(`insufficient funds for gas * price + value: address ${sender} have ${balance} want ${cost}`)
   }
 }
 
 export class IntrinsicGasTooLowError extends BaseError {
   override name = 'IntrinsicGasTooLowError'
-  constructor(readonly have: bigint, readonly want: bigint) {
+  constructor(
+    readonly have: bigint,
+    readonly want: bigint,
+  ) {
     super(`intrinsic gas too low: have ${have}, want ${want}`)
   }
 }
@@ -46,14 +58,20 @@ export class IntrinsicGasTooLowError extends BaseError {
 /** EIP-7623: the gas limit is below the calldata floor (geth's ErrFloorDataGas). */
 export class FloorDataGasError extends BaseError {
   override name = 'FloorDataGasError'
-  constructor(readonly have: bigint, readonly want: bigint) {
+  constructor(
+    readonly have: bigint,
+    readonly want: bigint,
+  ) {
     super(`insufficient gas for floor data gas cost: gas ${have}, minimum needed ${want}`)
   }
 }
 
 export class GasLimitExceededError extends BaseError {
   override name = 'GasLimitExceededError'
-  constructor(readonly have: bigint, readonly limit: bigint) {
+  constructor(
+    readonly have: bigint,
+    readonly limit: bigint,
+  ) {
     super(`exceeds block gas limit: have ${have}, limit ${limit}`)
   }
 }
@@ -61,7 +79,10 @@ export class GasLimitExceededError extends BaseError {
 /** maxFeePerGas below the next block's base fee. */
 export class FeeTooLowError extends BaseError {
   override name = 'FeeTooLowError'
-  constructor(readonly maxFee: bigint, readonly baseFee: bigint) {
+  constructor(
+    readonly maxFee: bigint,
+    readonly baseFee: bigint,
+  ) {
     super(`max fee per gas less than block base fee: maxFeePerGas: ${maxFee}, baseFee: ${baseFee}`)
   }
 }
@@ -106,7 +127,11 @@ export class TxUnderpricedError extends BaseError {
  */
 export class AccountLimitExceededError extends BaseError {
   override name = 'AccountLimitExceededError'
-  constructor(readonly sender: Hex, readonly limit: number, readonly nextNonce: bigint) {
+  constructor(
+    readonly sender: Hex,
+    readonly limit: number,
+    readonly nextNonce: bigint,
+  ) {
     super(
       `account limit exceeded: address ${sender} already has ${limit} transactions queued behind a nonce gap; send nonce ${nextNonce} first`,
     )
@@ -132,11 +157,14 @@ export class ShuttingDownError extends BaseError {
 /** The datadir holds a chain started from another genesis. */
 export class GenesisMismatchError extends BaseError {
   override name = 'GenesisMismatchError'
-  constructor(readonly datadir: string, readonly stored: Hex, readonly given: Hex) {
-    super(
-      `datadir ${datadir} holds a chain with genesis ${stored}, but the genesis given hashes to ${given}`,
-      { details: 'use the genesis file the datadir was created with, or another --datadir' },
-    )
+  constructor(
+    readonly datadir: string,
+    readonly stored: Hex,
+    readonly given: Hex,
+  ) {
+    super(`datadir ${datadir} holds a chain with genesis ${stored}, but the genesis given hashes to ${given}`, {
+      details: 'use the genesis file the datadir was created with, or another --datadir',
+    })
   }
 }
 
@@ -159,7 +187,10 @@ export class NoMarginConfigError extends BaseError {
 /** A block from elsewhere that this node cannot take: it does not extend the head or does not reproduce. */
 export class BlockImportError extends BaseError {
   override name = 'BlockImportError'
-  constructor(readonly number: bigint, readonly reason: string) {
+  constructor(
+    readonly number: bigint,
+    readonly reason: string,
+  ) {
     super(`cannot import block ${number}: ${reason}`)
   }
 }

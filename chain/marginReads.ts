@@ -4,19 +4,19 @@
  */
 import type { Block } from '@ethereumjs/block'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
+import { decodeEventLog, encodeEventTopics } from 'viem'
 import { holdingsToEntries, marginOfHoldings } from '../execution/margin/accountMargin.ts'
+import { COLLATERAL_FLAG } from '../execution/margin/liquidate.ts'
 import { marketAt, type PricedMarket } from '../execution/margin/marketAt.ts'
 import type { MarginEnv } from '../execution/margin/types.ts'
-import { liquidationPrices, marginPortfolio, buildRiskReport, type RiskReport, simulateMargin, type Market } from '../risk/index.ts'
-import { formatAmount, formatWad, wadToNumber } from '../lib/fixed.ts'
-import { type Holdings, UmaStore } from '../state/system/umaStore.ts'
-import { InvalidRangeError } from './errors.ts'
-import { decodeEventLog, encodeEventTopics } from 'viem'
-import { COLLATERAL_FLAG } from '../execution/margin/liquidate.ts'
-import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../state/system/addresses.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
-import type { InsuranceFundView, LiquidationView, MarginAccountView, MarginApi, MarketsView } from './types.ts'
+import { formatAmount, formatWad, wadToNumber } from '../lib/fixed.ts'
+import { buildRiskReport, liquidationPrices, type Market, marginPortfolio, type RiskReport, simulateMargin } from '../risk/index.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../state/system/addresses.ts'
+import { type Holdings, UmaStore } from '../state/system/umaStore.ts'
 import type { BlockTag, Hex, StoredLog } from '../state/types.ts'
+import { InvalidRangeError } from './errors.ts'
+import type { InsuranceFundView, LiquidationView, MarginAccountView, MarginApi, MarketsView } from './types.ts'
 
 /** Topics of the events `margin_getLiquidations` lists. */
 const LIQUIDATION_TOPICS: Hex[] = [
@@ -72,7 +72,10 @@ export class MarginReads implements MarginApi {
   private async priced(tag: BlockTag): Promise<{ state: MerkleStateManager; priced: PricedMarket }> {
     const { state, block } = await this.deps.stateAt(tag)
     const config = await this.deps.env.config(state)
-    const prices = await this.deps.env.prices(state, config.market.underlyings.map((u) => u.id))
+    const prices = await this.deps.env.prices(
+      state,
+      config.market.underlyings.map((u) => u.id),
+    )
     return { state, priced: marketAt(config, prices, block.header.timestamp) }
   }
 

@@ -1,6 +1,7 @@
 import type { TypedTransaction } from '@ethereumjs/tx'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type { Hex } from '../state/types.ts'
 import {
   AccountLimitExceededError,
   AlreadyKnownError,
@@ -12,7 +13,6 @@ import {
 } from './errors.ts'
 import { Mempool, type MempoolLimits, type PoolTx } from './mempool.ts'
 import { comparePrice } from './txPrice.ts'
-import type { Hex } from '../state/types.ts'
 
 const RICH = 10n ** 30n
 const addr = (i: number) => `0x${i.toString(16).padStart(40, '0')}` as Hex
@@ -347,7 +347,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       priority: fc.integer({ min: 0, max: 9 }).map((x) => x === 0),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('mine' as const), s: fc.nat(SENDERS.length - 1), count: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('mine' as const), s: fc.nat(SENDERS.length - 1), count: fc.integer({ min: 1, max: 3 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('drop' as const), s: fc.nat(SENDERS.length - 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('baseFee' as const), fee: fc.nat(6) }) },

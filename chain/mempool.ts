@@ -13,6 +13,7 @@
  * pool's contents (senders in address order, never map insertion order).
  */
 import { IndexedHeap } from '../lib/indexedHeap.ts'
+import type { Hex } from '../state/types.ts'
 import {
   AccountLimitExceededError,
   AlreadyKnownError,
@@ -25,7 +26,6 @@ import {
 import type { PoolTx } from './poolTx.ts'
 import { SenderTxs } from './senderTxs.ts'
 import { comparePrice, effectiveTip } from './txPrice.ts'
-import type { Hex } from '../state/types.ts'
 
 export { type PoolTx, toPoolTx } from './poolTx.ts'
 

@@ -6,7 +6,10 @@ import pino from 'pino'
 import { encodeFunctionData, hexToBytes, parseEther, parseGwei } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterEach, describe, expect, it } from 'vitest'
+import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
+import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
 import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
+import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import {
   AlreadyKnownError,
   FeeTooLowError,
@@ -20,9 +23,6 @@ import {
 } from './errors.ts'
 import type { MempoolLimits } from './mempool.ts'
 import { createNode, type Node } from './node.ts'
-import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
-import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
-import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
 
 const logger = pino({ level: 'silent' })
 const alice = privateKeyToAccount(DEV_ACCOUNTS[0][1])
@@ -43,7 +43,18 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-async function transfer(nonce: number, opts: { to?: `0x${string}` | string; value?: bigint; maxFee?: bigint; tip?: bigint; gas?: bigint; chainId?: number; from?: typeof alice } = {}) {
+async function transfer(
+  nonce: number,
+  opts: {
+    to?: `0x${string}` | string
+    value?: bigint
+    maxFee?: bigint
+    tip?: bigint
+    gas?: bigint
+    chainId?: number
+    from?: typeof alice
+  } = {},
+) {
   const raw = await (opts.from ?? alice).signTransaction({
     chainId: opts.chainId ?? 31338,
     type: 'eip1559',
@@ -90,26 +101,23 @@ describe('Node', () => {
     const { node } = await open()
     await node.sendRawTransaction(await transfer(0))
     await expect(node.sendRawTransaction(await transfer(0))).rejects.toBeInstanceOf(AlreadyKnownError)
-    await expect(node.sendRawTransaction(await transfer(0, { value: 2n }))).rejects.toBeInstanceOf(
-      ReplacementUnderpricedError,
-    )
+    await expect(node.sendRawTransaction(await transfer(0, { value: 2n }))).rejects.toBeInstanceOf(ReplacementUnderpricedError)
     await node.produceBlock()
     await expect(node.sendRawTransaction(await transfer(0, { value: 3n }))).rejects.toBeInstanceOf(NonceTooLowError)
-    await expect(node.sendRawTransaction(await transfer(1, { gas: 20_000n }))).rejects.toBeInstanceOf(
-      IntrinsicGasTooLowError,
-    )
-    await expect(node.sendRawTransaction(await transfer(1, { value: parseEther('20000') }))).rejects.toBeInstanceOf(
-      InsufficientFundsError,
-    )
-    await expect(node.sendRawTransaction(await transfer(1, { maxFee: 1n, tip: 1n }))).rejects.toBeInstanceOf(
-      FeeTooLowError,
-    )
+    await expect(node.sendRawTransaction(await transfer(1, { gas: 20_000n }))).rejects.toBeInstanceOf(IntrinsicGasTooLowError)
+    await expect(node.sendRawTransaction(await transfer(1, { value: parseEther('20000') }))).rejects.toBeInstanceOf(InsufficientFundsError)
+    await expect(node.sendRawTransaction(await transfer(1, { maxFee: 1n, tip: 1n }))).rejects.toBeInstanceOf(FeeTooLowError)
     await expect(node.sendRawTransaction(await transfer(1, { chainId: 1 }))).rejects.toBeInstanceOf(WrongChainIdError)
     // The message names the id the transaction was signed for, for typed and legacy ones alike.
-    await expect(node.sendRawTransaction(await transfer(1, { chainId: 5 }))).rejects.toThrow(
-      'invalid chain id: have 5, want 31338',
-    )
-    const legacy = await alice.signTransaction({ chainId: 1, type: 'legacy', to: bob.address, nonce: 1, gas: 21_000n, gasPrice: parseGwei('10') })
+    await expect(node.sendRawTransaction(await transfer(1, { chainId: 5 }))).rejects.toThrow('invalid chain id: have 5, want 31338')
+    const legacy = await alice.signTransaction({
+      chainId: 1,
+      type: 'legacy',
+      to: bob.address,
+      nonce: 1,
+      gas: 21_000n,
+      gasPrice: parseGwei('10'),
+    })
     await expect(node.sendRawTransaction(hexToBytes(legacy))).rejects.toThrow('invalid chain id: have 1, want 31338')
     await expect(node.sendRawTransaction(Uint8Array.of(1, 2, 3))).rejects.toBeInstanceOf(InvalidTransactionError)
     await expect(node.sendRawTransaction(await transfer(1, { value: 9n }))).resolves.toMatch(/^0x/)
@@ -118,9 +126,7 @@ describe('Node', () => {
   it('replaces a queued transaction that pays 10% more', async () => {
     const { node } = await open()
     const first = await node.sendRawTransaction(await transfer(0, { value: 1n }))
-    const second = await node.sendRawTransaction(
-      await transfer(0, { value: 2n, maxFee: parseGwei('11'), tip: parseGwei('1.1') }),
-    )
+    const second = await node.sendRawTransaction(await transfer(0, { value: 2n, maxFee: parseGwei('11'), tip: parseGwei('1.1') }))
     await node.produceBlock()
     expect(await node.getReceipt(first)).toBeUndefined()
     expect((await node.getReceipt(second))?.status).toBe(1)
@@ -145,13 +151,22 @@ describe('Node', () => {
     await expect(node.sendRawTransaction(await transfer(0, { from: bob }))).rejects.toBeInstanceOf(TxUnderpricedError)
     // A price update as the dev feeder (account 9) signs it, tipping 0.001 gwei.
     const feederAccount = privateKeyToAccount(DEV_ACCOUNTS[9][1])
-    const updateBody = { underlyingIds: [1], prices: [3001n * 10n ** 18n], vols: [6n * 10n ** 17n], timestamp: (await node.getBlockByNumber(0n))!.header.timestamp + 1n }
+    const updateBody = {
+      underlyingIds: [1],
+      prices: [3001n * 10n ** 18n],
+      vols: [6n * 10n ** 17n],
+      timestamp: (await node.getBlockByNumber(0n))!.header.timestamp + 1n,
+    }
     const sig = await feederAccount.signMessage({ message: { raw: priceUpdateHash(31338n, updateBody) } })
     const raw = await feederAccount.signTransaction({
       chainId: 31338,
       type: 'eip1559',
       to: ORACLE_ADDRESS,
-      data: encodeFunctionData({ abi: oracleAbi, functionName: 'submitPrices', args: [updateBody.underlyingIds, updateBody.prices, updateBody.vols, updateBody.timestamp, [sig]] }),
+      data: encodeFunctionData({
+        abi: oracleAbi,
+        functionName: 'submitPrices',
+        args: [updateBody.underlyingIds, updateBody.prices, updateBody.vols, updateBody.timestamp, [sig]],
+      }),
       nonce: 0,
       gas: 300_000n,
       maxFeePerGas: parseGwei('10'),
@@ -223,7 +238,7 @@ describe('Node', () => {
     expect(executor.txCount).toBeLessThan(480)
     const block = (await producing)!
     expect(block.transactions).toHaveLength(480)
-    expect((await node.getReceipt(lateHash))).toBeUndefined()
+    expect(await node.getReceipt(lateHash)).toBeUndefined()
     const next = (await node.produceBlock())!
     expect(next.transactions.map((t) => bytesToHex(t.hash()))).toEqual([lateHash])
   })

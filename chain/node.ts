@@ -6,19 +6,22 @@ import { EventEmitter } from 'node:events'
 import { type Block, createBlock } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
-import { Capability, getMinimumGasLimit, type TypedTransaction } from '@ethereumjs/tx'
-import {
-  Account,
-  bytesToHex,
-  createAddressFromString,
-  equalsBytes,
-  hexToBytes,
-  KECCAK256_NULL,
-  setLengthLeft,
-} from '@ethereumjs/util'
 import { getMerkleStateProof } from '@ethereumjs/statemanager'
+import { Capability, getMinimumGasLimit, type TypedTransaction } from '@ethereumjs/tx'
+import { Account, bytesToHex, createAddressFromString, equalsBytes, hexToBytes, KECCAK256_NULL, setLengthLeft } from '@ethereumjs/util'
 import type { VM } from '@ethereumjs/vm'
 import type { Logger } from 'pino'
+import { BlockHashes } from '../execution/blockHashes.ts'
+import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockPipeline.ts'
+import { type CallContext, call as runCall, estimateGas as runEstimate } from '../execution/call.ts'
+import { createChainVm } from '../execution/chainVm.ts'
+import { createChainCommon, createSharedTxCommon } from '../execution/common.ts'
+import { listProposals, type Proposal, readProposal } from '../execution/governance/proposals.ts'
+import { liquidationSystemTx } from '../execution/margin/liquidate.ts'
+import { MarginSystem } from '../execution/margin/marginSystem.ts'
+import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
+import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
+import { decodeRawTx, signedChainId } from '../execution/rawTx.ts'
 import {
   applyCreditedDeposits,
   type BlockSystemOps,
@@ -27,28 +30,20 @@ import {
   depositLogs,
   depositSystemTx,
 } from '../execution/system/depositCredits.ts'
-import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockPipeline.ts'
-import { BlockHashes } from '../execution/blockHashes.ts'
-import { createChainVm } from '../execution/chainVm.ts'
-import { decodeRawTx, signedChainId } from '../execution/rawTx.ts'
-import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
-import { SYSTEM_ACCOUNTS } from '../state/system/addresses.ts'
-import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
-import { createChainCommon, createSharedTxCommon } from '../execution/common.ts'
 import { decodeBlock, isSystemTx } from '../execution/system/systemTx.ts'
-import { writeGenesisPrices } from '../state/system/oracleStore.ts'
-import { liquidationSystemTx } from '../execution/margin/liquidate.ts'
-import { MarginSystem } from '../execution/margin/marginSystem.ts'
-import { createStateMarginEnv } from '../execution/margin/stateEnv.ts'
-import type { RiskParams } from '../risk/index.ts'
-import { readGovernedConfig, writeGenesisGovernance } from '../state/system/governanceStore.ts'
-import type { GovernedConfig } from '../state/system/types.ts'
-import { listProposals, type Proposal, readProposal } from '../execution/governance/proposals.ts'
+import type { CallRequest, CallResult, StateOverrides } from '../execution/types.ts'
 import type { Genesis } from '../genesis/types.ts'
+import { isStoreFailure, StoreFailureError } from '../lib/errors.ts'
+import type { RiskParams } from '../risk/index.ts'
 import { ChainDb } from '../state/chainDb.ts'
+import { bloomMayMatch, logMatches } from '../state/logFilter.ts'
 import { decodeReceipts } from '../state/receiptCodec.ts'
 import { openStateManager, stateRootReadable } from '../state/stateManager.ts'
-import { isStoreFailure, StoreFailureError } from '../lib/errors.ts'
+import { SYSTEM_ACCOUNTS } from '../state/system/addresses.ts'
+import { readGovernedConfig, writeGenesisGovernance } from '../state/system/governanceStore.ts'
+import { writeGenesisPrices } from '../state/system/oracleStore.ts'
+import type { GovernedConfig } from '../state/system/types.ts'
+import type { BlockTag, Hex, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 import {
   BlockImportError,
   FeeTooLowError,
@@ -64,13 +59,10 @@ import {
   UnknownProposalError,
   WrongChainIdError,
 } from './errors.ts'
-import { logMatches, bloomMayMatch } from '../state/logFilter.ts'
 import { HeadAccounts } from './headAccounts.ts'
 import { Mempool, type MempoolLimits, type PoolTx, toPoolTx } from './mempool.ts'
 import { HeadFeeders, isPriceSubmission } from './priceUpdatePriority.ts'
 import type { AccountProof, ChainApi, ChainEvents, FeeHistory, GovernanceApi } from './types.ts'
-import type { CallRequest, CallResult, StateOverrides } from '../execution/types.ts'
-import type { BlockTag, Hex, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 
 export interface NodeOptions {
   datadir: string
@@ -217,9 +209,7 @@ export class Node implements ChainApi, GovernanceApi {
     const head = await this.getBlockByNumber(headNumber)
     if (head === undefined) throw new UnknownBlockError(`head ${headNumber} missing from the store`)
     if (!(await stateRootReadable(this.db.trie, head.header.stateRoot))) {
-      throw new StoreFailureError(
-        `the store in ${this.opts.datadir} is damaged: the state root of head #${headNumber} is missing`,
-      )
+      throw new StoreFailureError(`the store in ${this.opts.datadir} is damaged: the state root of head #${headNumber} is missing`)
     }
     this.head = head
     this.mempool.setBaseFee(this.nextBaseFee(head))
@@ -476,7 +466,10 @@ export class Node implements ChainApi, GovernanceApi {
       const eobRun = margin && (await this.executor.contained(() => margin.endOfBlock(this.state, this.executor.timestamp)))
       if (eobRun && !eobRun.ok) {
         // Deterministic like everything else in the block: a replaying node fails the same way.
-        this.log.error({ err: eobRun.error, block: Number(env.number) }, 'end-of-block pass failed; rolled back, the block goes on without it')
+        this.log.error(
+          { err: eobRun.error, block: Number(env.number) },
+          'end-of-block pass failed; rolled back, the block goes on without it',
+        )
         await margin!.load(this.state)
       }
       if (eobRun?.ok) {
@@ -604,8 +597,7 @@ export class Node implements ChainApi, GovernanceApi {
     for (;;) {
       const head = this.head
       account =
-        (await this.headAccounts.get(head, sender, async () => (await this.readHeadState()).getAccount(senderAddr))) ??
-        new Account()
+        (await this.headAccounts.get(head, sender, async () => (await this.readHeadState()).getAccount(senderAddr))) ?? new Account()
       feeders = await this.feedersAt(head)
       if (head === this.head) break
     }
@@ -716,9 +708,7 @@ export class Node implements ChainApi, GovernanceApi {
     return receipts
   }
 
-  async getTransaction(
-    hash: Hex,
-  ): Promise<TxLocation | { tx: TypedTransaction; pending: true } | undefined> {
+  async getTransaction(hash: Hex): Promise<TxLocation | { tx: TypedTransaction; pending: true } | undefined> {
     const loc = await this.db.getTxLocation(hash)
     if (loc !== undefined && loc.blockNumber <= this.headNumber()) {
       const block = await this.getBlockByNumber(loc.blockNumber)
@@ -823,9 +813,8 @@ export class Node implements ChainApi, GovernanceApi {
   async getStorageAt(address: Hex, slot: Hex, tag: BlockTag): Promise<Hex> {
     const { state } = await this.stateAt(tag)
     const addr = createAddressFromString(address)
-    const value = (await state.getAccount(addr)) === undefined
-      ? new Uint8Array()
-      : await state.getStorage(addr, setLengthLeft(hexToBytes(slot), 32))
+    const value =
+      (await state.getAccount(addr)) === undefined ? new Uint8Array() : await state.getStorage(addr, setLengthLeft(hexToBytes(slot), 32))
     return bytesToHex(setLengthLeft(value, 32)) as Hex
   }
 
@@ -949,5 +938,7 @@ export class Node implements ChainApi, GovernanceApi {
 
 /** Whether two blocks hold the same transactions, in the same order. */
 function sameTransactions(a: Block, b: Block): boolean {
-  return a.transactions.length === b.transactions.length && a.transactions.every((tx, i) => equalsBytes(tx.hash(), b.transactions[i].hash()))
+  return (
+    a.transactions.length === b.transactions.length && a.transactions.every((tx, i) => equalsBytes(tx.hash(), b.transactions[i].hash()))
+  )
 }

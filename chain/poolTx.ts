@@ -5,8 +5,8 @@
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { Capability } from '@ethereumjs/tx'
 import { maxFeePerGas } from '../execution/blockPipeline.ts'
-import type { PricedTx } from './txPrice.ts'
 import type { Hex } from '../state/types.ts'
+import type { PricedTx } from './txPrice.ts'
 
 /** A pooled transaction with what selection and eviction need at hand. */
 export interface PoolTx extends PricedTx {

@@ -7,8 +7,8 @@
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
 import { getAbiItem, toFunctionSelector } from 'viem'
-import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
+import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import type { Hex } from '../state/types.ts'
 
 const SUBMIT_PRICES = toFunctionSelector(getAbiItem({ abi: oracleAbi, name: 'submitPrices' }))

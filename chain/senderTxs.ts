@@ -3,9 +3,10 @@
  * head state: `pending`, the run of consecutive nonces from it (executable now, in this order),
  * and queued, everything after the first gap (waiting for the missing nonces).
  */
+
+import type { Hex } from '../state/types.ts'
 import type { PoolTx } from './poolTx.ts'
 import { comparePrice } from './txPrice.ts'
-import type { Hex } from '../state/types.ts'
 
 export class SenderTxs {
   /** Strictly increasing nonces, all ≥ `stateNonce`. */
@@ -28,7 +29,11 @@ export class SenderTxs {
   private cheapestEpoch = -1
   private cheapestBaseFee = 0n
 
-  constructor(readonly address: Hex, stateNonce: bigint, nowMs: number) {
+  constructor(
+    readonly address: Hex,
+    stateNonce: bigint,
+    nowMs: number,
+  ) {
     this.stateNonce = stateNonce
     this.beatMs = nowMs
   }

@@ -5,10 +5,10 @@
 import type { Block } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Hex } from 'viem'
-import type { RiskParams } from '../risk/index.ts'
-import type { GovernedConfig } from '../state/system/types.ts'
 import type { Proposal } from '../execution/governance/proposals.ts'
 import type { CallRequest, CallResult, StateOverrides } from '../execution/types.ts'
+import type { RiskParams } from '../risk/index.ts'
+import type { GovernedConfig } from '../state/system/types.ts'
 import type { BlockTag, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 
 /** Account state at a block (eth_getProof shape, bigint quantities). */

@@ -121,9 +121,7 @@ describe('BlockExecutor containment', () => {
     const { state, executor, tx, begin } = await setUp(() => new StoreFailureError('disk gone'))
     await begin()
     const depth = checkpointDepth(state)
-    await expect(executor.apply(await tx(0, EXPLODER), createAddressFromString(alice.address))).rejects.toBeInstanceOf(
-      StoreFailureError,
-    )
+    await expect(executor.apply(await tx(0, EXPLODER), createAddressFromString(alice.address))).rejects.toBeInstanceOf(StoreFailureError)
     expect(checkpointDepth(state)).toBe(depth)
     await executor.abort()
     expect(checkpointDepth(state)).toBe(0)

@@ -7,12 +7,12 @@ import { Block, createBlock, createBlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Capability, type TypedTransaction } from '@ethereumjs/tx'
-import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { type Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { Bloom, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
-import type { Hex, StoredLog, StoredReceipt } from '../state/types.ts'
 import { isStoreFailure, StoreFailureError } from '../lib/errors.ts'
 import { ZERO_BLOOM_HEX } from '../state/receiptCodec.ts'
 import { checkpointDepth } from '../state/stateManager.ts'
+import type { Hex, StoredLog, StoredReceipt } from '../state/types.ts'
 import { bloomToHex } from './logsBloom.ts'
 import { orderedTrieRoot } from './orderedTrieRoot.ts'
 import { SYSTEM_SENDER, SYSTEM_TX_TYPE, type SystemLog, type SystemTransaction } from './system/systemTx.ts'
@@ -183,7 +183,10 @@ export class BlockExecutor {
       return log
     })
     this.rawReceipts.push(
-      encodeReceipt({ status: 1, cumulativeBlockGasUsed: this.gasUsed, bitvector: bloom.bitvector, logs: rawLogs }, SYSTEM_TX_TYPE as never),
+      encodeReceipt(
+        { status: 1, cumulativeBlockGasUsed: this.gasUsed, bitvector: bloom.bitvector, logs: rawLogs },
+        SYSTEM_TX_TYPE as never,
+      ),
     )
     this.rawLogs.push(logs.map((l) => ({ ...l })))
     this.partial.push({

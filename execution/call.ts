@@ -9,10 +9,10 @@ import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { createFeeMarket1559Tx, getMinimumGasLimit } from '@ethereumjs/tx'
 import { Account, bytesToHex, createAddressFromString, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { decodeErrorResult, type Hex } from 'viem'
-import { ExecutionFailedError, ExecutionRevertedError } from './errors.ts'
-import type { CallRequest, CallResult, StateOverrides } from './types.ts'
 import { createChainEvm } from './chainVm.ts'
+import { ExecutionFailedError, ExecutionRevertedError } from './errors.ts'
 import type { PrecompileSpec } from './precompiles/definePrecompile.ts'
+import type { CallRequest, CallResult, StateOverrides } from './types.ts'
 
 const ZERO_ADDRESS = createAddressFromString('0x0000000000000000000000000000000000000000')
 
@@ -130,11 +130,7 @@ async function scratch<T>(ctx: CallContext, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Runs `req` once and reports the outcome as a value. */
-export async function call(
-  ctx: CallContext,
-  req: CallRequest,
-  overrides?: StateOverrides,
-): Promise<CallResult> {
+export async function call(ctx: CallContext, req: CallRequest, overrides?: StateOverrides): Promise<CallResult> {
   return scratch(ctx, async () => {
     if (overrides) await applyOverrides(ctx.state, overrides)
     return execute(ctx, req, req.gas ?? ctx.gasCap)
@@ -147,11 +143,7 @@ export async function call(
  * @throws ExecutionRevertedError when it reverts even with all the gas; ExecutionFailedError for
  *   other failures.
  */
-export async function estimateGas(
-  ctx: CallContext,
-  req: CallRequest,
-  overrides?: StateOverrides,
-): Promise<bigint> {
+export async function estimateGas(ctx: CallContext, req: CallRequest, overrides?: StateOverrides): Promise<bigint> {
   return scratch(ctx, async () => {
     if (overrides) await applyOverrides(ctx.state, overrides)
     const cap = req.gas ?? ctx.gasCap
@@ -176,4 +168,3 @@ export async function estimateGas(
     return hi > floor ? hi : floor
   })
 }
-

@@ -2,13 +2,12 @@
  * The one way to build an EVM or VM for this chain: our `Common`, the state given, BLOCKHASH from
  * the recent-hash ring, and the system precompiles with their frame tracking installed.
  */
-import type { Common } from '@ethereumjs/common'
+import type { Common, StateManagerInterface } from '@ethereumjs/common'
 import { createEVM, type EVM, type EVMMockBlockchainInterface } from '@ethereumjs/evm'
-import type { StateManagerInterface } from '@ethereumjs/common'
+import { createAddressFromString } from '@ethereumjs/util'
 import { createVM, type VM } from '@ethereumjs/vm'
 import { type ContainedErrorSink, definePrecompile, type PrecompileSpec } from './precompiles/definePrecompile.ts'
 import { trackMessages } from './precompiles/messageStack.ts'
-import { createAddressFromString } from '@ethereumjs/util'
 
 export interface ChainVmOptions {
   common: Common

@@ -2,8 +2,9 @@
  * The chain's `Common`: mainnet rules at the Prague hardfork under our chain id, with native
  * crypto. Every part that builds blocks or transactions uses this one instance.
  */
-import { type Common, createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
+
 import { paramsBlock } from '@ethereumjs/block'
+import { type Common, createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
 import { paramsTx } from '@ethereumjs/tx'
 import { nodeCrypto } from './crypto.ts'
 

@@ -31,13 +31,7 @@ export const hasNativeSecp256k1 = native !== undefined
  * Recovers the 64-byte uncompressed public key (without the 0x04 prefix), as @ethereumjs's own
  * `ecrecover` does; throws on an invalid signature.
  */
-function nativeEcrecover(
-  msgHash: Uint8Array,
-  v: bigint,
-  r: Uint8Array,
-  s: Uint8Array,
-  chainId?: bigint,
-): Uint8Array {
+function nativeEcrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array, chainId?: bigint): Uint8Array {
   const recovery = calculateSigRecovery(v, chainId)
   if (recovery !== 0n && recovery !== 1n) throw new Error('Invalid signature v value')
   const sig = concatBytes(setLengthLeft(r, 32), setLengthLeft(s, 32))

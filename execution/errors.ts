@@ -8,7 +8,10 @@ import { BaseError } from '../lib/errors.ts'
 /** eth_estimateGas of a call that reverts whatever the gas; carries the revert data. */
 export class ExecutionRevertedError extends BaseError {
   override name = 'ExecutionRevertedError'
-  constructor(readonly data: Hex, readonly reason?: string) {
+  constructor(
+    readonly data: Hex,
+    readonly reason?: string,
+  ) {
     super(reason ? `execution reverted: ${reason}` : 'execution reverted')
   }
 }

@@ -14,9 +14,12 @@ export interface EncodedLog {
 /** The log `eventName` of `abi` emitted by `address` with `args` (indexed ones as topics). */
 export function encodeLog(abi: Abi, address: Hex, eventName: string, args: Record<string, unknown>): EncodedLog {
   const event = abi.find((e) => e.type === 'event' && e.name === eventName)
-  if (!event || event.type !== 'event') throw new Error(`unknown event ${eventName}`)
+  if (event?.type !== 'event') throw new Error(`unknown event ${eventName}`)
   const topics = encodeEventTopics({ abi: [event], eventName, args } as never) as Hex[]
   const dataInputs = event.inputs.filter((i) => !i.indexed)
-  const data = encodeAbiParameters(dataInputs, dataInputs.map((i) => args[i.name!]))
+  const data = encodeAbiParameters(
+    dataInputs,
+    dataInputs.map((i) => args[i.name!]),
+  )
   return { address, topics, data }
 }

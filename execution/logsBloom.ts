@@ -3,8 +3,8 @@
  * all-zero bloom, whose hex (514 characters) is built once instead of per receipt.
  */
 import { bytesToHex } from '@ethereumjs/util'
-import type { Hex } from '../state/types.ts'
 import { ZERO_BLOOM_HEX } from '../state/receiptCodec.ts'
+import type { Hex } from '../state/types.ts'
 
 /** `bytesToHex(bloom)`, without the work when the bloom is all zero. */
 export function bloomToHex(bloom: Uint8Array): Hex {

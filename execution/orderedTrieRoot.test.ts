@@ -15,7 +15,10 @@ describe('orderedTrieRoot', () => {
   // embedded in their parent instead of hashed.
   it.each([0, 1, 2, 3, 16, 17, 127, 128, 129, 255, 256, 257, 600])('matches @ethereumjs/mpt for %i items', async (n) => {
     let seed = n + 1
-    const byte = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) & 255
+    const byte = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed & 255
+    }
     const values = Array.from({ length: n }, (_, i) => Uint8Array.from({ length: i % 3 === 0 ? 3 : 100 }, byte))
     expect(bytesToHex(orderedTrieRoot(values))).toBe(await mptRoot(values))
   })

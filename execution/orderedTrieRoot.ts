@@ -78,8 +78,6 @@ function compare(a: Uint8Array, b: Uint8Array): number {
  */
 export function orderedTrieRoot(values: Uint8Array[]): Uint8Array {
   if (values.length === 0) return keccak256(RLP.encode(EMPTY))
-  const items = values
-    .map((value, i) => ({ nibbles: toNibbles(RLP.encode(i)), value }))
-    .sort((x, y) => compare(x.nibbles, y.nibbles))
+  const items = values.map((value, i) => ({ nibbles: toNibbles(RLP.encode(i)), value })).sort((x, y) => compare(x.nibbles, y.nibbles))
   return keccak256(RLP.encode(build(items, 0, items.length, 0) as never))
 }

@@ -78,7 +78,14 @@ describe('unsignedPayload', () => {
     const preEip155 = createTxFromRLP(
       hexToBytes(
         // Legacy without a chain id: v = 27/28, the signed message has no chain id.
-        (await alice.signTransaction({ to: bob.address, value: 1n, nonce: 0, gas: 21_000n, gasPrice: 1n, type: 'legacy' })) as `0x${string}`,
+        (await alice.signTransaction({
+          to: bob.address,
+          value: 1n,
+          nonce: 0,
+          gas: 21_000n,
+          gasPrice: 1n,
+          type: 'legacy',
+        })) as `0x${string}`,
       ),
       { common },
     )
@@ -91,9 +98,7 @@ describe('unsignedPayload', () => {
       const message = plain.getMessageToSign() // legacy: the fields, not yet RLP
       const expected = Array.isArray(message) ? RLP.encode(message) : message
       expect(bytesToHex(unsignedPayload(raw, chainId))).toBe(bytesToHex(expected))
-      expect(bytesToHex(decodeRawTx(raw, common).getMessageToVerifySignature())).toBe(
-        bytesToHex(plain.getMessageToVerifySignature()),
-      )
+      expect(bytesToHex(decodeRawTx(raw, common).getMessageToVerifySignature())).toBe(bytesToHex(plain.getMessageToVerifySignature()))
     }
   })
 })

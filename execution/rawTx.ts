@@ -33,8 +33,7 @@ export function decodeRawTx(raw: Uint8Array, common: Common): TypedTransaction {
   tx.cache.hash = keccak256(bytes)
   let sender: Address | undefined
   // Only a legacy transaction puts the chain id in its signed message (typed ones carry it).
-  const chainId =
-    tx.type === 0 && tx.supports(Capability.EIP155ReplayProtection) ? tx.common.chainId() : undefined
+  const chainId = tx.type === 0 && tx.supports(Capability.EIP155ReplayProtection) ? tx.common.chainId() : undefined
   Object.defineProperties(tx, {
     serialize: { value: () => bytes },
     getMessageToVerifySignature: { value: () => keccak256(unsignedPayload(bytes, chainId)) },

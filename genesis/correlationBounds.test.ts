@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { choleskyOfCorrelation, buildMarketState, devMarket, devRiskParams, type Market } from '../risk/index.ts'
+import { buildMarketState, choleskyOfCorrelation, devMarket, devRiskParams, type Market } from '../risk/index.ts'
 import { checkCorrelationBounds, MIN_CHOLESKY_PIVOT } from './correlationBounds.ts'
 
 const fail = (field: string, problem: string) => new Error(`${field}: ${problem}`)
-const check = (c: Record<string, number>, market: Market = devMarket) => () => checkCorrelationBounds(c, market, fail)
+const check =
+  (c: Record<string, number>, market: Market = devMarket) =>
+  () =>
+    checkCorrelationBounds(c, market, fail)
 
 describe('checkCorrelationBounds', () => {
   it('accepts the dev matrix, an empty one (identity) and a valid full 3×3', () => {

@@ -78,7 +78,10 @@ export function checkCorrelationBounds(
       for (let k = 0; k < j; k++) sum -= l[i * n + k] * l[j * n + k]
       if (i === j) {
         if (!(sum > MIN_CHOLESKY_PIVOT)) {
-          throw fail(field, `must be positive definite over ${unds.map((u) => u.symbol).join(', ')} (Cholesky pivot ≤ ${MIN_CHOLESKY_PIVOT} at ${unds[i].symbol})`)
+          throw fail(
+            field,
+            `must be positive definite over ${unds.map((u) => u.symbol).join(', ')} (Cholesky pivot ≤ ${MIN_CHOLESKY_PIVOT} at ${unds[i].symbol})`,
+          )
         }
         l[i * n + i] = Math.sqrt(sum)
       } else l[i * n + j] = sum / l[j * n + j]

@@ -4,9 +4,9 @@
  * parts (markets, UMAs, feeder, council, insurance fund) join it with their issues.
  */
 import type { Hex } from 'viem'
-import { exampleArtifacts } from './contracts/exampleContracts.ts'
-import { INSURANCE_FUND_ADDRESS } from '../state/system/addresses.ts'
 import { devMarket, devRiskParams } from '../risk/index.ts'
+import { INSURANCE_FUND_ADDRESS } from '../state/system/addresses.ts'
+import { exampleArtifacts } from './contracts/exampleContracts.ts'
 import type { Genesis } from './types.ts'
 import { parseGenesis } from './validate.ts'
 

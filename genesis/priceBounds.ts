@@ -60,12 +60,7 @@ export interface FeedFigures {
  * accepted: `price out of bounds: ETH`, `vol out of bounds: ETH`, `price move too large: ETH`,
  * `vol move too large: ETH` (checked in that order). `stored` undefined checks the caps only.
  */
-export function feedUpdateRefusal(
-  symbol: string,
-  next: FeedFigures,
-  maxMoveWad: bigint,
-  stored?: FeedFigures,
-): string | undefined {
+export function feedUpdateRefusal(symbol: string, next: FeedFigures, maxMoveWad: bigint, stored?: FeedFigures): string | undefined {
   if (!priceInBounds(next.priceWad)) return `price out of bounds: ${symbol}`
   if (!volInBounds(next.volWad)) return `vol out of bounds: ${symbol}`
   if (stored === undefined) return undefined

@@ -21,14 +21,16 @@ describe('RISK_PARAM_BOUNDS', () => {
 
   it('accepts the dev parameters and every bound at its closed edge', () => {
     expect(withParams(() => {})).not.toThrow()
-    expect(withParams((p) => {
-      p.maxOracleAge = 3600
-      p.es.paths = 20_000
-      p.es.horizonSeconds = 2_592_000
-      p.extremeMultiple = 20
-      p.spotShocks = Array.from({ length: MAX_SHOCKS }, (_, i) => (i === 0 ? 0 : 1))
-      p.volShocks = Array.from({ length: MAX_SHOCKS }, () => 0)
-    })).not.toThrow()
+    expect(
+      withParams((p) => {
+        p.maxOracleAge = 3600
+        p.es.paths = 20_000
+        p.es.horizonSeconds = 2_592_000
+        p.extremeMultiple = 20
+        p.spotShocks = Array.from({ length: MAX_SHOCKS }, (_, i) => (i === 0 ? 0 : 1))
+        p.volShocks = Array.from({ length: MAX_SHOCKS }, () => 0)
+      }),
+    ).not.toThrow()
   })
 })
 

@@ -106,7 +106,14 @@ function checkShocks(list: readonly number[], b: Interval, fail: Fail, field: st
  */
 export function checkRiskParamBounds(p: RiskParams, market: Market, fail: Fail): void {
   const B = RISK_PARAM_BOUNDS
-  checkKeyed(p.scanRange, market.underlyings.map((u) => u.symbol), 'underlying', B.scanRange, fail, 'scanRange')
+  checkKeyed(
+    p.scanRange,
+    market.underlyings.map((u) => u.symbol),
+    'underlying',
+    B.scanRange,
+    fail,
+    'scanRange',
+  )
   checkShocks(p.spotShocks, B.spotShocks, fail, 'spotShocks')
   if (!p.spotShocks.includes(0)) throw fail('spotShocks', 'must hold 0')
   checkShocks(p.volShocks, B.volShocks, fail, 'volShocks')
@@ -114,7 +121,14 @@ export function checkRiskParamBounds(p: RiskParams, market: Market, fail: Fail):
   checkInterval(p.extremeCover, B.extremeCover, fail, 'extremeCover')
   checkInterval(p.volFloor, B.volFloor, fail, 'volFloor')
   checkInterval(p.shortOptionMinimum, B.shortOptionMinimum, fail, 'shortOptionMinimum')
-  checkKeyed(p.haircut, market.assets.map((a) => a.symbol), 'asset', B.haircut, fail, 'haircut')
+  checkKeyed(
+    p.haircut,
+    market.assets.map((a) => a.symbol),
+    'asset',
+    B.haircut,
+    fail,
+    'haircut',
+  )
   checkInterval(p.imMultiplier, B.imMultiplier, fail, 'imMultiplier')
   checkInterval(p.riskRate, B.riskRate, fail, 'riskRate')
   if (typeof p.es.enabled !== 'boolean') throw fail('es.enabled', 'must be true or false')

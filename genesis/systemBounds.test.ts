@@ -1,8 +1,8 @@
 import type { Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
 import type { Instrument } from '../risk/index.ts'
-import { devGenesis } from './dev.ts'
 import type { GovernedConfig } from '../state/system/types.ts'
+import { devGenesis } from './dev.ts'
 import { checkInstrumentBounds, checkSystemBounds, SYSTEM_BOUNDS } from './systemBounds.ts'
 
 const fail = (field: string, problem: string) => new Error(`${field}: ${problem}`)
@@ -13,21 +13,34 @@ const withConfig = (patch: (c: GovernedConfig) => void) => {
   return () => checkSystemBounds(c, fail)
 }
 const option = (over: Partial<Instrument> = {}): Instrument => ({
-  id: 100, name: 'ETH-20261231-4000-C', type: 'option', underlying: 'ETH', strike: 4000, expiry: 1_798_704_000, kind: 'call', ...over,
+  id: 100,
+  name: 'ETH-20261231-4000-C',
+  type: 'option',
+  underlying: 'ETH',
+  strike: 4000,
+  expiry: 1_798_704_000,
+  kind: 'call',
+  ...over,
 })
 
 describe('checkSystemBounds', () => {
   it('accepts the dev config and the bounds at their edges', () => {
     expect(withConfig(() => {})).not.toThrow()
-    expect(withConfig((c) => {
-      c.oracle = { feeders: Array.from({ length: 32 }, (_, i) => addr(i + 1)), threshold: 32, maxMove: 10 }
-      c.council = { members: Array.from({ length: 32 }, (_, i) => addr(i + 1)), quorum: 32, timelockBlocks: 10_000_000 }
-    })).not.toThrow()
+    expect(
+      withConfig((c) => {
+        c.oracle = { feeders: Array.from({ length: 32 }, (_, i) => addr(i + 1)), threshold: 32, maxMove: 10 }
+        c.council = { members: Array.from({ length: 32 }, (_, i) => addr(i + 1)), quorum: 32, timelockBlocks: 10_000_000 }
+      }),
+    ).not.toThrow()
   })
 
   it.each<[string, (c: GovernedConfig) => void, string]>([
     ['no feeder', (c) => (c.oracle.feeders = []), 'oracle.feeders: must not be empty'],
-    ['33 feeders', (c) => (c.oracle.feeders = Array.from({ length: 33 }, (_, i) => addr(i + 1))), 'oracle.feeders: must hold at most 32 addresses'],
+    [
+      '33 feeders',
+      (c) => (c.oracle.feeders = Array.from({ length: 33 }, (_, i) => addr(i + 1))),
+      'oracle.feeders: must hold at most 32 addresses',
+    ],
     ['a feeder twice', (c) => (c.oracle.feeders = [addr(1), addr(1)]), 'oracle.feeders: holds an address twice'],
     ['a malformed feeder', (c) => (c.oracle.feeders = ['0x12' as Hex]), 'oracle.feeders[0]: must be a 20-byte 0x address'],
     ['a threshold above the feeders', (c) => (c.oracle.threshold = 2), 'oracle.threshold: exceeds the number of feeders (1)'],
@@ -35,16 +48,41 @@ describe('checkSystemBounds', () => {
     ['maxMove of 0', (c) => (c.oracle.maxMove = 0), 'oracle.maxMove: must be in (0, 10]'],
     ['maxMove above 10', (c) => (c.oracle.maxMove = 10.5), 'oracle.maxMove: must be in (0, 10]'],
     ['a missing maxMove', (c) => delete (c.oracle as Partial<GovernedConfig['oracle']>).maxMove, 'oracle.maxMove: must be in (0, 10]'],
-    ['33 council members', (c) => (c.council.members = Array.from({ length: 33 }, (_, i) => addr(i + 1))), 'council.members: must hold at most 32 addresses'],
+    [
+      '33 council members',
+      (c) => (c.council.members = Array.from({ length: 33 }, (_, i) => addr(i + 1))),
+      'council.members: must hold at most 32 addresses',
+    ],
     ['a quorum above the council', (c) => (c.council.quorum = 4), 'council.quorum: exceeds the council size (3)'],
-    ['a timelock above 10,000,000 blocks', (c) => (c.council.timelockBlocks = 10_000_001), 'council.timelockBlocks: must be an integer in [0, 10000000]'],
+    [
+      'a timelock above 10,000,000 blocks',
+      (c) => (c.council.timelockBlocks = 10_000_001),
+      'council.timelockBlocks: must be an integer in [0, 10000000]',
+    ],
     ['the zero address as a protocol', (c) => (c.protocols = [addr(0)]), 'protocols[0]: must not be the zero address'],
-    ['257 protocols', (c) => (c.protocols = Array.from({ length: 257 }, (_, i) => addr(i + 1))), 'protocols: must hold at most 256 addresses'],
-    ['two instruments with one id', (c) => (c.market.instruments[1] = { ...c.market.instruments[1], id: 1 }), 'market.instruments[1].id: duplicate id 1'],
-    ['two instruments with one name', (c) => (c.market.instruments[1] = { ...c.market.instruments[1], name: 'ETH-PERP' }), 'market.instruments[1].name: duplicate name ETH-PERP'],
-    ['513 instruments', (c) => {
-      for (let i = c.market.instruments.length; i < 513; i++) c.market.instruments.push({ id: 1000 + i, name: `P${i}`, type: 'perp', underlying: 'ETH' })
-    }, 'market.instruments: must hold at most 512 instruments'],
+    [
+      '257 protocols',
+      (c) => (c.protocols = Array.from({ length: 257 }, (_, i) => addr(i + 1))),
+      'protocols: must hold at most 256 addresses',
+    ],
+    [
+      'two instruments with one id',
+      (c) => (c.market.instruments[1] = { ...c.market.instruments[1], id: 1 }),
+      'market.instruments[1].id: duplicate id 1',
+    ],
+    [
+      'two instruments with one name',
+      (c) => (c.market.instruments[1] = { ...c.market.instruments[1], name: 'ETH-PERP' }),
+      'market.instruments[1].name: duplicate name ETH-PERP',
+    ],
+    [
+      '513 instruments',
+      (c) => {
+        for (let i = c.market.instruments.length; i < 513; i++)
+          c.market.instruments.push({ id: 1000 + i, name: `P${i}`, type: 'perp', underlying: 'ETH' })
+      },
+      'market.instruments: must hold at most 512 instruments',
+    ],
   ])('refuses %s', (_, patch, reason) => {
     expect(withConfig(patch)).toThrow(reason)
   })

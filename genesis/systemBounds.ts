@@ -7,10 +7,10 @@
  * `council.quorum`), instruments as `market.instruments[i]` unless the caller names them.
  */
 import type { Hex } from 'viem'
-import { MAX_MOVE_LIMIT, PRICE_MAX_WAD } from './priceBounds.ts'
-import type { Instrument, Market } from '../risk/index.ts'
 import { WAD } from '../lib/fixed.ts'
+import type { Instrument, Market } from '../risk/index.ts'
 import type { GovernedConfig } from '../state/system/types.ts'
+import { MAX_MOVE_LIMIT, PRICE_MAX_WAD } from './priceBounds.ts'
 import { checkInterval, type Interval } from './riskParamBounds.ts'
 
 type Fail = (field: string, problem: string) => Error

@@ -65,7 +65,9 @@ describe('parseGenesis margin section', () => {
     const m = devGenesis().margin!
     expect(m.config.market.instruments.find((i) => i.name === 'ETH-PERP')).toBeDefined()
     expect(m.config.council).toEqual({
-      members: DEV_ACCOUNTS.slice(0, 3).map(([a]) => a.toLowerCase()).sort(),
+      members: DEV_ACCOUNTS.slice(0, 3)
+        .map(([a]) => a.toLowerCase())
+        .sort(),
       quorum: 2,
       timelockBlocks: 4,
     })
@@ -85,9 +87,7 @@ describe('parseGenesis margin section', () => {
     expect(refusal(withMargin((m) => delete m.riskParams.maxOracleAge)).field).toBe('margin.riskParams.maxOracleAge')
     expect(refusal(withMargin((m) => (m.council.quorum = 4))).field).toBe('margin.council.quorum')
     expect(refusal(withMargin((m) => (m.oracle.threshold = 2))).field).toBe('margin.oracle.threshold')
-    expect(refusal(withMargin((m) => (m.market.instruments[0].underlying = 'DOGE'))).field).toBe(
-      'margin.market.instruments[0].underlying',
-    )
+    expect(refusal(withMargin((m) => (m.market.instruments[0].underlying = 'DOGE'))).field).toBe('margin.market.instruments[0].underlying')
     expect(refusal(withMargin((m) => (m.market.instruments[1].id = 1))).field).toBe('margin.market.instruments[1].id')
     const acct = DEV_ACCOUNTS[0][0]
     expect(refusal(withMargin((m) => (m.accounts[acct] = { DOGE: '1' }))).field).toBe(`margin.accounts.${acct}.DOGE`)

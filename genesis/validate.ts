@@ -112,20 +112,15 @@ export function parseGenesis(doc: unknown): Genesis {
     if (alloc[address] !== undefined) throw new GenesisError(`alloc.${addr}`, 'duplicate address')
     alloc[address] = parseAccount(acct, `alloc.${addr}`)
   }
-  const baseFeePerGas =
-    doc.baseFeePerGas === undefined ? 1_000_000_000n : parseQuantity(doc.baseFeePerGas, 'baseFeePerGas')
-  const minBaseFeePerGas =
-    doc.minBaseFeePerGas === undefined ? 0n : parseQuantity(doc.minBaseFeePerGas, 'minBaseFeePerGas')
+  const baseFeePerGas = doc.baseFeePerGas === undefined ? 1_000_000_000n : parseQuantity(doc.baseFeePerGas, 'baseFeePerGas')
+  const minBaseFeePerGas = doc.minBaseFeePerGas === undefined ? 0n : parseQuantity(doc.minBaseFeePerGas, 'minBaseFeePerGas')
   return {
     chainId,
     timestamp: doc.timestamp === undefined ? 0n : parseQuantity(doc.timestamp, 'timestamp', (1n << 64n) - 1n),
     gasLimit,
     baseFeePerGas,
     minBaseFeePerGas,
-    coinbase:
-      doc.coinbase === undefined
-        ? '0x0000000000000000000000000000000000000000'
-        : parseAddress(doc.coinbase, 'coinbase'),
+    coinbase: doc.coinbase === undefined ? '0x0000000000000000000000000000000000000000' : parseAddress(doc.coinbase, 'coinbase'),
     extraData: doc.extraData === undefined ? '0x' : parseHexData(doc.extraData, 'extraData'),
     alloc,
     ...(doc.margin === undefined ? {} : { margin: parseMarginGenesis(doc.margin) }),

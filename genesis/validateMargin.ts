@@ -5,12 +5,20 @@
  * oracle's caps (execution/oracle/priceBounds.ts).
  */
 import type { Hex } from 'viem'
-import { InvalidMarketError, patchRiskParams, type Asset, type Instrument, type Market, type RiskParams, type Underlying } from '../risk/index.ts'
-import { priceInBounds, volInBounds } from './priceBounds.ts'
 import { numberToWad, parseWad } from '../lib/fixed.ts'
 import { isForbiddenKey, scanJson } from '../lib/jsonKeys.ts'
-import { GenesisError } from './errors.ts'
+import {
+  type Asset,
+  type Instrument,
+  InvalidMarketError,
+  type Market,
+  patchRiskParams,
+  type RiskParams,
+  type Underlying,
+} from '../risk/index.ts'
 import type { GenesisBalances, MarginGenesis } from '../state/system/types.ts'
+import { GenesisError } from './errors.ts'
+import { priceInBounds, volInBounds } from './priceBounds.ts'
 import { checkRiskParamBounds } from './riskParamBounds.ts'
 import { checkSystemBounds } from './systemBounds.ts'
 

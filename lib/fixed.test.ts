@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { WAD, formatAmount, formatWad, numberToWad, parseWad, wadToNumber } from './fixed.ts'
+import { describe, expect, it } from 'vitest'
+import { formatAmount, formatWad, numberToWad, parseWad, WAD, wadToNumber } from './fixed.ts'
 
 describe('fixed', () => {
   it('rounds floats to wad from their shortest decimal, half to even at 18 decimals', () => {
@@ -13,6 +13,7 @@ describe('fixed', () => {
     expect(numberToWad(-2.5e-18)).toBe(-2n)
     expect(numberToWad(2.6e-18)).toBe(3n)
     expect(numberToWad(4e-19)).toBe(0n)
+    // biome-ignore lint/correctness/noPrecisionLoss: the float this literal rounds to is the case under test
     expect(numberToWad(1.2345678901234567e-7)).toBe(123456789012n)
     expect(() => numberToWad(Number.NaN)).toThrow(RangeError)
     expect(() => numberToWad(Number.POSITIVE_INFINITY)).toThrow(RangeError)

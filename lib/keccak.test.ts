@@ -1,5 +1,5 @@
-import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex } from '@ethereumjs/util'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { describe, expect, it } from 'vitest'
 import { keccak256 } from './keccak.ts'
 
@@ -26,8 +26,6 @@ describe('keccak256', () => {
   })
 
   it('gives the known digest of the empty input', () => {
-    expect(bytesToHex(keccak256(new Uint8Array()))).toBe(
-      '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470',
-    )
+    expect(bytesToHex(keccak256(new Uint8Array()))).toBe('0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470')
   })
 })

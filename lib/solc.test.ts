@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SolidityCompileError, compileSolidity } from './solc.ts'
+import { compileSolidity, SolidityCompileError } from './solc.ts'
 
 const counter = `
 // SPDX-License-Identifier: MIT
@@ -14,11 +14,7 @@ contract Counter {
 describe('compileSolidity', () => {
   it('returns abi, creation and runtime code for each contract', () => {
     const { Counter } = compileSolidity({ 'Counter.sol': counter })
-    expect(Counter.abi.map((x) => ('name' in x ? x.name : x.type)).sort()).toEqual([
-      'Bumped',
-      'bump',
-      'count',
-    ])
+    expect(Counter.abi.map((x) => ('name' in x ? x.name : x.type)).sort()).toEqual(['Bumped', 'bump', 'count'])
     expect(Counter.bytecode).toMatch(/^0x(?:[0-9a-f]{2})+$/)
     expect(Counter.deployedBytecode).toMatch(/^0x(?:[0-9a-f]{2})+$/)
     // Creation code is longer than, and carries, the runtime code.

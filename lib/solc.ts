@@ -40,13 +40,7 @@ interface SolcError {
 
 interface SolcOutput {
   errors?: SolcError[]
-  contracts?: Record<
-    string,
-    Record<
-      string,
-      { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }
-    >
-  >
+  contracts?: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>
 }
 
 const cache = new Map<string, Record<string, CompiledContract>>()
@@ -61,10 +55,7 @@ const cache = new Map<string, Record<string, CompiledContract>>()
  * const { Counter } = compileSolidity({ 'Counter.sol': 'contract Counter { uint x; }' })
  * await wallet.deployContract({ abi: Counter.abi, bytecode: Counter.bytecode })
  */
-export function compileSolidity(
-  sources: Record<string, string>,
-  opts: CompileOptions = {},
-): Record<string, CompiledContract> {
+export function compileSolidity(sources: Record<string, string>, opts: CompileOptions = {}): Record<string, CompiledContract> {
   const settings = {
     evmVersion: opts.evmVersion ?? 'cancun',
     optimizer: { enabled: true, runs: opts.optimizerRuns ?? 200 },
@@ -73,9 +64,7 @@ export function compileSolidity(
   }
   const input = {
     language: 'Solidity',
-    sources: Object.fromEntries(
-      Object.entries(sources).map(([name, content]) => [name, { content }]),
-    ),
+    sources: Object.fromEntries(Object.entries(sources).map(([name, content]) => [name, { content }])),
     settings,
   }
   const key = createHash('sha256').update(JSON.stringify(input)).digest('hex')
@@ -83,9 +72,7 @@ export function compileSolidity(
   if (hit) return hit
 
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput
-  const errors = (output.errors ?? [])
-    .filter((e) => e.severity === 'error')
-    .map((e) => (e.formattedMessage ?? e.message).trim())
+  const errors = (output.errors ?? []).filter((e) => e.severity === 'error').map((e) => (e.formattedMessage ?? e.message).trim())
   if (errors.length > 0) throw new SolidityCompileError(errors)
 
   const result: Record<string, CompiledContract> = {}

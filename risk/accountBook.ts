@@ -56,13 +56,8 @@ export function riskClassBit(state: MarketState, item: number): number {
  * Sorts one account's entries by (item, size, entryPrice) and merges equal items: sizes add,
  * perps' entry costs add (so a closed perp keeps its realised P&L in `entryCost`).
  */
-export function canonicalizeEntries(
-  entries: BookEntry[],
-  state: MarketState,
-): { items: number[]; sizes: number[]; entryCost: number } {
-  const sorted = [...entries].sort(
-    (a, b) => a.item - b.item || a.size - b.size || (a.entryPrice ?? 0) - (b.entryPrice ?? 0),
-  )
+export function canonicalizeEntries(entries: BookEntry[], state: MarketState): { items: number[]; sizes: number[]; entryCost: number } {
+  const sorted = [...entries].sort((a, b) => a.item - b.item || a.size - b.size || (a.entryPrice ?? 0) - (b.entryPrice ?? 0))
   const items: number[] = []
   const sizes: number[] = []
   let entryCost = 0
@@ -126,12 +121,7 @@ export function fromArrays(
 }
 
 /** The {@link AccountBook.underlyingMask} and {@link AccountBook.riskClassMask} of `items[from .. to)`. */
-export function accountMasks(
-  state: MarketState,
-  items: Int32Array,
-  from: number,
-  to: number,
-): { underlying: number; riskClass: number } {
+export function accountMasks(state: MarketState, items: Int32Array, from: number, to: number): { underlying: number; riskClass: number } {
   let underlying = 0
   let riskClass = 0
   for (let p = from; p < to; p++) {

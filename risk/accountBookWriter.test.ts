@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { devMarket, devRiskParams } from './devMarket.ts'
 import { type BookEntry, createAccountBook } from './accountBook.ts'
 import { AccountBookWriter } from './accountBookWriter.ts'
+import { devMarket, devRiskParams } from './devMarket.ts'
 import { createMarginOutputs, type MarginOutputs, marginAccounts } from './marginAccounts.ts'
 import { buildMarketState } from './marketState.ts'
 

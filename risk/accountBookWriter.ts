@@ -1,10 +1,4 @@
-import {
-  type AccountBook,
-  type BookEntry,
-  accountMasks,
-  canonicalizeEntries,
-  createAccountBook,
-} from './accountBook.ts'
+import { type AccountBook, accountMasks, type BookEntry, canonicalizeEntries, createAccountBook } from './accountBook.ts'
 import type { MarketState } from './marketState.ts'
 
 /** Options of {@link AccountBookWriter}. */

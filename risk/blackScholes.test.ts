@@ -60,7 +60,12 @@ describe('blackScholes', () => {
     expect(bsValue('put', 3100, 3000, 0, 0.6, 0)).toBe(0)
     expect(bsValue('put', 2900, 3000, 0, 0.6, 0)).toBe(100)
     expect(bsGreeks('call', 3100, 3000, 0, 0.6, 0)).toEqual({
-      value: 100, delta: 1, gamma: 0, vega: 0, theta: 0, rho: 0,
+      value: 100,
+      delta: 1,
+      gamma: 0,
+      vega: 0,
+      theta: 0,
+      rho: 0,
     })
     expect(bsGreeks('put', 2900, 3000, 0, 0.6, 0).delta).toBe(-1)
     expect(bsGreeks('put', 3100, 3000, 0, 0.6, 0).delta).toBe(0)

@@ -32,14 +32,7 @@ export function yearsToExpiry(expirySeconds: number, nowSeconds: number): number
  *
  * @example bsValue('call', 42, 40, 0.5, 0.2, 0.1) // 4.7594…
  */
-export function bsValue(
-  kind: OptionKind,
-  spot: number,
-  strike: number,
-  tYears: number,
-  vol: number,
-  rate: number,
-): number {
+export function bsValue(kind: OptionKind, spot: number, strike: number, tYears: number, vol: number, rate: number): number {
   if (tYears <= 0) return kind === 'call' ? Math.max(spot - strike, 0) : Math.max(strike - spot, 0)
   const df = expDet(-rate * tYears)
   if (vol <= 0 || spot <= 0) {
@@ -49,23 +42,14 @@ export function bsValue(
   const sd = vol * Math.sqrt(tYears)
   const d1 = (logDet(spot / strike) + (rate + 0.5 * vol * vol) * tYears) / sd
   const d2 = d1 - sd
-  return kind === 'call'
-    ? spot * normCdf(d1) - strike * df * normCdf(d2)
-    : strike * df * normCdf(-d2) - spot * normCdf(-d1)
+  return kind === 'call' ? spot * normCdf(d1) - strike * df * normCdf(d2) : strike * df * normCdf(-d2) - spot * normCdf(-d1)
 }
 
 /**
  * Value and Greeks of one unit, closed form. At or after expiry: intrinsic value, delta 1 / −1
  * strictly in the money (0 otherwise), and zero gamma, vega, theta, rho.
  */
-export function bsGreeks(
-  kind: OptionKind,
-  spot: number,
-  strike: number,
-  tYears: number,
-  vol: number,
-  rate: number,
-): OptionGreeks {
+export function bsGreeks(kind: OptionKind, spot: number, strike: number, tYears: number, vol: number, rate: number): OptionGreeks {
   const value = bsValue(kind, spot, strike, tYears, vol, rate)
   if (tYears <= 0 || vol <= 0 || spot <= 0) {
     const itm = kind === 'call' ? spot > strike : spot < strike

@@ -11,14 +11,7 @@ export const DEV_EXPIRY_1 = 1_798_704_000
 export const DEV_EXPIRY_2 = 1_806_048_000
 
 /** A listed European option (plain data; the name follows SPEC section 5). */
-function opt(
-  id: number,
-  underlying: string,
-  expiry: number,
-  strike: number,
-  kind: 'call' | 'put',
-  name: string,
-): Instrument {
+function opt(id: number, underlying: string, expiry: number, strike: number, kind: 'call' | 'put', name: string): Instrument {
   return { id, name, type: 'option', underlying, strike, expiry, kind }
 }
 

@@ -42,11 +42,19 @@ describe('expectedShortfall', () => {
     const eth = state.underlyingBySymbol.get('ETH')!
     const btc = state.underlyingBySymbol.get('BTC')!
     const lr = (p: number, u: number) => logDet(a.spots[p * nU + u] / state.spot[u])
-    let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0
+    let sx = 0,
+      sy = 0,
+      sxx = 0,
+      syy = 0,
+      sxy = 0
     for (let p = 0; p < a.count; p++) {
       const x = lr(p, eth)
       const y = lr(p, btc)
-      sx += x; sy += y; sxx += x * x; syy += y * y; sxy += x * y
+      sx += x
+      sy += y
+      sxx += x * x
+      syy += y * y
+      sxy += x * y
     }
     const n = a.count
     const corr = (sxy / n - (sx / n) * (sy / n)) / Math.sqrt((sxx / n - (sx / n) ** 2) * (syy / n - (sy / n) ** 2))

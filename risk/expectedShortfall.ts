@@ -125,11 +125,7 @@ export function itemPathPnl(state: MarketState, i: number): Float64Array {
  * Losses are summed item by item in the given (canonical) order, then sorted, so the figure is
  * bit-identical whatever order the positions arrived in.
  */
-export function expectedShortfall(
-  state: MarketState,
-  items: ArrayLike<number>,
-  sizes: ArrayLike<number>,
-): number {
+export function expectedShortfall(state: MarketState, items: ArrayLike<number>, sizes: ArrayLike<number>): number {
   const { confidence } = state.params.es
   if (!(confidence > 0 && confidence < 1)) {
     throw new InvalidMarketError({ field: 'params.es.confidence', reason: 'in (0, 1)' })

@@ -10,51 +10,56 @@
  */
 export {
   type AccountBook,
-  type BookEntry,
   accountMasks,
+  type BookEntry,
   canonicalizeEntries,
   createAccountBook,
   fromArrays,
 } from './accountBook.ts'
 export { AccountBookWriter, type AccountBookWriterOptions } from './accountBookWriter.ts'
-export { type OptionGreeks, SECONDS_PER_YEAR, bsGreeks, bsValue, yearsToExpiry } from './blackScholes.ts'
+export { bsGreeks, bsValue, type OptionGreeks, SECONDS_PER_YEAR, yearsToExpiry } from './blackScholes.ts'
+/** The dev genesis's market and parameters (the SPEC 6 worked example uses them). */
+export { devMarket, devRiskParams } from './devMarket.ts'
+/** Every domain error of the kernel, as a module (rpc/errors.ts maps each one). */
+export * as riskErrors from './errors.ts'
 export { InvalidMarketError, InvalidPortfolioError } from './errors.ts'
-export { ES_SEED, buildEsPaths, choleskyOfCorrelation, expectedShortfall } from './expectedShortfall.ts'
+export { buildEsPaths, choleskyOfCorrelation, ES_SEED, expectedShortfall } from './expectedShortfall.ts'
 export { instrumentName } from './instrumentName.ts'
 export {
+  applyLiquidationPlan,
   type LiquidationClosure,
   type LiquidationPlan,
   type PlanLiquidationOptions,
-  applyLiquidationPlan,
   planLiquidation,
 } from './liquidation.ts'
 export {
+  healthSlopeBound,
   type LiquidationPrice,
   type LiquidationPriceOptions,
-  healthSlopeBound,
   liquidationPrices,
 } from './liquidationPrices.ts'
 export {
-  type KernelArrays,
-  type MarginOutputs,
   changedRiskClasses,
   createMarginOutputs,
   createScratch,
+  type KernelArrays,
   kernelArraysOf,
+  type MarginOutputs,
   marginAccounts,
   marginRange,
   remarginAccounts,
   remarginRange,
 } from './marginAccounts.ts'
-export { type MarginPool, createMarginPool, shareAccountBook } from './marginPool.ts'
+export { createMarginPool, type MarginPool, shareAccountBook } from './marginPool.ts'
 export {
+  marginBookAccount,
+  marginPortfolio,
   type PortfolioMargin,
   type ScenarioPnl,
   type UnderlyingGreeks,
-  marginBookAccount,
-  marginPortfolio,
 } from './marginPortfolio.ts'
-export { type MarketState, buildMarketState } from './marketState.ts'
+export { type MarginWad, marginWad } from './marginWad.ts'
+export { buildMarketState, type MarketState } from './marketState.ts'
 export { expDet, logDet, normCdf, normInv, normPdf } from './mathDet.ts'
 export { naiveMargin } from './naiveMargin.ts'
 export {
@@ -64,15 +69,10 @@ export {
   resolvePortfolio,
   toBookEntries,
 } from './portfolio.ts'
-export { type MarginWad, marginWad } from './marginWad.ts'
-export { type RiskReport, buildRiskReport } from './report.ts'
-export { type MarketItem, buildRiskArrays, itemValue } from './riskArray.ts'
+export { createRandom } from './random.ts'
+export { buildRiskReport, type RiskReport } from './report.ts'
+export { buildRiskArrays, itemValue, type MarketItem } from './riskArray.ts'
 export { patchMarketPrices, patchRiskParams } from './riskParams.ts'
 export { buildScenarios } from './scenarios.ts'
 export { simulateMargin } from './simulateMargin.ts'
 export type { Asset, EsParams, Instrument, Market, OptionKind, RiskParams, Scenario, Underlying } from './types.ts'
-export { createRandom } from './random.ts'
-/** The dev genesis's market and parameters (the SPEC 6 worked example uses them). */
-export { devMarket, devRiskParams } from './devMarket.ts'
-/** Every domain error of the kernel, as a module (rpc/errors.ts maps each one). */
-export * as riskErrors from './errors.ts'

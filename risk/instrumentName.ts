@@ -14,8 +14,6 @@ export function instrumentName(spec: {
   if (spec.type === 'perp') return `${spec.underlying}-PERP`
   const d = new Date((spec.expiry ?? 0) * 1000)
   const ymd =
-    String(d.getUTCFullYear()).padStart(4, '0') +
-    String(d.getUTCMonth() + 1).padStart(2, '0') +
-    String(d.getUTCDate()).padStart(2, '0')
+    String(d.getUTCFullYear()).padStart(4, '0') + String(d.getUTCMonth() + 1).padStart(2, '0') + String(d.getUTCDate()).padStart(2, '0')
   return `${spec.underlying}-${ymd}-${spec.strike}-${spec.kind === 'put' ? 'P' : 'C'}`
 }

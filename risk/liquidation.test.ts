@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { devMarket, devRiskParams } from './devMarket.ts'
 import type { BookEntry } from './accountBook.ts'
-import { type LiquidationPlan, applyLiquidationPlan, planLiquidation } from './liquidation.ts'
+import { devMarket, devRiskParams } from './devMarket.ts'
+import { applyLiquidationPlan, type LiquidationPlan, planLiquidation } from './liquidation.ts'
 import { marginPortfolio } from './marginPortfolio.ts'
-import { type MarketState, buildMarketState } from './marketState.ts'
+import { buildMarketState, type MarketState } from './marketState.ts'
 import { patchMarketPrices } from './riskParams.ts'
 import type { RiskParams } from './types.ts'
 
@@ -169,10 +169,9 @@ const portfolio = fc
       }),
       { minLength: 0, maxLength: 5 },
     ),
-    collateral: fc.array(
-      fc.record({ item: fc.constantFrom(...COLLATERAL), size: fc.integer({ min: -5_000, max: 20_000 }) }),
-      { maxLength: 2 },
-    ),
+    collateral: fc.array(fc.record({ item: fc.constantFrom(...COLLATERAL), size: fc.integer({ min: -5_000, max: 20_000 }) }), {
+      maxLength: 2,
+    }),
     cushion: fc.integer({ min: 50, max: 160 }),
   })
   .map(({ positions, collateral, cushion }): BookEntry[] => {

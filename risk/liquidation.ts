@@ -1,7 +1,7 @@
 import type { AccountBook, BookEntry } from './accountBook.ts'
 import { accountMasks } from './accountBook.ts'
 import { InvalidPortfolioError } from './errors.ts'
-import { type MarginOutputs, createMarginOutputs, createScratch, marginRange } from './marginAccounts.ts'
+import { createMarginOutputs, createScratch, type MarginOutputs, marginRange } from './marginAccounts.ts'
 import type { MarketState } from './marketState.ts'
 
 /** One step of a liquidation: a trade with the insurance fund at mark, and its penalty. */
@@ -456,12 +456,7 @@ export function planLiquidation(
  *
  * @example const after = applyLiquidationPlan(state, entries, plan, usdcItem)
  */
-export function applyLiquidationPlan(
-  state: MarketState,
-  entries: BookEntry[],
-  plan: LiquidationPlan,
-  settlementItem: number,
-): BookEntry[] {
+export function applyLiquidationPlan(state: MarketState, entries: BookEntry[], plan: LiquidationPlan, settlementItem: number): BookEntry[] {
   const w = createWork(state, entries, settlementItem)
   for (const c of plan.closures) applyClosure(w, c)
   const out: BookEntry[] = []

@@ -1,28 +1,16 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DEV_EXPIRY_1, devMarket, devRiskParams } from './devMarket.ts'
-import { liquidationPrices, type LiquidationPrice } from './liquidationPrices.ts'
+import { DEV_EXPIRY_1, devMarket } from './devMarket.ts'
+import { type LiquidationPrice, liquidationPrices } from './liquidationPrices.ts'
 import { marginPortfolio } from './marginPortfolio.ts'
 import { buildMarketState } from './marketState.ts'
 import { type PortfolioInput, resolvePortfolio, toBookEntries } from './portfolio.ts'
 import type { Market, RiskParams } from './types.ts'
+import { WORKED_EXAMPLE_TIME, workedExample, workedExampleParams } from './workedExample.ts'
 
-const T0 = 1_767_225_600 // 2026-01-01T00:00:00Z
-const noEs: RiskParams = { ...devRiskParams, es: { ...devRiskParams.es, enabled: false } }
-const in45d = T0 + 45 * 86400
-
-/** SPEC section 6's worked example (as in marginPortfolio.test.ts). */
-const workedExample = {
-  balances: [
-    { asset: 'USDC', amount: '100000' },
-    { asset: 'WETH', amount: '5' },
-  ],
-  positions: [
-    { instrument: { type: 'option', underlying: 'ETH', strike: 3000, expiry: in45d, kind: 'call' }, size: '10' },
-    { instrument: { type: 'option', underlying: 'ETH', strike: 2600, expiry: in45d, kind: 'put' }, size: '-5' },
-    { instrument: 'ETH-PERP', size: '-4', entryPrice: '2950' },
-  ],
-}
+const T0 = WORKED_EXAMPLE_TIME
+const noEs: RiskParams = workedExampleParams
+const _in45d = T0 + 45 * 86400
 
 /** The search as the node runs it: on the full market, from the portfolio's book entries. */
 function search(portfolio: PortfolioInput, now = T0, params = noEs, market = devMarket): LiquidationPrice[] {

@@ -1,7 +1,7 @@
-import { type BookEntry, accountMasks, canonicalizeEntries } from './accountBook.ts'
-import { type KernelArrays, createMarginOutputs, createScratch, marginRange } from './marginAccounts.ts'
-import { type MarketState, buildMarketState } from './marketState.ts'
 import { numberToWad } from '../lib/fixed.ts'
+import { accountMasks, type BookEntry, canonicalizeEntries } from './accountBook.ts'
+import { createMarginOutputs, createScratch, type KernelArrays, marginRange } from './marginAccounts.ts'
+import { buildMarketState, type MarketState } from './marketState.ts'
 import type { Market } from './types.ts'
 
 /**
@@ -61,11 +61,7 @@ const HALF_CENT = 0.005
  *   { item: state.itemByName.get('USDC')!, size: 5000 }])
  * // [{ underlying: 'ETH', down: 2979.23…, up: null }]
  */
-export function liquidationPrices(
-  state: MarketState,
-  entries: BookEntry[],
-  opts: LiquidationPriceOptions = {},
-): LiquidationPrice[] {
+export function liquidationPrices(state: MarketState, entries: BookEntry[], opts: LiquidationPriceOptions = {}): LiquidationPrice[] {
   const step = opts.step ?? 0.001
   const maxMultiple = opts.maxMultiple ?? 10
   const probe = createSpotProbe(state, entries)
@@ -163,12 +159,7 @@ interface SpotProbe {
  * - the short-option minimum by shortOptionMinimum per unit short, a haircut by haircut per
  *   unit held.
  */
-export function healthSlopeBound(
-  state: MarketState,
-  u: number,
-  items: ArrayLike<number>,
-  sizes: ArrayLike<number>,
-): number {
+export function healthSlopeBound(state: MarketState, u: number, items: ArrayLike<number>, sizes: ArrayLike<number>): number {
   const { params } = state
   const range = state.scanRange[u]
   let equity = 0

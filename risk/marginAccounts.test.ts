@@ -1,13 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { devMarket, devRiskParams } from './devMarket.ts'
 import { type BookEntry, createAccountBook } from './accountBook.ts'
-import {
-  changedRiskClasses,
-  createMarginOutputs,
-  marginAccounts,
-  remarginAccounts,
-} from './marginAccounts.ts'
+import { devMarket, devRiskParams } from './devMarket.ts'
+import { changedRiskClasses, createMarginOutputs, marginAccounts, remarginAccounts } from './marginAccounts.ts'
 import { marginPortfolio } from './marginPortfolio.ts'
 import { buildMarketState } from './marketState.ts'
 import { naiveMargin } from './naiveMargin.ts'
@@ -96,10 +91,18 @@ describe('kernel properties (fast-check)', () => {
     fc.assert(
       fc.property(portfolio, fc.double({ min: 0.01, max: 100, noNaN: true }), fc.integer({ min: -4, max: 8 }), (entries, k, j) => {
         const base = mm(state, entries).loss
-        const scaled = mm(state, entries.map((e) => ({ ...e, size: e.size * k }))).loss
+        const scaled = mm(
+          state,
+          entries.map((e) => ({ ...e, size: e.size * k })),
+        ).loss
         expect(Math.abs(scaled - k * base)).toBeLessThanOrEqual(1e-12 * k * scale(entries))
         const p2 = 2 ** j
-        expect(mm(state, entries.map((e) => ({ ...e, size: e.size * p2 }))).loss).toBe(p2 * base)
+        expect(
+          mm(
+            state,
+            entries.map((e) => ({ ...e, size: e.size * p2 })),
+          ).loss,
+        ).toBe(p2 * base)
       }),
     )
   })
@@ -143,15 +146,20 @@ describe('kernel properties (fast-check)', () => {
       { maxLength: 10 },
     )
     fc.assert(
-      fc.property(concave, fc.double({ min: 0.01, max: 0.3, noNaN: true }), fc.double({ min: 1, max: 3, noNaN: true }), (entries, r, widen) => {
-        const p = (range: number): RiskParams => ({
-          ...devRiskParams,
-          scanRange: { ETH: range, BTC: range, 'ETHUSDC-LP': range },
-        })
-        const narrow = mm(buildMarketState(devMarket, p(r), T0), entries).loss
-        const wide = mm(buildMarketState(devMarket, p(Math.min(0.33, r * widen)), T0), entries).loss
-        expect(wide).toBeGreaterThanOrEqual(narrow - 1e-9 * scale(entries))
-      }),
+      fc.property(
+        concave,
+        fc.double({ min: 0.01, max: 0.3, noNaN: true }),
+        fc.double({ min: 1, max: 3, noNaN: true }),
+        (entries, r, widen) => {
+          const p = (range: number): RiskParams => ({
+            ...devRiskParams,
+            scanRange: { ETH: range, BTC: range, 'ETHUSDC-LP': range },
+          })
+          const narrow = mm(buildMarketState(devMarket, p(r), T0), entries).loss
+          const wide = mm(buildMarketState(devMarket, p(Math.min(0.33, r * widen)), T0), entries).loss
+          expect(wide).toBeGreaterThanOrEqual(narrow - 1e-9 * scale(entries))
+        },
+      ),
       { numRuns: 40 },
     )
   })

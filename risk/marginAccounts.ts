@@ -31,13 +31,7 @@ export function createMarginOutputs(count: number): MarginOutputs {
  */
 export type KernelArrays = Pick<
   MarketState,
-  | 'scenarioCount'
-  | 'underlyingCount'
-  | 'itemMark'
-  | 'itemLongCharge'
-  | 'itemShortCharge'
-  | 'itemUnderlying'
-  | 'riskArray'
+  'scenarioCount' | 'underlyingCount' | 'itemMark' | 'itemLongCharge' | 'itemShortCharge' | 'itemUnderlying' | 'riskArray'
 >
 
 /** The {@link KernelArrays} of a state (no copies). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { devMarket, devRiskParams } from './devMarket.ts'
 import { type BookEntry, createAccountBook } from './accountBook.ts'
+import { devMarket, devRiskParams } from './devMarket.ts'
 import { createMarginOutputs, marginAccounts } from './marginAccounts.ts'
 import { createMarginPool } from './marginPool.ts'
 import { buildMarketState } from './marketState.ts'

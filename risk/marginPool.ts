@@ -1,15 +1,9 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { AccountBook } from './accountBook.ts'
-import {
-  type MarginOutputs,
-  changedRiskClasses,
-  createScratch,
-  kernelArraysOf,
-  remarginRange,
-} from './marginAccounts.ts'
-import type { MarketState } from './marketState.ts'
+import { changedRiskClasses, createScratch, kernelArraysOf, type MarginOutputs, remarginRange } from './marginAccounts.ts'
 import type { WorkerJob } from './marginWorker.ts'
+import type { MarketState } from './marketState.ts'
 
 /**
  * The block re-margin on every core: the account book and the outputs live in
@@ -85,10 +79,7 @@ function split(book: AccountBook, parts: number): Array<[number, number]> {
  * await pool.remargin(buildMarketState(market, params, now))
  * pool.out.maintenanceMargin[a]
  */
-export async function createMarginPool(
-  book: AccountBook,
-  opts: { threads?: number } = {},
-): Promise<MarginPool> {
+export async function createMarginPool(book: AccountBook, opts: { threads?: number } = {}): Promise<MarginPool> {
   const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), 16))
   const sharedBook = shareAccountBook(book)
   const n = book.count
@@ -103,10 +94,13 @@ export async function createMarginPool(
   const url = new URL('./marginWorker.mjs', import.meta.url)
   const workers = ranges.slice(1).map(() => new Worker(url, { workerData: { book: sharedBook, out } }))
   await Promise.all(
-    workers.map((w) => new Promise((resolve, reject) => {
-      w.once('online', resolve)
-      w.once('error', reject)
-    })),
+    workers.map(
+      (w) =>
+        new Promise((resolve, reject) => {
+          w.once('online', resolve)
+          w.once('error', reject)
+        }),
+    ),
   )
   let seq = 0
   let busy = false
@@ -132,10 +126,7 @@ export async function createMarginPool(
     },
   }
 
-  async function run(
-    state: MarketState,
-    opts: { prev?: MarketState; dirty?: Uint8Array },
-  ): Promise<number> {
+  async function run(state: MarketState, opts: { prev?: MarketState; dirty?: Uint8Array }): Promise<number> {
     const kernel = kernelArraysOf(state)
     const moved = opts.prev ? changedRiskClasses(opts.prev, state) : -1
     const dirty = opts.prev ? opts.dirty : undefined

@@ -1,34 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { devMarket, devRiskParams } from './devMarket.ts'
 import { parseWad } from '../lib/fixed.ts'
+import { devMarket, devRiskParams } from './devMarket.ts'
 import { marginPortfolio } from './marginPortfolio.ts'
+import { marginWad } from './marginWad.ts'
 import { buildMarketState } from './marketState.ts'
 import { resolvePortfolio, toBookEntries } from './portfolio.ts'
-import { marginWad } from './marginWad.ts'
 import { simulateMargin } from './simulateMargin.ts'
 import type { RiskParams } from './types.ts'
+import { WORKED_EXAMPLE_TIME, workedExample, workedExampleParams } from './workedExample.ts'
 
-const T0 = 1_767_225_600 // 2026-01-01T00:00:00Z
-const noEs: RiskParams = { ...devRiskParams, es: { ...devRiskParams.es, enabled: false } }
-
-/** SPEC section 6's worked example. */
-export const workedExample = {
-  balances: [
-    { asset: 'USDC', amount: '100000' },
-    { asset: 'WETH', amount: '5' },
-  ],
-  positions: [
-    {
-      instrument: { type: 'option', underlying: 'ETH', strike: 3000, expiry: T0 + 45 * 86400, kind: 'call' },
-      size: '10',
-    },
-    {
-      instrument: { type: 'option', underlying: 'ETH', strike: 2600, expiry: T0 + 45 * 86400, kind: 'put' },
-      size: '-5',
-    },
-    { instrument: 'ETH-PERP', size: '-4', entryPrice: '2950' },
-  ],
-}
+const T0 = WORKED_EXAMPLE_TIME
+const noEs: RiskParams = workedExampleParams
 
 function margin(portfolio: unknown, params = noEs, now = T0, market = devMarket) {
   const resolved = resolvePortfolio(portfolio, market)
@@ -79,8 +61,16 @@ describe('marginPortfolio: SPEC section 6 worked example', () => {
     expect(r.components.collateralHaircut).toBe('3500')
     expect(r.components.expectedShortfall).toBe('0')
     expect(Object.keys(r)).toEqual([
-      'equity', 'initialMargin', 'maintenanceMargin', 'health', 'liquidatable', 'components',
-      'greeks', 'scenarios', 'worstScenario', 'liquidationPrices',
+      'equity',
+      'initialMargin',
+      'maintenanceMargin',
+      'health',
+      'liquidatable',
+      'components',
+      'greeks',
+      'scenarios',
+      'worstScenario',
+      'liquidationPrices',
     ])
     // 100,000 USDC and the short perp cover any ETH move (liquidationPrices.test.ts)
     expect(r.liquidationPrices).toEqual([{ underlying: 'ETH', down: null, up: null }])
@@ -99,8 +89,7 @@ describe('marginPortfolio: SPEC section 6 worked example', () => {
   it('with ES enabled, IM uses max(scenarioLoss, ES)', () => {
     const withEs = margin(workedExample, devRiskParams)
     expect(withEs.expectedShortfall).toBeGreaterThan(0)
-    const expected =
-      1.3 * (Math.max(withEs.scenarioLoss, withEs.expectedShortfall) + 150 + 3500)
+    const expected = 1.3 * (Math.max(withEs.scenarioLoss, withEs.expectedShortfall) + 150 + 3500)
     expect(withEs.initialMargin).toBe(expected)
     expect(withEs.maintenanceMargin).toBe(m.maintenanceMargin)
   })
@@ -146,7 +135,12 @@ describe('marginPortfolio: hand-checked vectors (references from mpmath at 30 di
   })
 
   it('USDC borrowing against WBTC: no haircut on the debt, the BTC extreme sets the loss', () => {
-    const p = { balances: [{ asset: 'USDC', amount: '-30000' }, { asset: 'WBTC', amount: '1' }] }
+    const p = {
+      balances: [
+        { asset: 'USDC', amount: '-30000' },
+        { asset: 'WBTC', amount: '1' },
+      ],
+    }
     const m = margin(p)
     expect(m.equity).toBe(30000)
     expect(m.collateralHaircut).toBeCloseTo(7200, 9)

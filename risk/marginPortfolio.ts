@@ -2,8 +2,8 @@ import { type AccountBook, type BookEntry, createAccountBook } from './accountBo
 import { bsGreeks, yearsToExpiry } from './blackScholes.ts'
 import { expectedShortfall } from './expectedShortfall.ts'
 import { createMarginOutputs, createScratch, marginRange } from './marginAccounts.ts'
-import type { MarketState } from './marketState.ts'
 import { marginWad } from './marginWad.ts'
+import type { MarketState } from './marketState.ts'
 
 /** Greeks of a portfolio on one underlying (SPEC section 6 units). */
 export interface UnderlyingGreeks {
@@ -67,11 +67,7 @@ export function marginPortfolio(state: MarketState, entries: BookEntry[]): Portf
  * The full report figures of account `account` of a struct-of-arrays book (the node's margin
  * mirror): `margin_getRiskReport`, and IM for risk-increasing calls.
  */
-export function marginBookAccount(
-  state: MarketState,
-  book: AccountBook,
-  account: number,
-): PortfolioMargin {
+export function marginBookAccount(state: MarketState, book: AccountBook, account: number): PortfolioMargin {
   const from = book.starts[account]
   const to = book.ends[account]
   const one: AccountBook = {

@@ -17,11 +17,7 @@ export interface MarginWad {
  *
  * @example marginWad(marginPortfolio(state, entries)).maintenanceMarginWad
  */
-export function marginWad(m: {
-  equity: number
-  initialMargin: number
-  maintenanceMargin: number
-}): MarginWad {
+export function marginWad(m: { equity: number; initialMargin: number; maintenanceMargin: number }): MarginWad {
   const equityWad = numberToWad(m.equity)
   const maintenanceMarginWad = numberToWad(m.maintenanceMargin)
   const healthWad = equityWad - maintenanceMarginWad

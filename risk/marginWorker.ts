@@ -4,12 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import type { AccountBook } from './accountBook.ts'
-import {
-  type KernelArrays,
-  type MarginOutputs,
-  createScratch,
-  remarginRange,
-} from './marginAccounts.ts'
+import { createScratch, type KernelArrays, type MarginOutputs, remarginRange } from './marginAccounts.ts'
 
 /** What the pool sends per re-margin. */
 export interface WorkerJob {

@@ -1,5 +1,5 @@
 import { InvalidMarketError } from './errors.ts'
-import { type MarketItem, buildRiskArrays } from './riskArray.ts'
+import { buildRiskArrays, type MarketItem } from './riskArray.ts'
 import { buildScenarios } from './scenarios.ts'
 import type { Instrument, Market, RiskParams, Scenario, Underlying } from './types.ts'
 

@@ -91,9 +91,7 @@ export function resolvePortfolio(input: unknown, market: Market): ResolvedPortfo
     const field = `balances[${k}]`
     if (typeof b !== 'object' || b === null) fail(field, 'expected { asset, amount }')
     const { asset, amount } = b as Record<string, unknown>
-    const found = market.assets.find((a) =>
-      typeof asset === 'number' ? a.id === asset : typeof asset === 'string' && a.symbol === asset,
-    )
+    const found = market.assets.find((a) => (typeof asset === 'number' ? a.id === asset : typeof asset === 'string' && a.symbol === asset))
     if (!found) fail(`${field}.asset`, `unknown asset ${JSON.stringify(asset)}`)
     balances.push({ assetId: found.id, amount: readNumber(amount, `${field}.amount`) })
   })

@@ -19,13 +19,7 @@ export interface MarketItem {
  * options (intrinsic at or after expiry), the spot for perps (their entry price is booked
  * separately) and for assets priced off an underlying, the fixed price otherwise.
  */
-export function itemValue(
-  item: MarketItem,
-  spot: number,
-  vol: number,
-  nowSeconds: number,
-  rate: number,
-): number {
+export function itemValue(item: MarketItem, spot: number, vol: number, nowSeconds: number, rate: number): number {
   if (item.type === 'option') {
     const i = item.instrument as Instrument
     const t = yearsToExpiry(i.expiry as number, nowSeconds)
@@ -80,10 +74,7 @@ export function buildRiskArrays(input: RiskArrayInput): RiskArrays {
       const sc = scenarios[s]
       const shockedSpot = Math.max(0, s0 * (1 + sc.spotShock * scanRange[u]))
       const shockedVol = Math.max(params.volFloor, v0 * (1 + sc.volShock))
-      const value =
-        item.type === 'option'
-          ? itemValue(item, shockedSpot, shockedVol, nowSeconds, rate)
-          : shockedSpot
+      const value = item.type === 'option' ? itemValue(item, shockedSpot, shockedVol, nowSeconds, rate) : shockedSpot
       riskArray[i * nS + s] = sc.weight * (value - base)
     }
   }

@@ -40,11 +40,7 @@ describe('patchMarketPrices', () => {
     expect(m.underlyings.find((u) => u.symbol === 'ETH')).toMatchObject({ price: 2500, vol: 0.6 })
     expect(m.underlyings.find((u) => u.symbol === 'BTC')).toMatchObject({ price: 60000, vol: 0.7 })
     expect(m.instruments).toBe(devMarket.instruments)
-    expect(() => patchMarketPrices(devMarket, { underlyings: { SOL: { price: 1 } } })).toThrow(
-      'market.underlyings.SOL: unknown underlying',
-    )
-    expect(() => patchMarketPrices(devMarket, { underlyings: { ETH: { price: 0 } } })).toThrow(
-      'market.underlyings.ETH.price: must be > 0',
-    )
+    expect(() => patchMarketPrices(devMarket, { underlyings: { SOL: { price: 1 } } })).toThrow('market.underlyings.SOL: unknown underlying')
+    expect(() => patchMarketPrices(devMarket, { underlyings: { ETH: { price: 0 } } })).toThrow('market.underlyings.ETH.price: must be > 0')
   })
 })

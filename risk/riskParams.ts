@@ -15,11 +15,7 @@ function num(v: unknown, field: string): number {
   return v
 }
 
-function numberMap(
-  base: Record<string, number>,
-  patch: unknown,
-  field: string,
-): Record<string, number> {
+function numberMap(base: Record<string, number>, patch: unknown, field: string): Record<string, number> {
   if (!isObject(patch)) fail(field, 'expected an object of numbers')
   const out = { ...base }
   for (const k of Object.keys(patch).sort()) {
@@ -36,8 +32,15 @@ function numberList(patch: unknown, field: string): number[] {
 }
 
 const SCALARS = [
-  'extremeMultiple', 'extremeCover', 'volFloor', 'shortOptionMinimum', 'imMultiplier', 'riskRate',
-  'maxOracleAge', 'liquidationPenalty', 'liquidationBuffer',
+  'extremeMultiple',
+  'extremeCover',
+  'volFloor',
+  'shortOptionMinimum',
+  'imMultiplier',
+  'riskRate',
+  'maxOracleAge',
+  'liquidationPenalty',
+  'liquidationBuffer',
 ] as const
 
 /**

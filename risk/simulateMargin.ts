@@ -2,7 +2,7 @@ import { liquidationPrices } from './liquidationPrices.ts'
 import { marginPortfolio } from './marginPortfolio.ts'
 import { buildMarketState } from './marketState.ts'
 import { resolvePortfolio, toBookEntries } from './portfolio.ts'
-import { type RiskReport, buildRiskReport } from './report.ts'
+import { buildRiskReport, type RiskReport } from './report.ts'
 import type { Market, RiskParams } from './types.ts'
 
 /**
@@ -12,12 +12,7 @@ import type { Market, RiskParams } from './types.ts'
  *
  * @example simulateMargin(devMarket, devRiskParams, 1767225600, { balances: [{ asset: 'USDC', amount: '1000' }] })
  */
-export function simulateMargin(
-  market: Market,
-  params: RiskParams,
-  nowSeconds: number,
-  portfolio: unknown,
-): RiskReport {
+export function simulateMargin(market: Market, params: RiskParams, nowSeconds: number, portfolio: unknown): RiskReport {
   const resolved = resolvePortfolio(portfolio, market)
   const state = buildMarketState(resolved.market, params, nowSeconds)
   const entries = toBookEntries(resolved, state)

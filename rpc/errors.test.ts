@@ -36,9 +36,7 @@ describe('toRpcError', () => {
 
   it('says header not found for an unknown block, by number or by hash', () => {
     expect(toRpcError(new UnknownBlockError('0x99')).error.toJSON().message).toBe('header not found')
-    expect(toRpcError(new UnknownBlockError(`0x${'11'.repeat(32)}`)).error.toJSON().message).toBe(
-      'header for hash not found',
-    )
+    expect(toRpcError(new UnknownBlockError(`0x${'11'.repeat(32)}`)).error.toJSON().message).toBe('header for hash not found')
   })
 
   it('maps a bad portfolio to -32602 naming the field', () => {

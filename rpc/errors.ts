@@ -7,9 +7,9 @@
 import * as bridgeErrors from '../bridge/errors.ts'
 import * as chainErrors from '../chain/errors.ts'
 import * as executionErrors from '../execution/errors.ts'
-import { riskErrors } from '../risk/index.ts'
 import * as genesisErrors from '../genesis/errors.ts'
 import { BaseError } from '../lib/errors.ts'
+import { riskErrors } from '../risk/index.ts'
 
 /** Anything that can travel in a JSON-RPC `error` member. */
 export interface RpcErrorObject {
@@ -76,10 +76,7 @@ export class InvalidParamsError extends RpcError {
   override name = 'InvalidParamsError'
   constructor(reason: string, index?: number, field?: string) {
     const where = field ? `${field}: ` : ''
-    super(
-      InvalidParamsError.code,
-      index === undefined ? `${where}${reason}` : `invalid argument ${index}: ${where}${reason}`,
-    )
+    super(InvalidParamsError.code, index === undefined ? `${where}${reason}` : `invalid argument ${index}: ${where}${reason}`)
   }
 }
 
@@ -106,11 +103,7 @@ export class ExecutionRevertedRpcError extends RpcError {
   static readonly code = 3
   override name = 'ExecutionRevertedRpcError'
   constructor(data: string, reason?: string) {
-    super(
-      ExecutionRevertedRpcError.code,
-      reason ? `execution reverted: ${reason}` : 'execution reverted',
-      data,
-    )
+    super(ExecutionRevertedRpcError.code, reason ? `execution reverted: ${reason}` : 'execution reverted', data)
   }
 }
 
@@ -130,18 +123,14 @@ type ErrorClassNames<M> = {
 
 /** One mapping per exported error class of module M: the compiler checks the key set. */
 type ErrorMap<M> = {
-  [K in ErrorClassNames<M>]: (
-    err: M[K] extends abstract new (...args: never[]) => infer E ? E : never,
-  ) => RpcError
+  [K in ErrorClassNames<M>]: (err: M[K] extends abstract new (...args: never[]) => infer E ? E : never) => RpcError
 }
 
 type Entry = readonly [abstract new (...args: never[]) => Error, (err: never) => RpcError]
 
 /** Pairs each class of `mod` with its mapping. */
 function entries<M>(mod: M, map: ErrorMap<M>): Entry[] {
-  return (Object.keys(map) as (keyof M)[]).map(
-    (name) => [mod[name], map[name as ErrorClassNames<M>]] as unknown as Entry,
-  )
+  return (Object.keys(map) as (keyof M)[]).map((name) => [mod[name], map[name as ErrorClassNames<M>]] as unknown as Entry)
 }
 
 /**
@@ -165,10 +154,7 @@ const DOMAIN_ERRORS: Entry[] = [
     TxUnderpricedError: (e) => new ServerError(e.shortMessage),
     AccountLimitExceededError: (e) => new ServerError(e.shortMessage),
     // geth answers state queries at a block it does not have with "header not found".
-    UnknownBlockError: (e) =>
-      new ServerError(
-        /^0x[0-9a-fA-F]{64}$/.test(e.block) ? 'header for hash not found' : 'header not found',
-      ),
+    UnknownBlockError: (e) => new ServerError(/^0x[0-9a-fA-F]{64}$/.test(e.block) ? 'header for hash not found' : 'header not found'),
     ShuttingDownError: (e) => new ServerError(e.shortMessage),
     // A start-up error; it never comes out of a running node, but if it did it is the server's.
     GenesisMismatchError: (e) => new ServerError(e.shortMessage),

@@ -7,22 +7,9 @@ import { decodeAbiParameters } from 'viem'
 import { UnknownBlockError } from '../chain/errors.ts'
 import type { ChainApi } from '../chain/types.ts'
 import type { BlockTag, Hex, LogFilter, StoredLog } from '../state/types.ts'
-import {
-  ExecutionRevertedRpcError,
-  InvalidParamsError,
-  LimitExceededError,
-  MethodNotFoundError,
-  ServerError,
-} from './errors.ts'
+import { ExecutionRevertedRpcError, InvalidParamsError, LimitExceededError, MethodNotFoundError, ServerError } from './errors.ts'
 import { matchLog } from './filters.ts'
-import {
-  formatBlock,
-  formatHeader,
-  formatLog,
-  formatReceipt,
-  formatTransaction,
-  quantity,
-} from './format.ts'
+import { formatBlock, formatHeader, formatLog, formatReceipt, formatTransaction, quantity } from './format.ts'
 import {
   arity,
   parseAddress,
@@ -113,8 +100,7 @@ export async function resolveLogFilter(chain: ChainApi, raw: RawLogFilter): Prom
   const span = to - from + 1n
   if (span > MAX_LOG_BLOCK_RANGE) {
     throw new LimitExceededError(
-      `block range too large: ${span} blocks (${quantity(from)} to ${quantity(to)}), ` +
-        `the limit is ${MAX_LOG_BLOCK_RANGE}`,
+      `block range too large: ${span} blocks (${quantity(from)} to ${quantity(to)}), ` + `the limit is ${MAX_LOG_BLOCK_RANGE}`,
     )
   }
   return { ...base, fromBlock: from, toBlock: to }
@@ -323,7 +309,7 @@ export const ethMethods: RpcMethods = {
   eth_getFilterLogs: async (p, { chain, filters }) => {
     const [id] = arity(p, 1, 1)
     const f = filters.get(parseData(id, 0))
-    if (!f || f.kind !== 'logs') throw new ServerError('filter not found')
+    if (f?.kind !== 'logs') throw new ServerError('filter not found')
     return (await getLogs(chain, f.criteria)).map(formatLog)
   },
   eth_uninstallFilter: (p, { filters }) => {

@@ -13,6 +13,7 @@ export interface ChainEventSource {
 
 /** Fans chain events out to many listeners through one listener per event on the chain. */
 export function createEventHub(chain: ChainApi, logger: Logger) {
+  // biome-ignore lint/complexity/noBannedTypes: listeners of either event, each called with that event's own arguments
   const listeners = { block: new Set<Function>(), pendingTransaction: new Set<Function>() }
   const fire =
     (event: keyof ChainEvents) =>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { ChainEvents } from '../chain/types.ts'
 import type { Hex, StoredLog } from '../state/types.ts'
-import { createFilterStore, matchLog } from './filters.ts'
 import type { ChainEventSource } from './eventHub.ts'
+import { createFilterStore, matchLog } from './filters.ts'
 
 const A = `0x${'aa'.repeat(20)}` as Hex
 const B = `0x${'bb'.repeat(20)}` as Hex

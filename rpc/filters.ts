@@ -8,8 +8,8 @@ import type { Block } from '@ethereumjs/block'
 import { bytesToHex } from '@ethereumjs/util'
 import type { Hex, StoredLog, StoredReceipt } from '../state/types.ts'
 import { ServerError } from './errors.ts'
-import type { RawLogFilter } from './params.ts'
 import type { ChainEventSource } from './eventHub.ts'
+import type { RawLogFilter } from './params.ts'
 
 /** Most items one filter buffers between polls; older ones are dropped first. */
 export const MAX_FILTER_BUFFER = 10_000
@@ -17,11 +17,7 @@ export const MAX_FILTER_BUFFER = 10_000
 export const MAX_FILTERS = 10_000
 
 /** Does a log match an address list and a topic filter (null = any; a list = any of)? */
-export function matchLog(
-  log: StoredLog,
-  addresses: Hex[] | undefined,
-  topics: (Hex | Hex[] | null)[] | undefined,
-): boolean {
+export function matchLog(log: StoredLog, addresses: Hex[] | undefined, topics: (Hex | Hex[] | null)[] | undefined): boolean {
   if (addresses && addresses.length > 0 && !addresses.includes(log.address.toLowerCase() as Hex)) {
     return false
   }

@@ -2,7 +2,7 @@ import { createBlock } from '@ethereumjs/block'
 import { createCustomCommon, Hardfork, Mainnet } from '@ethereumjs/common'
 import { createTxFromRLP } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
-import { hexToBigInt, type Hex, keccak256, serializeTransaction, type TransactionSerializable } from 'viem'
+import { type Hex, hexToBigInt, keccak256, serializeTransaction, type TransactionSerializable } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import type { StoredReceipt } from '../state/types.ts'
@@ -31,7 +31,10 @@ function reserialize(j: any): Hex {
   const sig = { r: j.r, s: j.s, v: hexToBigInt(j.v), yParity: j.yParity ? Number(hexToBigInt(j.yParity)) : undefined }
   if (j.type === '0x0') return serializeTransaction({ ...base, type: 'legacy', gasPrice: hexToBigInt(j.gasPrice) }, sig as never)
   if (j.type === '0x1') {
-    return serializeTransaction({ ...base, type: 'eip2930', gasPrice: hexToBigInt(j.gasPrice), accessList: j.accessList } as never, sig as never)
+    return serializeTransaction(
+      { ...base, type: 'eip2930', gasPrice: hexToBigInt(j.gasPrice), accessList: j.accessList } as never,
+      sig as never,
+    )
   }
   return serializeTransaction(
     {
@@ -146,13 +149,28 @@ describe('formatBlock and formatHeader', () => {
       excessBlobGas: '0x0',
       nonce: '0x0000000000000000',
     })
-    for (const k of ['parentHash', 'stateRoot', 'receiptsRoot', 'transactionsRoot', 'sha3Uncles', 'mixHash', 'withdrawalsRoot', 'parentBeaconBlockRoot', 'requestsHash']) {
+    for (const k of [
+      'parentHash',
+      'stateRoot',
+      'receiptsRoot',
+      'transactionsRoot',
+      'sha3Uncles',
+      'mixHash',
+      'withdrawalsRoot',
+      'parentBeaconBlockRoot',
+      'requestsHash',
+    ]) {
       expect(hashes[k], k).toMatch(/^0x[0-9a-f]{64}$/)
     }
     expect(hashes.logsBloom).toMatch(/^0x[0-9a-f]{512}$/)
     expect(hashes.miner).toMatch(/^0x[0-9a-f]{40}$/)
     const full = formatBlock(block, true) as any
-    expect(full.transactions[0]).toMatchObject({ hash: bytesToHex(tx.hash()), blockNumber: '0x5', transactionIndex: '0x0', gasPrice: '0xa' })
+    expect(full.transactions[0]).toMatchObject({
+      hash: bytesToHex(tx.hash()),
+      blockNumber: '0x5',
+      transactionIndex: '0x0',
+      gasPrice: '0xa',
+    })
     const header = formatHeader(block.header)
     expect(header).not.toHaveProperty('transactions')
     expect(header).not.toHaveProperty('size')
@@ -175,7 +193,18 @@ describe('formatReceipt and formatLog', () => {
       gasUsed: 21_000n,
       effectiveGasPrice: 1_000_000_000n,
       status: 0,
-      logs: [{ address: TO, topics: [h('cc')], data: '0x', blockNumber: 16n, blockHash: h('bb'), transactionHash: h('aa'), transactionIndex: 0, logIndex: 10 }],
+      logs: [
+        {
+          address: TO,
+          topics: [h('cc')],
+          data: '0x',
+          blockNumber: 16n,
+          blockHash: h('bb'),
+          transactionHash: h('aa'),
+          transactionIndex: 0,
+          logIndex: 10,
+        },
+      ],
       logsBloom: `0x${'00'.repeat(256)}`,
       type: 2,
     }

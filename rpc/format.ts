@@ -5,8 +5,8 @@
 import type { Block, BlockHeader } from '@ethereumjs/block'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { bytesToHex } from '@ethereumjs/util'
-import type { Hex, StoredLog, StoredReceipt } from '../state/types.ts'
 import { isSystemTx, SYSTEM_SENDER, type SystemTransaction } from '../execution/system/systemTx.ts'
+import type { Hex, StoredLog, StoredReceipt } from '../state/types.ts'
 
 /** A bigint or number as minimal 0x hex. */
 export function quantity(n: bigint | number): Hex {
@@ -39,10 +39,7 @@ export function formatTransaction(tx: TypedTransaction, at?: TxPlacement): RpcTr
   }
   if ('maxFeePerGas' in tx) {
     const base = at?.baseFeePerGas
-    const effective =
-      base === undefined
-        ? tx.maxFeePerGas
-        : base + min(tx.maxPriorityFeePerGas, tx.maxFeePerGas - base)
+    const effective = base === undefined ? tx.maxFeePerGas : base + min(tx.maxPriorityFeePerGas, tx.maxFeePerGas - base)
     out.gasPrice = quantity(effective)
     out.maxFeePerGas = quantity(tx.maxFeePerGas)
     out.maxPriorityFeePerGas = quantity(tx.maxPriorityFeePerGas)

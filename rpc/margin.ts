@@ -5,8 +5,8 @@
  */
 import type { Block } from '@ethereumjs/block'
 import type { GovernanceApi, MarginApi } from '../chain/types.ts'
-import type { StoredReceipt } from '../state/types.ts'
 import { InvalidMarketError, InvalidPortfolioError } from '../risk/index.ts'
+import type { StoredReceipt } from '../state/types.ts'
 import { InvalidParamsError } from './errors.ts'
 import { arity, parseAddress, parseBlockTag } from './params.ts'
 import type { RpcMethods, SubscriptionHandler } from './types.ts'

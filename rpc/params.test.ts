@@ -67,13 +67,9 @@ describe('hex data, addresses, hashes, slots', () => {
   })
   it('refuses wrong lengths with the length geth prints', () => {
     expect(msg(() => parseData('0xabc', 0))).toBe('invalid argument 0: hex string has odd length')
-    expect(msg(() => parseAddress('0xabcd', 0))).toBe(
-      'invalid argument 0: hex string has length 4, want 40 for common.Address',
-    )
+    expect(msg(() => parseAddress('0xabcd', 0))).toBe('invalid argument 0: hex string has length 4, want 40 for common.Address')
     expect(msg(() => parseHash(A, 1))).toBe('invalid argument 1: hex string has length 40, want 64 for common.Hash')
-    expect(msg(() => parseSlot(`0x${'1'.repeat(65)}`, 1))).toBe(
-      'invalid argument 1: hex string too long, want at most 32 bytes',
-    )
+    expect(msg(() => parseSlot(`0x${'1'.repeat(65)}`, 1))).toBe('invalid argument 1: hex string too long, want at most 32 bytes')
     expect(msg(() => parseAddress(null, 0))).toBe('invalid argument 0: expected a hex string, got null')
   })
 })
@@ -110,22 +106,14 @@ describe('parseCallRequest', () => {
     })
     expect(parseCallRequest({ to: A, data: '0x34' }, 0).data).toBe('0x34')
     expect(parseCallRequest({ to: A, data: '0x34', input: '0x34' }, 0).data).toBe('0x34')
-    expect(parseCallRequest({ accessList: [{ address: A, storageKeys: [H] }] }, 0).accessList).toEqual([
-      { address: A, storageKeys: [H] },
-    ])
+    expect(parseCallRequest({ accessList: [{ address: A, storageKeys: [H] }] }, 0).accessList).toEqual([{ address: A, storageKeys: [H] }])
   })
   it('refuses bad fields by name', () => {
-    expect(msg(() => parseCallRequest({ to: A, data: '0x12', input: '0x34' }, 0))).toMatch(
-      /both "data" and "input" are set and not equal/,
-    )
-    expect(msg(() => parseCallRequest({ value: '0x01' }, 0))).toBe(
-      'invalid argument 0: value: hex number with leading zero digits',
-    )
+    expect(msg(() => parseCallRequest({ to: A, data: '0x12', input: '0x34' }, 0))).toMatch(/both "data" and "input" are set and not equal/)
+    expect(msg(() => parseCallRequest({ value: '0x01' }, 0))).toBe('invalid argument 0: value: hex number with leading zero digits')
     expect(msg(() => parseCallRequest({ gasPrice: '0x1', maxFeePerGas: '0x1' }, 0))).toMatch(/both gasPrice/)
     expect(msg(() => parseCallRequest('0x', 0))).toBe('invalid argument 0: expected a transaction call object, got string')
-    expect(msg(() => parseCallRequest({ accessList: [{ address: '0x1' }] }, 0))).toMatch(
-      /^invalid argument 0: accessList\[0\]\.address: /,
-    )
+    expect(msg(() => parseCallRequest({ accessList: [{ address: '0x1' }] }, 0))).toMatch(/^invalid argument 0: accessList\[0\]\.address: /)
   })
 })
 

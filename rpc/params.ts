@@ -85,11 +85,7 @@ export function parseData(v: unknown, index: number, field?: string): Hex {
 function fixedBytes(v: unknown, bytes: number, goType: string, index: number, field?: string): Hex {
   const hex = parseData(v, index, field)
   if (hex.length !== 2 + 2 * bytes) {
-    throw new InvalidParamsError(
-      `hex string has length ${hex.length - 2}, want ${2 * bytes} for ${goType}`,
-      index,
-      field,
-    )
+    throw new InvalidParamsError(`hex string has length ${hex.length - 2}, want ${2 * bytes} for ${goType}`, index, field)
   }
   return hex
 }
@@ -148,8 +144,7 @@ export function parseBlockTag(v: unknown, index: number, fallback: BlockTag = 'l
     if (v.length === 66 && /^0x[0-9a-fA-F]{64}$/.test(v)) return { hash: v.toLowerCase() as Hex }
     if (v.startsWith('0x') || v.startsWith('0X')) return parseQuantity(v, index)
     throw new InvalidParamsError(
-      `invalid block tag ${JSON.stringify(v.slice(0, 40))}, ` +
-        'want latest, pending, safe, finalized, earliest or a hex number',
+      `invalid block tag ${JSON.stringify(v.slice(0, 40))}, want latest, pending, safe, finalized, earliest or a hex number`,
       index,
     )
   }
@@ -199,20 +194,14 @@ export function parseCallRequest(v: unknown, index: number): CallRequest {
     req.maxPriorityFeePerGas = parseQuantity(o.maxPriorityFeePerGas, index, 'maxPriorityFeePerGas')
   }
   if (present(o.gasPrice) && (present(o.maxFeePerGas) || present(o.maxPriorityFeePerGas))) {
-    throw new InvalidParamsError(
-      'both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified',
-      index,
-    )
+    throw new InvalidParamsError('both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified', index)
   }
   if (present(o.value)) req.value = parseQuantity(o.value, index, 'value')
   if (present(o.nonce)) req.nonce = parseQuantity(o.nonce, index, 'nonce')
   const input = present(o.input) ? parseData(o.input, index, 'input') : undefined
   const data = present(o.data) ? parseData(o.data, index, 'data') : undefined
   if (input !== undefined && data !== undefined && input !== data) {
-    throw new InvalidParamsError(
-      'both "data" and "input" are set and not equal. Please use "input" to pass transaction call data',
-      index,
-    )
+    throw new InvalidParamsError('both "data" and "input" are set and not equal. Please use "input" to pass transaction call data', index)
   }
   if (input ?? data) req.data = input ?? data
   if (present(o.accessList)) req.accessList = parseAccessList(o.accessList, index)
@@ -296,10 +285,7 @@ export function parseLogFilter(v: unknown, index: number): RawLogFilter {
   const f: RawLogFilter = {}
   if (present(o.blockHash)) {
     if (present(o.fromBlock) || present(o.toBlock)) {
-      throw new InvalidParamsError(
-        'cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other',
-        index,
-      )
+      throw new InvalidParamsError('cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other', index)
     }
     f.blockHash = parseHash(o.blockHash, index, 'blockHash')
   }

@@ -9,8 +9,8 @@ import WebSocket from 'ws'
 import { InvalidTransactionError, UnknownBlockError } from '../chain/errors.ts'
 import type { ChainApi, ChainEvents } from '../chain/types.ts'
 import type { CallRequest, CallResult } from '../execution/types.ts'
-import type { BlockTag, Hex, LogFilter, StoredLog, StoredReceipt } from '../state/types.ts'
 import { freePort } from '../lib/freePort.ts'
+import type { BlockTag, Hex, LogFilter, StoredLog, StoredReceipt } from '../state/types.ts'
 import { InvalidParamsError } from './errors.ts'
 import { arity, parseAddress } from './params.ts'
 import { createRpcServer, MAX_BATCH_CALLS, type RpcServer } from './server.ts'
@@ -35,7 +35,7 @@ class InMemoryChainTestDouble implements ChainApi {
   blocks: Block[] = []
   receipts = new Map<bigint, StoredReceipt[]>()
   pending: TypedTransaction[] = []
-  listeners = { block: new Set<Function>(), pendingTransaction: new Set<Function>() }
+  listeners = { block: new Set<(...args: any[]) => void>(), pendingTransaction: new Set<(...args: any[]) => void>() }
 
   constructor() {
     this.blocks.push(createBlock({ header: { number: 0n, gasLimit: 30_000_000n, baseFeePerGas: 1_000_000_000n } }, { common }))
@@ -316,7 +316,11 @@ describe('HTTP JSON-RPC', () => {
   })
 
   it('reads an oversized chunked body to its end, so the sender gets the error, not EPIPE', async () => {
-    const bytes = new TextEncoder().encode(`[${JSON.stringify(rpc('eth_chainId')).repeat(1).padEnd(6 * 1024 * 1024, ' ')}]`)
+    const bytes = new TextEncoder().encode(
+      `[${JSON.stringify(rpc('eth_chainId'))
+        .repeat(1)
+        .padEnd(6 * 1024 * 1024, ' ')}]`,
+    )
     for (let i = 0; i < 5; i++) {
       const body = new ReadableStream({
         start(c) {

@@ -7,25 +7,17 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { pino, type Logger } from 'pino'
-import { WebSocketServer, type WebSocket } from 'ws'
-import type { ChainApi, ChainEvents } from '../chain/types.ts'
+import { type Logger, pino } from 'pino'
+import { type WebSocket, WebSocketServer } from 'ws'
+import type { ChainApi } from '../chain/types.ts'
 import type { Hex } from '../state/types.ts'
-import {
-  InvalidParamsError,
-  InvalidRequestError,
-  MethodNotFoundError,
-  ParseError,
-  type RpcError,
-  toRpcError,
-} from './errors.ts'
-import { ethMethods, ethSubscriptions } from './eth.ts'
 import { registerDashboard } from './dashboard/serve.ts'
+import { InvalidParamsError, InvalidRequestError, MethodNotFoundError, ParseError, type RpcError, toRpcError } from './errors.ts'
+import { ethMethods, ethSubscriptions } from './eth.ts'
 import { createEventHub } from './eventHub.ts'
 import { createFilterStore } from './filters.ts'
 import { netMethods } from './net.ts'
 import type { RpcConnection, RpcContext, RpcMethod, RpcMethods, SubscriptionHandler, Unsubscribe } from './types.ts'
-import type { ChainEventSource } from './eventHub.ts'
 import { web3Methods } from './web3.ts'
 
 /** Largest request body (HTTP) or message (WebSocket), in bytes. */
@@ -178,12 +170,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     if (!Array.isArray(payload)) return callOne(payload, ctx)
     if (payload.length === 0) return errorResponse(null, new InvalidRequestError('empty batch'))
     if (payload.length > MAX_BATCH_CALLS) {
-      return errorResponse(
-        null,
-        new InvalidRequestError(
-          `batch too large: ${payload.length} calls, the limit is ${MAX_BATCH_CALLS}`,
-        ),
-      )
+      return errorResponse(null, new InvalidRequestError(`batch too large: ${payload.length} calls, the limit is ${MAX_BATCH_CALLS}`))
     }
     // In order, one after the other, as geth does: a batch of transactions from one sender
     // reaches the mempool in nonce order.
@@ -278,12 +265,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   })
 
   const tooLargeResponse = (what = 'body'): string =>
-    serialize(
-      errorResponse(
-        null,
-        new InvalidRequestError(`request ${what} too large: the limit is ${MAX_BODY_BYTES} bytes (5 MB)`),
-      ),
-    )
+    serialize(errorResponse(null, new InvalidRequestError(`request ${what} too large: the limit is ${MAX_BODY_BYTES} bytes (5 MB)`)))
   const sendJson = (reply: import('fastify').FastifyReply, status: number, body: string) =>
     reply.code(status).header('content-type', 'application/json').send(body)
 
@@ -297,11 +279,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     return sendJson(reply, 500, serialize(errorResponse(null, toRpcError(err).error)))
   })
   app.setNotFoundHandler((_req, reply) =>
-    sendJson(
-      reply,
-      404,
-      serialize(errorResponse(null, new InvalidRequestError('not found: POST JSON-RPC to /'))),
-    ),
+    sendJson(reply, 404, serialize(errorResponse(null, new InvalidRequestError('not found: POST JSON-RPC to /')))),
   )
 
   const post = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
@@ -384,11 +362,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     }
     const ctx: RpcContext = { ...baseCtx, connection }
     ws.on('message', (data) => {
-      const buf = Array.isArray(data)
-        ? Buffer.concat(data)
-        : Buffer.isBuffer(data)
-          ? data
-          : Buffer.from(data as ArrayBuffer)
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer)
       if (buf.length > MAX_BODY_BYTES) {
         ws.send(tooLargeResponse('message'))
         return

@@ -3,11 +3,10 @@
  * and a context; a subscription kind is a function that starts pushing and returns how to stop.
  */
 import type { Logger } from 'pino'
-import type { ChainApi, ChainEvents } from '../chain/types.ts'
+import type { ChainApi } from '../chain/types.ts'
 import type { Hex } from '../state/types.ts'
 import type { ChainEventSource } from './eventHub.ts'
 import type { FilterStore } from './filters.ts'
-
 
 /** The WebSocket connection a call arrived on; subscriptions live and die with it. */
 export interface RpcConnection {
@@ -56,8 +55,4 @@ export type Unsubscribe = () => void
  *   return () => ctx.events.off('block', fn)
  * }
  */
-export type SubscriptionHandler = (
-  args: unknown[],
-  ctx: RpcContext,
-  emit: (result: unknown) => void,
-) => Unsubscribe | Promise<Unsubscribe>
+export type SubscriptionHandler = (args: unknown[], ctx: RpcContext, emit: (result: unknown) => void) => Unsubscribe | Promise<Unsubscribe>

@@ -16,7 +16,10 @@ describe('accountCodec', () => {
   it('encodes exactly as Account.serialize, and createAccountFromRLP reads it back', () => {
     for (const nonce of ints) {
       for (const balance of ints) {
-        for (const [storageRoot, codeHash] of [[KECCAK256_RLP, KECCAK256_NULL], [root, root]]) {
+        for (const [storageRoot, codeHash] of [
+          [KECCAK256_RLP, KECCAK256_NULL],
+          [root, root],
+        ]) {
           const a = new Account(nonce, balance, storageRoot, codeHash)
           const bytes = encodeAccount(a)
           expect(bytesToHex(bytes)).toBe(bytesToHex(a.serialize()))

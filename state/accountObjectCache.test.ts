@@ -4,7 +4,11 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { AccountObjectCache } from './accountObjectCache.ts'
 
-const addresses = ['0x00000000000000000000000000000000000000a1', '0x00000000000000000000000000000000000000a2', '0x00000000000000000000000000000000000000a3'].map(createAddressFromString)
+const addresses = [
+  '0x00000000000000000000000000000000000000a1',
+  '0x00000000000000000000000000000000000000a2',
+  '0x00000000000000000000000000000000000000a3',
+].map(createAddressFromString)
 
 type Op =
   | { kind: 'put'; a: number; nonce: number; balance: bigint }
@@ -12,16 +16,28 @@ type Op =
   | { kind: 'checkpoint' | 'commit' | 'revert' | 'flush' }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('put' as const), a: fc.nat(2), nonce: fc.nat(3), balance: fc.bigInt({ min: 0n, max: 10n ** 24n }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('put' as const),
+      a: fc.nat(2),
+      nonce: fc.nat(3),
+      balance: fc.bigInt({ min: 0n, max: 10n ** 24n }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('putMissing' as const, 'del' as const), a: fc.nat(2) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('checkpoint' as const, 'commit' as const, 'revert' as const, 'flush' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constantFrom('checkpoint' as const, 'commit' as const, 'revert' as const, 'flush' as const) }),
+  },
 )
 
 /** Everything observable after each operation: every address's element and each flush. */
 function trace(cache: AccountCache, ops: Op[]): string[] {
   const out: string[] = []
   let depth = 0
-  const show = (e: { accountRLP?: Uint8Array } | undefined) => (e === undefined ? 'none' : e.accountRLP === undefined ? 'deleted' : bytesToHex(e.accountRLP))
+  const show = (e: { accountRLP?: Uint8Array } | undefined) =>
+    e === undefined ? 'none' : e.accountRLP === undefined ? 'deleted' : bytesToHex(e.accountRLP)
   for (const o of ops) {
     if (o.kind === 'put') cache.put(addresses[o.a], new Account(BigInt(o.nonce), o.balance))
     else if (o.kind === 'putMissing') cache.put(addresses[o.a], undefined)
@@ -29,7 +45,14 @@ function trace(cache: AccountCache, ops: Op[]): string[] {
     else if (o.kind === 'checkpoint') {
       cache.checkpoint()
       depth++
-    } else if (o.kind === 'flush') out.push(`flush ${cache.flush().map(([k, e]) => `${k}=${show(e)}`).sort().join(',')}`)
+    } else if (o.kind === 'flush')
+      out.push(
+        `flush ${cache
+          .flush()
+          .map(([k, e]) => `${k}=${show(e)}`)
+          .sort()
+          .join(',')}`,
+      )
     else if (depth > 0) {
       if (o.kind === 'commit') cache.commit()
       else cache.revert()

@@ -25,7 +25,8 @@ export class CachedAccount {
   /** What @ethereumjs's flush writes to the trie. */
   get accountRLP(): Uint8Array | undefined {
     if (this.account === undefined) return undefined
-    return (this.rlp ??= encodeAccount(this.account))
+    if (this.rlp === undefined) this.rlp = encodeAccount(this.account)
+    return this.rlp
   }
 
   /** A copy the caller may mutate, or undefined. */

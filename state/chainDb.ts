@@ -11,9 +11,9 @@
  *   m:head         head block number   m:genesis  genesis block hash
  */
 import { Level } from 'level'
-import type { Hex, StoredReceipt } from './types.ts'
 import { encodeReceipts } from './receiptCodec.ts'
 import { type StoreOp, TrieBuffer } from './trieBuffer.ts'
+import type { Hex, StoredReceipt } from './types.ts'
 
 const HEAD_KEY = 'm:head'
 const GENESIS_KEY = 'm:genesis'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { Hex, StoredReceipt } from './types.ts'
 import { decodeReceipts, encodeReceipts } from './receiptCodec.ts'
+import type { Hex, StoredReceipt } from './types.ts'
 
 const blockHash = `0x${'bb'.repeat(32)}` as Hex
 const zeroBloom = `0x${'00'.repeat(256)}` as Hex
@@ -49,7 +49,19 @@ describe('receiptCodec', () => {
 
   it('reads receipts stored with the zero bloom written out', () => {
     const stored = JSON.stringify([
-      { h: receipt(0, zeroBloom).transactionHash, f: receipt(0, zeroBloom).from, to: null, c: null, cg: '5208', g: '5208', p: '7', s: 1, l: [], b: zeroBloom, y: 2 },
+      {
+        h: receipt(0, zeroBloom).transactionHash,
+        f: receipt(0, zeroBloom).from,
+        to: null,
+        c: null,
+        cg: '5208',
+        g: '5208',
+        p: '7',
+        s: 1,
+        l: [],
+        b: zeroBloom,
+        y: 2,
+      },
     ])
     const [r] = decodeReceipts(Buffer.from(stored), 5n, blockHash)
     expect(r.logsBloom).toBe(zeroBloom)

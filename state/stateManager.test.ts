@@ -16,8 +16,23 @@ type Op =
   | { kind: 'revert' }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('put' as const), a: fc.integer({ min: 0, max: 1 }), slot: fc.integer({ min: 0, max: 5 }), value: fc.integer({ min: 0, max: 3 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('credit' as const), a: fc.integer({ min: 0, max: 1 }), amount: fc.integer({ min: 0, max: 1000 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('put' as const),
+      a: fc.integer({ min: 0, max: 1 }),
+      slot: fc.integer({ min: 0, max: 5 }),
+      value: fc.integer({ min: 0, max: 3 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('credit' as const),
+      a: fc.integer({ min: 0, max: 1 }),
+      amount: fc.integer({ min: 0, max: 1000 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'checkpoint' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'commit' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'revert' as const }) },
@@ -36,8 +51,7 @@ async function run(caches: boolean, ops: Op[]): Promise<string> {
       account.balance += BigInt(o.amount) * 10n ** 18n
       account.nonce += 1n
       await state.putAccount(addresses[o.a], account)
-    }
-    else if (o.kind === 'checkpoint') {
+    } else if (o.kind === 'checkpoint') {
       await state.checkpoint()
       depth++
     } else if (depth > 1) {

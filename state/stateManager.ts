@@ -4,10 +4,10 @@
  */
 import type { Common } from '@ethereumjs/common'
 import { createMPT } from '@ethereumjs/mpt'
+import { RLP } from '@ethereumjs/rlp'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { Account, Address, DB } from '@ethereumjs/util'
 import { equalsBytes, KECCAK256_RLP, unpadBytes, ValueEncoding } from '@ethereumjs/util'
-import { RLP } from '@ethereumjs/rlp'
 import { AccountObjectCache, CachedAccount } from './accountObjectCache.ts'
 
 export interface OpenStateOptions {
@@ -54,10 +54,7 @@ function createCaches(): Caches {
 }
 
 /** Opens a state manager over `db` at `root`. */
-export async function openStateManager(
-  db: DB<string, string | Uint8Array>,
-  opts: OpenStateOptions,
-): Promise<MerkleStateManager> {
+export async function openStateManager(db: DB<string, string | Uint8Array>, opts: OpenStateOptions): Promise<MerkleStateManager> {
   const trie = await createMPT({
     db,
     root: opts.root,

@@ -11,12 +11,12 @@
  */
 import { encodeFunctionData, type Hex, parseUnits } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
-import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { RISK_KERNEL_ABI } from '../execution/precompiles/riskKernel.ts'
+import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { DEV_OPTIONS_VENUE, DEV_PERP_VENUE } from '../genesis/dev.ts'
 import { mappingSlot } from '../state/contractStorage.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 import { rpc, rpcResult } from './support/rpc.ts'
@@ -29,14 +29,26 @@ let node: NodeInstance
 type Dev = (typeof devAccounts)[number]
 
 async function send(account: Dev, to: Hex, abi: unknown, functionName: string, args: unknown[]) {
-  const hash = await walletHttp(node.url, account).writeContract({ address: to, abi: abi as never, functionName: functionName as never, args: args as never, gas: 3_000_000n })
+  const hash = await walletHttp(node.url, account).writeContract({
+    address: to,
+    abi: abi as never,
+    functionName: functionName as never,
+    args: args as never,
+    gas: 3_000_000n,
+  })
   return publicHttp(node.url).waitForTransactionReceipt({ hash, timeout: 30_000 })
 }
 
 /** The revert reason of `functionName` as `account` would call it now. */
 async function reason(account: Dev, to: Hex, abi: unknown, functionName: string, args: unknown[]): Promise<string> {
   try {
-    await publicHttp(node.url).simulateContract({ account, address: to, abi: abi as never, functionName: functionName as never, args: args as never })
+    await publicHttp(node.url).simulateContract({
+      account,
+      address: to,
+      abi: abi as never,
+      functionName: functionName as never,
+      args: args as never,
+    })
   } catch (err) {
     return String((err as Error).message)
   }
@@ -93,7 +105,11 @@ describe('containment attacks on a real node', () => {
   it('refuses the premium overflow (size 2^199 at 2^199) and keeps the state', async () => {
     const big = 2n ** 199n
     expect((await send(maker, DEV_OPTIONS_VENUE, venueAbi, 'quote', [3, big, big, true])).status).toBe('success')
-    const id = (await publicHttp(node.url).readContract({ address: DEV_OPTIONS_VENUE, abi: venueAbi, functionName: 'quoteCount' })) as bigint
+    const id = (await publicHttp(node.url).readContract({
+      address: DEV_OPTIONS_VENUE,
+      abi: venueAbi,
+      functionName: 'quoteCount',
+    })) as bigint
     expect(await reason(buyer, DEV_OPTIONS_VENUE, venueAbi, 'fill', [id, big])).toContain('size or price too large')
     expect((await send(buyer, DEV_OPTIONS_VENUE, venueAbi, 'fill', [id, big])).status).toBe('reverted')
     await stillLive()
@@ -104,14 +120,20 @@ describe('containment attacks on a real node', () => {
     const edge = 2n ** 120n
     await freshPrices()
     expect((await send(maker, DEV_OPTIONS_VENUE, venueAbi, 'quote', [3, edge, edge, true])).status).toBe('success')
-    const id = (await publicHttp(node.url).readContract({ address: DEV_OPTIONS_VENUE, abi: venueAbi, functionName: 'quoteCount' })) as bigint
+    const id = (await publicHttp(node.url).readContract({
+      address: DEV_OPTIONS_VENUE,
+      abi: venueAbi,
+      functionName: 'quoteCount',
+    })) as bigint
     expect(await reason(buyer, DEV_OPTIONS_VENUE, venueAbi, 'fill', [id, edge])).toContain('insufficient margin')
     expect((await send(buyer, DEV_OPTIONS_VENUE, venueAbi, 'fill', [id, edge])).status).toBe('reverted')
     expect(await snapshot()).toEqual(before)
   }, 60_000)
 
   it('answers marginOf on an equity beyond int256 with a revert, not a dead node', async () => {
-    const slot = `0x${mappingSlot(2n, buyer.address.toLowerCase() as Hex, 2).toString(16).padStart(64, '0')}` as Hex
+    const slot = `0x${mappingSlot(2n, buyer.address.toLowerCase() as Hex, 2)
+      .toString(16)
+      .padStart(64, '0')}` as Hex
     // 2^254 wad of WETH at ~3,000 USD: an equity of ~10^80 wad, past int256.
     const huge = `0x${(2n ** 254n).toString(16).padStart(64, '0')}` as Hex
     const res = await rpc(node.url, 'eth_call', [
@@ -122,7 +144,12 @@ describe('containment attacks on a real node', () => {
     expect(res.error?.code).toBe(3)
     expect(res.error?.message).toContain('equity out of range')
     // Without the override it answers the account's real figures.
-    const [equity] = (await publicHttp(node.url).readContract({ address: RISK_KERNEL_ADDRESS, abi: RISK_KERNEL_ABI, functionName: 'marginOf', args: [buyer.address] })) as [bigint, bigint, bigint]
+    const [equity] = (await publicHttp(node.url).readContract({
+      address: RISK_KERNEL_ADDRESS,
+      abi: RISK_KERNEL_ABI,
+      functionName: 'marginOf',
+      args: [buyer.address],
+    })) as [bigint, bigint, bigint]
     expect(equity).toBeGreaterThan(1_000_000n * W)
     await stillLive()
   }, 60_000)
@@ -142,7 +169,9 @@ describe('containment attacks on a real node', () => {
     expect(await reason(bystander, MARGIN_ADDRESS, MARGIN_ABI, 'withdraw', [3, W, bystander.address])).toContain('insufficient balance')
     expect((await send(bystander, MARGIN_ADDRESS, MARGIN_ABI, 'withdraw', [3, W, bystander.address])).status).toBe('reverted')
     // A withdrawal of what it holds still works.
-    expect((await send(bystander, MARGIN_ADDRESS, MARGIN_ABI, 'withdraw', [1, parseUnits('10', 18), bystander.address])).status).toBe('success')
+    expect((await send(bystander, MARGIN_ADDRESS, MARGIN_ABI, 'withdraw', [1, parseUnits('10', 18), bystander.address])).status).toBe(
+      'success',
+    )
     const after = await snapshot()
     expect(after[bystander.address].find((b) => b.assetId === 1)?.amount).toBe('999990')
   }, 60_000)

@@ -6,19 +6,12 @@
  * while ±40 % passes; and afterwards the chain still makes blocks, margins a transfer and shows a
  * dev account's 1,000,000 USDC.
  */
-import {
-  type Account,
-  BaseError,
-  ContractFunctionRevertedError,
-  type Hex,
-  parseAbi,
-  type TransactionReceipt,
-} from 'viem'
+import { type Account, BaseError, ContractFunctionRevertedError, type Hex, parseAbi, type TransactionReceipt } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GOVERNANCE_ADDRESS, MARGIN_ADDRESS, ORACLE_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
+import { type PriceUpdate, priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
 import { governanceAbi } from '../execution/precompiles/governance.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
-import { type PriceUpdate, priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
+import { GOVERNANCE_ADDRESS, MARGIN_ADDRESS, ORACLE_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 
@@ -26,7 +19,9 @@ const oracleAbi = parseAbi([
   'function submitPrices(uint32[] underlyingIds, uint256[] prices, uint256[] vols, uint64 timestamp, bytes[] signatures)',
   'function priceOf(uint32 underlyingId) view returns (uint256 price, uint256 vol, uint64 timestamp)',
 ])
-const kernelAbi = parseAbi(['function marginOf(address account) view returns (int256 equity, uint256 initialMargin, uint256 maintenanceMargin)'])
+const kernelAbi = parseAbi([
+  'function marginOf(address account) view returns (int256 equity, uint256 initialMargin, uint256 maintenanceMargin)',
+])
 const WAD = 10n ** 18n
 const [m0] = devAccounts
 const feeder = devAccounts[9]
@@ -36,7 +31,13 @@ let node: NodeInstance
 let client: ReturnType<typeof publicHttp>
 
 /** The revert reason of an eth_call (viem's simulateContract), or undefined if it succeeds. */
-async function reasonOf(account: Account, address: Hex, abi: typeof governanceAbi | typeof oracleAbi, functionName: string, args: readonly unknown[]) {
+async function reasonOf(
+  account: Account,
+  address: Hex,
+  abi: typeof governanceAbi | typeof oracleAbi,
+  functionName: string,
+  args: readonly unknown[],
+) {
   try {
     await client.simulateContract({ address, abi, functionName, args, account } as never)
     return undefined
@@ -48,12 +49,19 @@ async function reasonOf(account: Account, address: Hex, abi: typeof governanceAb
 }
 
 /** Sends a transaction with a fixed gas limit, so a reverting one is mined too. */
-async function send(account: Account, address: Hex, abi: unknown, functionName: string, args: readonly unknown[]): Promise<TransactionReceipt> {
+async function send(
+  account: Account,
+  address: Hex,
+  abi: unknown,
+  functionName: string,
+  args: readonly unknown[],
+): Promise<TransactionReceipt> {
   const hash = await walletHttp(node.url, account).writeContract({ address, abi, functionName, args, gas: 2_000_000n } as never)
   return client.waitForTransactionReceipt({ hash })
 }
 
-const rpc = <T>(method: string, params: unknown[] = []) => client.request({ method: method as never, params: params as never }) as Promise<T>
+const rpc = <T>(method: string, params: unknown[] = []) =>
+  client.request({ method: method as never, params: params as never }) as Promise<T>
 
 /** Signed timestamps: seconds before the head (never "future"), increasing per update. */
 let clock = 0n
@@ -90,7 +98,9 @@ describe('governance attacks are refused at propose', () => {
   })
 
   it('refuses __proto__ keys at any depth, naming the key path', async () => {
-    expect(await reasonOf(m0, GOVERNANCE_ADDRESS, governanceAbi, 'propose', ['{"__proto__":{"imMultiplier":1}}'])).toBe('__proto__: forbidden key')
+    expect(await reasonOf(m0, GOVERNANCE_ADDRESS, governanceAbi, 'propose', ['{"__proto__":{"imMultiplier":1}}'])).toBe(
+      '__proto__: forbidden key',
+    )
     expect(await reasonOf(m0, GOVERNANCE_ADDRESS, governanceAbi, 'propose', ['{"es":{"correlation":{"constructor":0.5}}}'])).toBe(
       'es.correlation.constructor: forbidden key',
     )
@@ -103,7 +113,7 @@ describe('governance attacks are refused at propose', () => {
 
 describe('oracle attacks are refused by the Oracle precompile', () => {
   it('refuses a feeder-signed price of 2^255 − 1, on chain too, leaving the price as it was', async () => {
-    const args = await signed([1], [2n ** 255n - 1n], [6n * WAD / 10n])
+    const args = await signed([1], [2n ** 255n - 1n], [(6n * WAD) / 10n])
     expect(await reasonOf(trader, ORACLE_ADDRESS, oracleAbi, 'submitPrices', args)).toBe('price out of bounds: ETH')
     expect((await send(trader, ORACLE_ADDRESS, oracleAbi, 'submitPrices', args)).status).toBe('reverted')
     expect((await priceOf(1))[0]).toBe(3000n * WAD)
@@ -111,15 +121,15 @@ describe('oracle attacks are refused by the Oracle precompile', () => {
 
   it('refuses a ±60 % move and accepts ±40 %', async () => {
     for (const price of [4800n * WAD, 1200n * WAD]) {
-      expect(await reasonOf(trader, ORACLE_ADDRESS, oracleAbi, 'submitPrices', await signed([1], [price], [6n * WAD / 10n]))).toBe(
+      expect(await reasonOf(trader, ORACLE_ADDRESS, oracleAbi, 'submitPrices', await signed([1], [price], [(6n * WAD) / 10n]))).toBe(
         'price move too large: ETH',
       )
     }
     // +40 % on ETH, with BTC and the LP feed refreshed unchanged (so no price is stale below)
-    const up = await signed([1, 2, 3], [4200n * WAD, 60_000n * WAD, 100n * WAD], [6n * WAD / 10n, 5n * WAD / 10n, 3n * WAD / 10n])
+    const up = await signed([1, 2, 3], [4200n * WAD, 60_000n * WAD, 100n * WAD], [(6n * WAD) / 10n, (5n * WAD) / 10n, (3n * WAD) / 10n])
     expect((await send(trader, ORACLE_ADDRESS, oracleAbi, 'submitPrices', up)).status).toBe('success')
     expect((await priceOf(1))[0]).toBe(4200n * WAD)
-    const down = await signed([1], [2520n * WAD], [6n * WAD / 10n])
+    const down = await signed([1], [2520n * WAD], [(6n * WAD) / 10n])
     expect((await send(trader, ORACLE_ADDRESS, oracleAbi, 'submitPrices', down)).status).toBe('success')
     expect((await priceOf(1))[0]).toBe(2520n * WAD)
   })
@@ -131,7 +141,12 @@ describe('afterwards', () => {
     await new Promise((r) => setTimeout(r, 1_500))
     expect(await client.getBlockNumber()).toBeGreaterThan(before)
 
-    const [equity, im, mm] = await client.readContract({ address: RISK_KERNEL_ADDRESS, abi: kernelAbi, functionName: 'marginOf', args: [trader.address] })
+    const [equity, im, mm] = await client.readContract({
+      address: RISK_KERNEL_ADDRESS,
+      abi: kernelAbi,
+      functionName: 'marginOf',
+      args: [trader.address],
+    })
     expect(equity).toBeGreaterThan(1_000_000n * WAD)
     expect(im).toBeGreaterThanOrEqual(mm)
 

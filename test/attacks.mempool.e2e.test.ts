@@ -11,12 +11,12 @@
  * what does not fit is refused with geth's words; a transaction paying more still gets in; an
  * unrelated transfer is mined; the feeder's prices stay fresh throughout.
  */
-import { type Hex, type PrivateKeyAccount, keccak256, parseEther, parseGwei, toHex } from 'viem'
+import { type Hex, keccak256, type PrivateKeyAccount, parseEther, parseGwei, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
-import { type RpcResponse, postRaw, rpc, rpcResult } from './support/rpc.ts'
+import { postRaw, type RpcResponse, rpc, rpcResult } from './support/rpc.ts'
 
 const CHAIN_ID = 31338
 const QUEUERS = 20
@@ -86,7 +86,16 @@ beforeAll(async () => {
   for (let i = 0; i < targets.length; i++) {
     const [to, value] = targets[i]
     funding.push(
-      await funders[i % 2].signTransaction({ type: 'eip1559', chainId: CHAIN_ID, nonce: Math.floor(i / 2), to: to.address, value, gas: 21_000n, maxFeePerGas: parseGwei('10'), maxPriorityFeePerGas: parseGwei('1') }),
+      await funders[i % 2].signTransaction({
+        type: 'eip1559',
+        chainId: CHAIN_ID,
+        nonce: Math.floor(i / 2),
+        to: to.address,
+        value,
+        gas: 21_000n,
+        maxFeePerGas: parseGwei('10'),
+        maxPriorityFeePerGas: parseGwei('1'),
+      }),
     )
   }
   const answers = await sendBatches(node.url, funding)
@@ -105,8 +114,14 @@ beforeAll(async () => {
       await sleep(250)
     }
   })()
-  queuedAnswers = await sendBatches(node.url, queued.map((s) => s.raw))
-  filledAnswers = await sendBatches(node.url, filled.map((s) => s.raw))
+  queuedAnswers = await sendBatches(
+    node.url,
+    queued.map((s) => s.raw),
+  )
+  filledAnswers = await sendBatches(
+    node.url,
+    filled.map((s) => s.raw),
+  )
   await sampler
 }, 120_000)
 
@@ -196,8 +211,21 @@ describe('a flood of gapped and executable transactions', () => {
 
   it('says which chain id a transaction was signed for', async () => {
     const typed = await devAccounts[5].signTransaction({ type: 'eip1559', chainId: 1, nonce: 0, to: sink, gas: 21_000n, ...FEES })
-    const legacy = await devAccounts[5].signTransaction({ type: 'legacy', chainId: 5, nonce: 0, to: sink, gas: 21_000n, gasPrice: parseGwei('2') })
-    expect((await rpc(node.url, 'eth_sendRawTransaction', [typed])).error).toEqual({ code: -32000, message: 'invalid chain id: have 1, want 31338' })
-    expect((await rpc(node.url, 'eth_sendRawTransaction', [legacy])).error).toEqual({ code: -32000, message: 'invalid chain id: have 5, want 31338' })
+    const legacy = await devAccounts[5].signTransaction({
+      type: 'legacy',
+      chainId: 5,
+      nonce: 0,
+      to: sink,
+      gas: 21_000n,
+      gasPrice: parseGwei('2'),
+    })
+    expect((await rpc(node.url, 'eth_sendRawTransaction', [typed])).error).toEqual({
+      code: -32000,
+      message: 'invalid chain id: have 1, want 31338',
+    })
+    expect((await rpc(node.url, 'eth_sendRawTransaction', [legacy])).error).toEqual({
+      code: -32000,
+      message: 'invalid chain id: have 5, want 31338',
+    })
   })
 })

@@ -7,8 +7,8 @@ import { type Hex, parseEther, parseGwei } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { devAccounts } from './support/clients.ts'
-import { type RpcResponse, postRaw, rpc, rpcResult } from './support/rpc.ts'
-import { type Target, startTarget } from './support/target.ts'
+import { postRaw, type RpcResponse, rpc, rpcResult } from './support/rpc.ts'
+import { startTarget, type Target } from './support/target.ts'
 
 let target: Target
 /** True against the node, which must answer as geth does. */
@@ -122,10 +122,7 @@ describe('bad params → -32602 naming the parameter', () => {
       await rpc(target.url, 'eth_getBalance', ['0xf39Fd6e51aad88F6F4ce6aB8827279cffFb9226', 'latest']),
       /argument 0|address/i,
     )
-    expectInvalidParams(
-      await rpc(target.url, 'eth_call', [{ to, data: '0xabc' }, 'latest']),
-      /argument 0|data|input/i,
-    )
+    expectInvalidParams(await rpc(target.url, 'eth_call', [{ to, data: '0xabc' }, 'latest']), /argument 0|data|input/i)
     expectInvalidParams(await rpc(target.url, 'eth_sendRawTransaction', ['0xabc']), /argument 0|transaction|data/i)
   })
 
@@ -135,10 +132,7 @@ describe('bad params → -32602 naming the parameter', () => {
   })
 
   it('a block tag that is not one', async () => {
-    expectInvalidParams(
-      await rpc(target.url, 'eth_getBlockByNumber', ['latests', false]),
-      /argument 0|block|tag/i,
-    )
+    expectInvalidParams(await rpc(target.url, 'eth_getBlockByNumber', ['latests', false]), /argument 0|block|tag/i)
   })
 })
 
@@ -191,9 +185,7 @@ describe('transactions the pool refuses', () => {
 
   it('nonce too low', async () => {
     const account = devAccounts[7]
-    const hash = await rpcResult<Hex>(target.url, 'eth_sendRawTransaction', [
-      await signTransfer(account, { nonce: 0 }),
-    ])
+    const hash = await rpcResult<Hex>(target.url, 'eth_sendRawTransaction', [await signTransfer(account, { nonce: 0 })])
     // Wait until it is mined, then send another with the same nonce.
     const deadline = Date.now() + 10_000
     while (Date.now() < deadline) {
@@ -207,16 +199,10 @@ describe('transactions the pool refuses', () => {
   it('insufficient funds', async () => {
     const poor = privateKeyToAccount(generatePrivateKey())
     const raw = await signTransfer(poor, { nonce: 0 })
-    expectTxRefused(
-      await rpc(target.url, 'eth_sendRawTransaction', [raw]),
-      /insufficient funds for gas \* price \+ value/i,
-    )
+    expectTxRefused(await rpc(target.url, 'eth_sendRawTransaction', [raw]), /insufficient funds for gas \* price \+ value/i)
     // And a funded account sending more than it has.
     const rich = await signTransfer(devAccounts[8], { nonce: 0, value: parseEther('20000') })
-    expectTxRefused(
-      await rpc(target.url, 'eth_sendRawTransaction', [rich]),
-      /insufficient funds for gas \* price \+ value/i,
-    )
+    expectTxRefused(await rpc(target.url, 'eth_sendRawTransaction', [rich]), /insufficient funds for gas \* price \+ value/i)
   })
 
   it('intrinsic gas too low', async () => {
@@ -250,9 +236,7 @@ describe('transactions the pool refuses', () => {
       expect(res.result).toMatch(/^0x[0-9a-f]{64}$/)
     }
     // And eth_estimateGas covers the floor.
-    const est = await rpcResult<Hex>(target.url, 'eth_estimateGas', [
-      { from: account.address, to, data: '0xc0ffee' },
-    ])
+    const est = await rpcResult<Hex>(target.url, 'eth_estimateGas', [{ from: account.address, to, data: '0xc0ffee' }])
     expect(BigInt(est)).toBeGreaterThanOrEqual(21_120n)
   })
 
@@ -264,14 +248,9 @@ describe('transactions the pool refuses', () => {
     expect(h.result).toMatch(/^0x[0-9a-f]{64}$/)
     // The same nonce and fees, another value: not a high enough bump.
     const same = await signTransfer(account, { nonce: 1, value: 3n })
-    expectTxRefused(
-      await rpc(target.url, 'eth_sendRawTransaction', [same]),
-      /replacement transaction underpriced/i,
-    )
+    expectTxRefused(await rpc(target.url, 'eth_sendRawTransaction', [same]), /replacement transaction underpriced/i)
     // Pending counts only up to the gap: nonce 0 is still expected.
-    expect(
-      BigInt(await rpcResult(target.url, 'eth_getTransactionCount', [account.address, 'pending'])),
-    ).toBe(0n)
+    expect(BigInt(await rpcResult(target.url, 'eth_getTransactionCount', [account.address, 'pending']))).toBe(0n)
     // A bump of both fees by 10% (geth's default price bump) replaces it; once nonce 0 arrives
     // the replacement is the one mined.
     const bumped = await account.signTransaction({
@@ -338,9 +317,7 @@ describe('limits', () => {
 
   it('a batch of 1,000 is served, one of 1,001 refused', async () => {
     const batch = (n: number) =>
-      JSON.stringify(
-        Array.from({ length: n }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_chainId', params: [] })),
-      )
+      JSON.stringify(Array.from({ length: n }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_chainId', params: [] })))
     const ok = await postRaw(target.url, batch(1000))
     expect(ok.body).toHaveLength(1000)
     expect(ok.body.every((r: RpcResponse) => r.result === '0x7a6a')).toBe(true)

@@ -6,24 +6,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  type Address,
-  type Hex,
-  createPublicClient,
-  createWalletClient,
-  http,
-  parseEther,
-  parseEventLogs,
-} from 'viem'
+import { type Address, createPublicClient, createWalletClient, type Hex, http, parseEther, parseEventLogs } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { portalAbi, testTokenAbi } from '../bridge/portalAbi.ts'
-import { startTestL1, type TestL1 } from './support/l1Fixture.ts'
-import { MARGIN_ADDRESS } from '../state/system/addresses.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { DEV_ACCOUNTS, devGenesisDocument } from '../genesis/dev.ts'
+import { MARGIN_ADDRESS } from '../state/system/addresses.ts'
 import { publicHttp, walletHttp } from './support/clients.ts'
-import { startDevnet, type DevnetInstance } from './support/devnet.ts'
+import { type DevnetInstance, startDevnet } from './support/devnet.ts'
+import { startTestL1, type TestL1 } from './support/l1Fixture.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 
 const USDC_ID = 1
@@ -55,8 +47,7 @@ interface DepositJson {
 /** Raw JSON-RPC to the L2 (the bridge_/margin_ methods viem has no action for). */
 function l2Rpc(url: string) {
   const pub = publicHttp(url)
-  return <T>(method: string, params: unknown[] = []) =>
-    pub.request({ method: method as never, params: params as never }) as Promise<T>
+  return <T>(method: string, params: unknown[] = []) => pub.request({ method: method as never, params: params as never }) as Promise<T>
 }
 
 /** L1 helpers over viem: deposits from dev account `from`. */
@@ -71,19 +62,37 @@ function l1Of(url: string, portal: Address) {
   return {
     pub,
     wallet,
-    rpc: <T>(method: string, params: unknown[] = []) =>
-      pub.request({ method: method as never, params: params as never }) as Promise<T>,
+    rpc: <T>(method: string, params: unknown[] = []) => pub.request({ method: method as never, params: params as never }) as Promise<T>,
     async depositERC20(from: number, token: Address, amount: bigint, to: Address) {
       await mined(
-        await wallet(from).writeContract({ address: token, abi: testTokenAbi, functionName: 'approve', args: [portal, amount], chain: null }),
+        await wallet(from).writeContract({
+          address: token,
+          abi: testTokenAbi,
+          functionName: 'approve',
+          args: [portal, amount],
+          chain: null,
+        }),
       )
       return mined(
-        await wallet(from).writeContract({ address: portal, abi: portalAbi, functionName: 'depositERC20', args: [token, amount, to], chain: null }),
+        await wallet(from).writeContract({
+          address: portal,
+          abi: portalAbi,
+          functionName: 'depositERC20',
+          args: [token, amount, to],
+          chain: null,
+        }),
       )
     },
     async depositETH(from: number, wei: bigint, to: Address) {
       return mined(
-        await wallet(from).writeContract({ address: portal, abi: portalAbi, functionName: 'depositETH', args: [to], value: wei, chain: null }),
+        await wallet(from).writeContract({
+          address: portal,
+          abi: portalAbi,
+          functionName: 'depositETH',
+          args: [to],
+          value: wei,
+          chain: null,
+        }),
       )
     },
   }
@@ -157,9 +166,15 @@ describe('bridge on the devnet', () => {
     expect(await balanceOf(l2Url, to, WETH_ID)).toBe(weth0 + parseEther('0.75'))
     // The credit is in the block that says so, not before.
     const before = credited[0].l2Block! - 1
-    expect(await publicHttp(l2Url).readContract({
-      address: MARGIN_ADDRESS, abi: MARGIN_ABI, functionName: 'balanceOf', args: [to, USDC_ID], blockNumber: BigInt(before),
-    })).toBe(usdc0)
+    expect(
+      await publicHttp(l2Url).readContract({
+        address: MARGIN_ADDRESS,
+        abi: MARGIN_ABI,
+        functionName: 'balanceOf',
+        args: [to, USDC_ID],
+        blockNumber: BigInt(before),
+      }),
+    ).toBe(usdc0)
     expect((await rpc<{ pendingDeposits: unknown[] }>('margin_getAccount', [to])).pendingDeposits).toEqual([])
 
     // Exactly once: more L1 and L2 blocks change nothing.
@@ -173,7 +188,11 @@ describe('bridge on the devnet', () => {
     // receipt: a wallet library finds them like any other event.
     const pub = publicHttp(l2Url)
     const events = await pub.getContractEvents({
-      address: MARGIN_ADDRESS, abi: MARGIN_ABI, eventName: 'Deposit', args: { account: to }, fromBlock: 0n,
+      address: MARGIN_ADDRESS,
+      abi: MARGIN_ABI,
+      eventName: 'Deposit',
+      args: { account: to },
+      fromBlock: 0n,
     })
     expect(events.map((e) => e.args)).toEqual([
       { depositId: 1n, account: to, assetId: USDC_ID, amount: 2_500_000_000_000_000_000n, sourceChainId: 31337n },
@@ -183,7 +202,11 @@ describe('bridge on the devnet', () => {
     const receipt = await pub.getTransactionReceipt({ hash: events[0].transactionHash })
     expect(receipt).toMatchObject({ status: 'success', gasUsed: 0n, transactionIndex: 0, to: MARGIN_ADDRESS })
     const block = await pub.getBlock({ blockNumber: events[0].blockNumber, includeTransactions: true })
-    expect(block.transactions[0]).toMatchObject({ hash: events[0].transactionHash, typeHex: '0x7e', from: '0xfffffffffffffffffffffffffffffffffffffffe' })
+    expect(block.transactions[0]).toMatchObject({
+      hash: events[0].transactionHash,
+      typeHex: '0x7e',
+      from: '0xfffffffffffffffffffffffffffffffffffffffe',
+    })
     const tx = await pub.getTransaction({ hash: events[0].transactionHash })
     expect(tx.input.slice(0, 10)).not.toBe('0x')
   })
@@ -210,9 +233,7 @@ describe('bridge on the devnet', () => {
     expect(dropped.amount).toBe('7')
     // Well past where it would have been final: still not credited.
     const latest = await l1.pub.getBlockNumber()
-    await until('L1 finalized past the dropped block', async () =>
-      (await l1.pub.getBlock({ blockTag: 'finalized' })).number! > latest,
-    )
+    await until('L1 finalized past the dropped block', async () => (await l1.pub.getBlock({ blockTag: 'finalized' })).number! > latest)
     await sleep(1_500)
     expect(await balanceOf(l2Url, to, USDC_ID)).toBe(usdc0)
 
@@ -276,7 +297,13 @@ describe('bridge on the devnet', () => {
       [BigInt(w.id), w.account, w.token, amount, w.l1Recipient, BigInt(w.commitmentIndex!), w.proof] as const
     const finalizer = l1.wallet(7)
     const simulate = (a: ReturnType<typeof args>) =>
-      l1.pub.simulateContract({ address: devnet.json.portal, abi: portalAbi, functionName: 'finalizeWithdrawal', args: a, account: finalizer.account })
+      l1.pub.simulateContract({
+        address: devnet.json.portal,
+        abi: portalAbi,
+        functionName: 'finalizeWithdrawal',
+        args: a,
+        account: finalizer.account,
+      })
     await expect(simulate(args(committed))).rejects.toThrow(/challenge period/)
 
     const ready = await until('finalizable', async () => {
@@ -286,10 +313,26 @@ describe('bridge on the devnet', () => {
     expect(Number((await l1.pub.getBlock()).timestamp)).toBeGreaterThanOrEqual(ready.finalizableAt!)
     await expect(simulate(args(ready, BigInt(ready.amountL1) + 1n))).rejects.toThrow(/invalid proof/)
 
-    const paid0 = await l1.pub.readContract({ address: devnet.json.tokens.USDC, abi: testTokenAbi, functionName: 'balanceOf', args: [recipient] })
-    const tx = await finalizer.writeContract({ address: devnet.json.portal, abi: portalAbi, functionName: 'finalizeWithdrawal', args: args(ready), chain: null })
+    const paid0 = await l1.pub.readContract({
+      address: devnet.json.tokens.USDC,
+      abi: testTokenAbi,
+      functionName: 'balanceOf',
+      args: [recipient],
+    })
+    const tx = await finalizer.writeContract({
+      address: devnet.json.portal,
+      abi: portalAbi,
+      functionName: 'finalizeWithdrawal',
+      args: args(ready),
+      chain: null,
+    })
     expect((await l1.pub.waitForTransactionReceipt({ hash: tx })).status).toBe('success')
-    const paid1 = await l1.pub.readContract({ address: devnet.json.tokens.USDC, abi: testTokenAbi, functionName: 'balanceOf', args: [recipient] })
+    const paid1 = await l1.pub.readContract({
+      address: devnet.json.tokens.USDC,
+      abi: testTokenAbi,
+      functionName: 'balanceOf',
+      args: [recipient],
+    })
     expect(paid1 - paid0).toBe(2_000_000n)
     await expect(simulate(args(ready))).rejects.toThrow(/already finalized/)
     expect((await rpc<W>('bridge_getWithdrawal', [id])).status).toBe('finalized')
@@ -320,13 +363,16 @@ describe('bridge across a node restart', () => {
     l1 = await startTestL1()
     dir = mkdtempSync(join(tmpdir(), 'unimargin-bridge-'))
     const config = join(dir, 'devnet.json')
-    writeFileSync(config, JSON.stringify({
-      l1ChainId: l1.dep.l1ChainId,
-      portal: l1.dep.portal,
-      tokens: l1.dep.tokens,
-      challengePeriodSeconds: 10,
-      portalBlock: Number(l1.dep.portalBlock),
-    }))
+    writeFileSync(
+      config,
+      JSON.stringify({
+        l1ChainId: l1.dep.l1ChainId,
+        portal: l1.dep.portal,
+        tokens: l1.dep.tokens,
+        challengePeriodSeconds: 10,
+        portalBlock: Number(l1.dep.portalBlock),
+      }),
+    )
     // A key that is not the portal's sequencer: commits are refused in simulation, so the node
     // mines no L1 blocks of its own and the deposit's finality waits for the test.
     node = await startNode({
@@ -382,17 +428,20 @@ describe('bridge with two sources of different finality (genesis bridge section)
     fast = second.portal
     dir = mkdtempSync(join(tmpdir(), 'unimargin-bridge-'))
     const genesis = join(dir, 'genesis.json')
-    writeFileSync(genesis, JSON.stringify({
-      ...devGenesisDocument(),
-      bridge: {
-        sources: [
-          { chainId: 31337, portal: l1.dep.portal, finality: 'finalized', startBlock: Number(l1.dep.portalBlock) },
-          { chainId: 31337, portal: fast, finality: { confirmations: 2 }, startBlock: Number(second.block) },
-        ],
-        tokens: l1.dep.tokens,
-        challengePeriodSeconds: 10,
-      },
-    }))
+    writeFileSync(
+      genesis,
+      JSON.stringify({
+        ...devGenesisDocument(),
+        bridge: {
+          sources: [
+            { chainId: 31337, portal: l1.dep.portal, finality: 'finalized', startBlock: Number(l1.dep.portalBlock) },
+            { chainId: 31337, portal: fast, finality: { confirmations: 2 }, startBlock: Number(second.block) },
+          ],
+          tokens: l1.dep.tokens,
+          challengePeriodSeconds: 10,
+        },
+      }),
+    )
     // A genesis file and no --sequencer-key: no commitments, so the L1 moves only when we mine.
     node = await startNode({ args: ['--genesis', genesis, '--l1-rpc', l1.anvil.url, '--no-feeder'] })
   })
@@ -414,8 +463,9 @@ describe('bridge with two sources of different finality (genesis bridge section)
     })
     // One more L1 block: two confirmations for the fast source; far from finalized for the other.
     await l1.mine(1)
-    await until('the {confirmations: 2} deposit credited', async () =>
-      (await balanceOf(node.url, to, USDC_ID)) === usdc0 + 20n * 10n ** 18n,
+    await until(
+      'the {confirmations: 2} deposit credited',
+      async () => (await balanceOf(node.url, to, USDC_ID)) === usdc0 + 20n * 10n ** 18n,
     )
     await sleep(1_500)
     expect(await balanceOf(node.url, to, USDC_ID)).toBe(usdc0 + 20n * 10n ** 18n)
@@ -425,9 +475,7 @@ describe('bridge with two sources of different finality (genesis bridge section)
       [{ confirmations: 2 }, 1],
     ])
     await l1.mine(4)
-    await until('the finalized deposit credited', async () =>
-      (await balanceOf(node.url, to, USDC_ID)) === usdc0 + 21n * 10n ** 18n,
-    )
+    await until('the finalized deposit credited', async () => (await balanceOf(node.url, to, USDC_ID)) === usdc0 + 21n * 10n ** 18n)
     const after = await rpc<{ sources: { lastCreditedDepositId: number }[] }>('bridge_status')
     expect(after.sources.map((s) => s.lastCreditedDepositId)).toEqual([1, 1])
   })

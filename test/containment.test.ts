@@ -12,12 +12,12 @@ import pino from 'pino'
 import { encodeFunctionData, type Hex, parseAbi } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../chain/node.ts'
-import { MARGIN_ADDRESS } from '../state/system/addresses.ts'
 import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
 import { StoreFailureError } from '../lib/errors.ts'
 import { compileSolidity } from '../lib/solc.ts'
+import { MARGIN_ADDRESS } from '../state/system/addresses.ts'
 import { UmaStore } from '../state/system/umaStore.ts'
 import { Driver } from './support/driver.ts'
 
@@ -96,7 +96,11 @@ describe('containment of a precompile that throws mid-call', () => {
     const catcher = (await node.getReceipt(deploy))!.contractAddress!
     const nested = await driver.send(4, catcher, encodeFunctionData({ abi: Catcher.abi, functionName: 'run', args: [VICTIM] }))
     // And an ordinary margin transfer in the same block.
-    const transfer = await driver.send(6, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [VICTIM, 1, 7n * W] }))
+    const transfer = await driver.send(
+      6,
+      MARGIN_ADDRESS,
+      encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [VICTIM, 1, 7n * W] }),
+    )
     const block = (await node.produceBlock())!
 
     expect((await node.getReceipt(direct))!.status).toBe(0)

@@ -10,16 +10,16 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type BrowserContext, type Page, chromium } from 'playwright-core'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { type Hex, parseAbi } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
-import { MARGIN_ADDRESS, ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
+import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { DEV_OPTIONS_VENUE, DEV_PERP_VENUE } from '../genesis/dev.ts'
 import { formatFigure } from '../rpc/dashboard/format.ts'
 import type { RiskReport } from '../rpc/dashboard/types.ts'
+import { MARGIN_ADDRESS, ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 import { rpcResult } from './support/rpc.ts'
@@ -41,7 +41,13 @@ const requests: string[] = []
 const rpc = <T>(method: string, params: unknown[] = []) => rpcResult<T>(node.url, method, params)
 
 async function send(account: (typeof devAccounts)[number], to: Hex, abi: unknown, functionName: string, args: unknown[]) {
-  const hash = await walletHttp(node.url, account).writeContract({ address: to, abi: abi as never, functionName: functionName as never, args: args as never, gas: 3_000_000n })
+  const hash = await walletHttp(node.url, account).writeContract({
+    address: to,
+    abi: abi as never,
+    functionName: functionName as never,
+    args: args as never,
+    gas: 3_000_000n,
+  })
   const receipt = await publicHttp(node.url).waitForTransactionReceipt({ hash, timeout: 30_000 })
   expect(receipt.status).toBe('success')
   return receipt
@@ -52,9 +58,15 @@ async function setPrices(eth: bigint): Promise<bigint> {
   // Newer than the last update (the genesis prices are dated at the genesis), not after the
   // block that includes it (blocks are stamped with the wall clock).
   const timestamp = BigInt(Math.floor(Date.now() / 1000) - 1)
-  const update = { underlyingIds: [1, 2], prices: [eth * W, 60_000n * W], vols: [6n * W / 10n, 5n * W / 10n], timestamp }
+  const update = { underlyingIds: [1, 2], prices: [eth * W, 60_000n * W], vols: [(6n * W) / 10n, (5n * W) / 10n], timestamp }
   const signature = await feeder.signMessage({ message: { raw: priceUpdateHash(31338n, update) } })
-  const r = await send(relayer, ORACLE_ADDRESS, oracleAbi, 'submitPrices', [update.underlyingIds, update.prices, update.vols, timestamp, [signature]])
+  const r = await send(relayer, ORACLE_ADDRESS, oracleAbi, 'submitPrices', [
+    update.underlyingIds,
+    update.prices,
+    update.vols,
+    timestamp,
+    [signature],
+  ])
   return r.blockNumber
 }
 
@@ -79,8 +91,16 @@ function readPage(p: Page) {
       head: Number(document.querySelector<HTMLElement>('[data-testid="block-number"]')?.dataset.value),
       figures: Object.fromEntries(['equity', 'initial-margin', 'maintenance-margin', 'health', 'liquidatable'].map((k) => [k, fig(k)])),
       cells: q('[data-testid="scenario-cell"]').map((c) => ({ ...c.dataset })),
-      liquidationPrices: q('[data-testid="liquidation-price"]').map((r) => ({ underlying: r.dataset.underlying, down: r.dataset.down, up: r.dataset.up })),
-      positions: q('[data-testid="position"]').map((r) => ({ instrument: r.dataset.instrument, protocol: r.dataset.protocol, size: r.dataset.size })),
+      liquidationPrices: q('[data-testid="liquidation-price"]').map((r) => ({
+        underlying: r.dataset.underlying,
+        down: r.dataset.down,
+        up: r.dataset.up,
+      })),
+      positions: q('[data-testid="position"]').map((r) => ({
+        instrument: r.dataset.instrument,
+        protocol: r.dataset.protocol,
+        size: r.dataset.size,
+      })),
       greeks: q('[data-testid="greeks"] tbody tr').map((r) => r.dataset.underlying),
       markets: q('[data-testid="market"]').map((r) => r.dataset.underlying),
     }
@@ -115,13 +135,17 @@ async function expectPageEqualsReport(view: PageView, address: Hex) {
   expect(view.figures.liquidatable).toEqual({ value: String(report.liquidatable), text: report.liquidatable ? 'YES' : 'no' })
   expect(view.cells).toHaveLength(report.scenarios.length)
   for (const s of report.scenarios) {
-    const cell = view.cells.find((c) => c.underlying === s.underlying && c.spotShock === String(s.spotShock) && c.volShock === String(s.volShock))
+    const cell = view.cells.find(
+      (c) => c.underlying === s.underlying && c.spotShock === String(s.spotShock) && c.volShock === String(s.volShock),
+    )
     expect(cell?.pnl, `${s.underlying} ${s.spotShock} ${s.volShock}`).toBe(s.pnl)
   }
   const worst = view.cells.filter((c) => c.worst === 'true')
   expect(worst).toHaveLength(1)
   expect(worst[0]).toMatchObject({ underlying: report.worstScenario!.underlying, pnl: report.worstScenario!.pnl })
-  expect(view.liquidationPrices).toEqual(report.liquidationPrices!.map((l) => ({ underlying: l.underlying, down: l.down ?? '', up: l.up ?? '' })))
+  expect(view.liquidationPrices).toEqual(
+    report.liquidationPrices!.map((l) => ({ underlying: l.underlying, down: l.down ?? '', up: l.up ?? '' })),
+  )
   expect(view.greeks).toEqual(report.greeks.map((g) => g.underlying))
   return report
 }
@@ -152,7 +176,16 @@ describe('dashboard in headless Chromium', () => {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       viewport: { width: 1440, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     })
     page = await context.newPage()
     page.on('request', (r) => requests.push(r.url()))
@@ -165,7 +198,7 @@ describe('dashboard in headless Chromium', () => {
     await node?.dispose()
   })
 
-  it('shows the head, the markets and the account\'s figures exactly as margin_getRiskReport gives them', async () => {
+  it("shows the head, the markets and the account's figures exactly as margin_getRiskReport gives them", async () => {
     const t0 = Date.now()
     await page.goto(`${node.url}/#/account/${trader.address}`)
     const view = await waitFor('the account view', async () => {
@@ -230,7 +263,7 @@ describe('dashboard in headless Chromium', () => {
     await expect.poll(() => page.locator('#account-error').textContent()).toContain('Not an address')
   }, 60_000)
 
-  it('fits a phone\'s width', async () => {
+  it("fits a phone's width", async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     await page.goto(`${node.url}/#/account/${trader.address}`)
     await waitFor('the account view', async () => (await readPage(page)).figures.equity)

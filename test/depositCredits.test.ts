@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Block } from '@ethereumjs/block'
 import pino from 'pino'
-import { type Address, bytesToHex, type Hex, getAddress, parseEventLogs, zeroAddress } from 'viem'
+import { type Address, bytesToHex, getAddress, type Hex, parseEventLogs, zeroAddress } from 'viem'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { FinalDeposit } from '../bridge/types.ts'
-import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
-import { MARGIN_ADDRESS } from '../state/system/addresses.ts'
-import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
-import { decodeBlock, isSystemTx, SYSTEM_SENDER } from '../execution/system/systemTx.ts'
-import { UmaStore } from '../state/system/umaStore.ts'
-import { createDepositCredits, type DepositCredits, depositSystemTx } from '../execution/system/depositCredits.ts'
 import { BlockImportError } from '../chain/errors.ts'
 import { createNode, type Node } from '../chain/node.ts'
+import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
+import { createDepositCredits, type DepositCredits, depositSystemTx } from '../execution/system/depositCredits.ts'
+import { decodeBlock, isSystemTx, SYSTEM_SENDER } from '../execution/system/systemTx.ts'
+import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
+import { MARGIN_ADDRESS } from '../state/system/addresses.ts'
+import { UmaStore } from '../state/system/umaStore.ts'
 
 const logger = pino({ level: 'silent' })
 const USDC_L1: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
@@ -151,7 +151,9 @@ describe('deposit credits in blocks', () => {
     open.push({ node: b, dir: dirB })
     // The same header with a credit of a larger amount: a different state root, refused.
     const forgedTx = depositSystemTx(1n, [{ ...record[0], amountWad: (BigInt(record[0].amountWad) * 2n).toString() }])
-    const forged = new Block(block.header, [forgedTx.asTyped(), ...block.transactions.slice(1)], [], block.withdrawals, { common: a.node.common })
+    const forged = new Block(block.header, [forgedTx.asTyped(), ...block.transactions.slice(1)], [], block.withdrawals, {
+      common: a.node.common,
+    })
     await expect(b.importBlock(forged)).rejects.toThrow(BlockImportError)
     expect(b.headNumber()).toBe(0n)
     await b.importBlock(block)

@@ -17,13 +17,13 @@ import { decodeEventLog, encodeFunctionData, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../chain/node.ts'
-import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
-import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, ORACLE_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
 import { RISK_KERNEL_ABI } from '../execution/precompiles/riskKernel.ts'
+import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { DEV_ACCOUNTS, DEV_OPTIONS_VENUE, DEV_PERP_VENUE, devGenesis } from '../genesis/dev.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, ORACLE_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { UmaStore } from '../state/system/umaStore.ts'
 import { Driver } from './support/driver.ts'
 
@@ -83,13 +83,21 @@ const op: fc.Arbitrary<Op> = fc.oneof(
         instrument: fc.constant(instrument),
         size: extreme,
         // Perps mostly near their market (3,000 / 60,000), so the margin rule lets many through.
-        price: instrument <= 2 ? fc.oneof(extreme, fc.integer({ min: 950, max: 1050 }).map((m) => (BigInt(m) * (instrument === 1 ? 3000n : 60000n) * W) / 1000n)) : extreme,
+        price:
+          instrument <= 2
+            ? fc.oneof(
+                extreme,
+                fc.integer({ min: 950, max: 1050 }).map((m) => (BigInt(m) * (instrument === 1 ? 3000n : 60000n) * W) / 1000n),
+              )
+            : extreme,
         makerSells: fc.boolean(),
       }),
     )
     .filter((t) => t.maker !== t.taker)
     .map((t) => ({ kind: 'trade' as const, ...t })),
-  fc.record({ from: trader, to: fc.constantFrom(...targets), asset: fc.constantFrom(...ASSETS), amount: extreme }).map((t) => ({ kind: 'transfer' as const, ...t })),
+  fc
+    .record({ from: trader, to: fc.constantFrom(...targets), asset: fc.constantFrom(...ASSETS), amount: extreme })
+    .map((t) => ({ kind: 'transfer' as const, ...t })),
   fc.record({ from: trader, asset: fc.constantFrom(...ASSETS), amount: extreme }).map((t) => ({ kind: 'withdraw' as const, ...t })),
   fc.record({ underlying: fc.constantFrom(1, 2), price: extreme, vol: extreme }).map((t) => ({ kind: 'price' as const, ...t })),
   fc.record({ who: trader }).map((t) => ({ kind: 'read' as const, ...t })),
@@ -148,7 +156,13 @@ describe('margin precompiles under extreme values', () => {
           const sent: Hex[] = []
           for (const who of TRADERS) {
             for (const venue of [DEV_OPTIONS_VENUE, DEV_PERP_VENUE]) {
-              sent.push(await driver.send(who, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [venue, true] })))
+              sent.push(
+                await driver.send(
+                  who,
+                  MARGIN_ADDRESS,
+                  encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [venue, true] }),
+                ),
+              )
             }
           }
           await node.produceBlock()
@@ -161,22 +175,60 @@ describe('margin precompiles under extreme values', () => {
             for (const o of step) {
               if (o.kind === 'trade') {
                 const venue = o.instrument <= 2 ? DEV_PERP_VENUE : DEV_OPTIONS_VENUE
-                const quote = await driver.send(o.maker, venue, encodeFunctionData({ abi: venueAbi, functionName: 'quote', args: [o.instrument, o.size, o.price, o.makerSells] }))
+                const quote = await driver.send(
+                  o.maker,
+                  venue,
+                  encodeFunctionData({ abi: venueAbi, functionName: 'quote', args: [o.instrument, o.size, o.price, o.makerSells] }),
+                )
                 sent.push(quote)
                 fills.push([o.taker, venue, quote])
               } else if (o.kind === 'transfer') {
-                sent.push(await driver.send(o.from, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [o.to, o.asset, o.amount] })))
+                sent.push(
+                  await driver.send(
+                    o.from,
+                    MARGIN_ADDRESS,
+                    encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [o.to, o.asset, o.amount] }),
+                  ),
+                )
               } else if (o.kind === 'withdraw') {
-                sent.push(await driver.send(o.from, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'withdraw', args: [o.asset, o.amount, DEV_ACCOUNTS[o.from][0]] })))
+                sent.push(
+                  await driver.send(
+                    o.from,
+                    MARGIN_ADDRESS,
+                    encodeFunctionData({ abi: MARGIN_ABI, functionName: 'withdraw', args: [o.asset, o.amount, DEV_ACCOUNTS[o.from][0]] }),
+                  ),
+                )
               } else if (o.kind === 'price') {
                 priceTime += 1n
                 const update = { underlyingIds: [o.underlying], prices: [o.price], vols: [o.vol], timestamp: priceTime }
                 const sig = await feeder.signMessage({ message: { raw: priceUpdateHash(31338n, update) } })
-                sent.push(await driver.send(8, ORACLE_ADDRESS, encodeFunctionData({ abi: oracleAbi, functionName: 'submitPrices', args: [update.underlyingIds, update.prices, update.vols, update.timestamp, [sig]] })))
+                sent.push(
+                  await driver.send(
+                    8,
+                    ORACLE_ADDRESS,
+                    encodeFunctionData({
+                      abi: oracleAbi,
+                      functionName: 'submitPrices',
+                      args: [update.underlyingIds, update.prices, update.vols, update.timestamp, [sig]],
+                    }),
+                  ),
+                )
               } else {
-                sent.push(await driver.send(o.who, RISK_KERNEL_ADDRESS, encodeFunctionData({ abi: RISK_KERNEL_ABI, functionName: 'marginOf', args: [DEV_ACCOUNTS[o.who][0]] })))
+                sent.push(
+                  await driver.send(
+                    o.who,
+                    RISK_KERNEL_ADDRESS,
+                    encodeFunctionData({ abi: RISK_KERNEL_ABI, functionName: 'marginOf', args: [DEV_ACCOUNTS[o.who][0]] }),
+                  ),
+                )
                 // The same read as a call must answer (a value or a revert), never fail the node.
-                const read = await node.call({ to: RISK_KERNEL_ADDRESS, data: encodeFunctionData({ abi: RISK_KERNEL_ABI, functionName: 'marginOf', args: [DEV_ACCOUNTS[o.who][0]] }) }, 'latest')
+                const read = await node.call(
+                  {
+                    to: RISK_KERNEL_ADDRESS,
+                    data: encodeFunctionData({ abi: RISK_KERNEL_ABI, functionName: 'marginOf', args: [DEV_ACCOUNTS[o.who][0]] }),
+                  },
+                  'latest',
+                )
                 expect(read.ok || ('reverted' in read && read.reverted)).toBe(true)
               }
             }
@@ -186,7 +238,10 @@ describe('margin precompiles under extreme values', () => {
               const r = (await node.getReceipt(quoteHash))!
               if (r.status !== 1) continue
               const log = r.logs.find((l) => l.address === venue)!
-              const { id, size } = decodeEventLog({ abi: venueAbi, data: log.data, topics: log.topics as never }).args as unknown as { id: bigint; size: bigint }
+              const { id, size } = decodeEventLog({ abi: venueAbi, data: log.data, topics: log.topics as never }).args as unknown as {
+                id: bigint
+                size: bigint
+              }
               sent.push(await driver.send(taker, venue, encodeFunctionData({ abi: venueAbi, functionName: 'fill', args: [id, size] })))
             }
             const block = (await node.produceBlock())!

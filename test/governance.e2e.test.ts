@@ -18,8 +18,8 @@ import {
   type TransactionReceipt,
 } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GOVERNANCE_ADDRESS } from '../state/system/addresses.ts'
 import { governanceAbi } from '../execution/precompiles/governance.ts'
+import { GOVERNANCE_ADDRESS } from '../state/system/addresses.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 
@@ -56,7 +56,12 @@ async function send(account: Account, functionName: GovFn, args: readonly unknow
 }
 
 /** The revert reason of a call (viem's simulateContract = eth_call), or undefined if it succeeds. */
-async function reasonOf(account: Account, functionName: GovFn, args: readonly unknown[], blockNumber?: bigint): Promise<string | undefined> {
+async function reasonOf(
+  account: Account,
+  functionName: GovFn,
+  args: readonly unknown[],
+  blockNumber?: bigint,
+): Promise<string | undefined> {
   try {
     await client.simulateContract({ address: GOVERNANCE_ADDRESS, abi: governanceAbi, functionName, args, account, blockNumber } as never)
     return undefined
@@ -82,7 +87,8 @@ async function mineTo(n: bigint): Promise<void> {
   }
 }
 
-const rpc = <T>(method: string, params: unknown[] = []) => client.request({ method: method as never, params: params as never }) as Promise<T>
+const rpc = <T>(method: string, params: unknown[] = []) =>
+  client.request({ method: method as never, params: params as never }) as Promise<T>
 
 beforeAll(async () => {
   // Blocks come at once when there are transactions; otherwise every 5 s, so the timelock is
@@ -105,7 +111,15 @@ describe('governance against the real node', () => {
     firstId = await proposeOk(m0, '{"haircut": {"WETH": 0.2}}')
     expect(firstId).toBe(1n)
     let p = await rpc<RpcProposal>('gov_getProposal', [1])
-    expect(p).toMatchObject({ id: 1, proposer: m0.address, change: { haircut: { WETH: 0.2 } }, yes: [], no: [], state: 'voting', executableAtBlock: null })
+    expect(p).toMatchObject({
+      id: 1,
+      proposer: m0.address,
+      change: { haircut: { WETH: 0.2 } },
+      yes: [],
+      no: [],
+      state: 'voting',
+      executableAtBlock: null,
+    })
 
     expect((await send(m1, 'vote', [firstId, true])).status).toBe('success')
     expect(await reasonOf(m2, 'execute', [firstId])).toBe('no quorum')
@@ -132,7 +146,10 @@ describe('governance against the real node', () => {
     expect(done.status).toBe('success')
     expect(done.blockNumber).toBeGreaterThanOrEqual(q + TIMELOCK)
     executedAt = done.blockNumber
-    expect(parseEventLogs({ abi: governanceAbi, logs: done.logs, eventName: 'ProposalExecuted' })[0].args).toEqual({ id: firstId, configVersion: 2n })
+    expect(parseEventLogs({ abi: governanceAbi, logs: done.logs, eventName: 'ProposalExecuted' })[0].args).toEqual({
+      id: firstId,
+      configVersion: 2n,
+    })
     expect(await reasonOf(m0, 'execute', [firstId])).toBe('already executed')
     expect((await rpc<RpcProposal>('gov_getProposal', [1])).state).toBe('executed')
   })
@@ -260,7 +277,12 @@ describe('unimargin gov (the command line)', () => {
 
     const shown = await cli(['show', '--id', String(id)])
     expect(shown.code).toBe(0)
-    expect(JSON.parse(shown.stdout)).toMatchObject({ id, state: 'executed', change: { liquidationPenalty: 0.02 }, yes: [m0.address, m1.address] })
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      id,
+      state: 'executed',
+      change: { liquidationPenalty: 0.02 },
+      yes: [m0.address, m1.address],
+    })
     const listed = await cli(['list'])
     expect((JSON.parse(listed.stdout) as RpcProposal[]).map((p) => p.id)).toContain(id)
     const missing = await cli(['show', '--id', '999'])

@@ -5,14 +5,14 @@
  * takes the penalty; the counterparty untouched; sizes zero-sum. Then a gap move that leaves
  * negative equity: everything closed, `BadDebt`, the fund pays.
  */
-import { type Hex, formatUnits, parseAbi, parseEther, parseUnits } from 'viem'
+import { formatUnits, type Hex, parseAbi, parseEther, parseUnits } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
-import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
+import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { DEV_OPTIONS_VENUE } from '../genesis/dev.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 import { openWs, type RiskReportJson as Report, rpcResult, type WsRpc } from './support/rpc.ts'
@@ -54,7 +54,12 @@ const wad = (s: string) => parseUnits(s, 18)
 
 async function send(account: Signer, to: Hex, abi: unknown, functionName: string, args: unknown[], value?: bigint) {
   const hash = await walletHttp(node.url, account as never).writeContract({
-    address: to, abi: abi as never, functionName: functionName as never, args: args as never, gas: 3_000_000n, value,
+    address: to,
+    abi: abi as never,
+    functionName: functionName as never,
+    args: args as never,
+    gas: 3_000_000n,
+    value,
   } as never)
   const receipt = await publicHttp(node.url).waitForTransactionReceipt({ hash, timeout: 30_000 })
   expect(receipt.status, `${functionName} by ${account.address}`).toBe('success')
@@ -71,18 +76,41 @@ async function pushPrices(eth: bigint): Promise<bigint> {
     timestamp = (await client.getBlock()).timestamp
   }
   lastPriceTime = timestamp
-  const update = { underlyingIds: [1, 2, 3], prices: [eth, 60_000n * W, 100n * W], vols: [6n * W / 10n, 5n * W / 10n, 3n * W / 10n], timestamp }
+  const update = {
+    underlyingIds: [1, 2, 3],
+    prices: [eth, 60_000n * W, 100n * W],
+    vols: [(6n * W) / 10n, (5n * W) / 10n, (3n * W) / 10n],
+    timestamp,
+  }
   const sig = await feeder.signMessage({ message: { raw: priceUpdateHash(31338n, update) } })
-  const receipt = await send(funder, ORACLE_ADDRESS, oracleAbi, 'submitPrices', [update.underlyingIds, update.prices, update.vols, timestamp, [sig]])
+  const receipt = await send(funder, ORACLE_ADDRESS, oracleAbi, 'submitPrices', [
+    update.underlyingIds,
+    update.prices,
+    update.vols,
+    timestamp,
+    [sig],
+  ])
   return receipt.blockNumber
 }
 
 const balanceOf = (account: Hex, asset: number, blockNumber?: bigint) =>
-  publicHttp(node.url).readContract({ address: MARGIN_ADDRESS, abi: MARGIN_ABI, functionName: 'balanceOf', args: [account, asset], blockNumber }) as Promise<bigint>
+  publicHttp(node.url).readContract({
+    address: MARGIN_ADDRESS,
+    abi: MARGIN_ABI,
+    functionName: 'balanceOf',
+    args: [account, asset],
+    blockNumber,
+  }) as Promise<bigint>
 const positionOf = async (account: Hex, blockNumber?: bigint) =>
-  ((await publicHttp(node.url).readContract({
-    address: MARGIN_ADDRESS, abi: MARGIN_ABI, functionName: 'positionOf', args: [account, callId], blockNumber,
-  })) as [bigint, bigint])[0]
+  (
+    (await publicHttp(node.url).readContract({
+      address: MARGIN_ADDRESS,
+      abi: MARGIN_ABI,
+      functionName: 'positionOf',
+      args: [account, callId],
+      blockNumber,
+    })) as [bigint, bigint]
+  )[0]
 
 /**
  * Gives `who` gas money and just enough USDC to sell `size` calls at the mark with equity about
@@ -159,7 +187,11 @@ describe('liquidation (feeder-signed prices, no random feeder)', () => {
     // The counterparty is untouched; the fund holds the other side; sizes stay zero-sum.
     expect(await positionOf(maker.address, pushed)).toBe(makerBefore)
     expect(await positionOf(INSURANCE_FUND_ADDRESS, pushed)).toBe(closed)
-    expect((await positionOf(shortCall.address, pushed)) + (await positionOf(maker.address, pushed)) + (await positionOf(INSURANCE_FUND_ADDRESS, pushed))).toBe(0n)
+    expect(
+      (await positionOf(shortCall.address, pushed)) +
+        (await positionOf(maker.address, pushed)) +
+        (await positionOf(INSURANCE_FUND_ADDRESS, pushed)),
+    ).toBe(0n)
     // The fund was paid the premium of what it sold at mark, and the penalty (1% of notional).
     const price = wad(closure.price!)
     const penalty = wad(closure.penalty!)
@@ -168,7 +200,13 @@ describe('liquidation (feeder-signed prices, no random feeder)', () => {
 
     // The event is in the receipt of the block's last transaction, a system transaction.
     const client = publicHttp(node.url)
-    const logs = await client.getContractEvents({ address: MARGIN_ADDRESS, abi: MARGIN_ABI, eventName: 'Liquidation', fromBlock: pushed, toBlock: pushed })
+    const logs = await client.getContractEvents({
+      address: MARGIN_ADDRESS,
+      abi: MARGIN_ABI,
+      eventName: 'Liquidation',
+      fromBlock: pushed,
+      toBlock: pushed,
+    })
     expect(logs.map((l) => l.args)).toContainEqual({ account: shortCall.address, instrumentId: callId, sizeClosed: closed, price, penalty })
     const block = await client.getBlock({ blockNumber: pushed })
     expect(logs[0].transactionHash).toBe(block.transactions[block.transactions.length - 1])
@@ -180,7 +218,9 @@ describe('liquidation (feeder-signed prices, no random feeder)', () => {
     await until(() => ws.notifications(sub).some((n) => n.blockNumber === `0x${pushed.toString(16)}`))
     const note = ws.notifications(sub).find((n) => n.blockNumber === `0x${pushed.toString(16)}`)
     expect(notes.length).toBeGreaterThan(0)
-    expect(note.liquidations).toEqual([expect.objectContaining({ type: 'liquidation', instrumentId: callId, sizeClosed: closure.sizeClosed })])
+    expect(note.liquidations).toEqual([
+      expect.objectContaining({ type: 'liquidation', instrumentId: callId, sizeClosed: closure.sizeClosed }),
+    ])
     expect(Number(note.health)).toBeGreaterThanOrEqual(0)
   })
 
@@ -189,8 +229,9 @@ describe('liquidation (feeder-signed prices, no random feeder)', () => {
     const fundBefore = await rpc<{ history: { equity: string }[] }>('margin_getInsuranceFund', ['latest', 'latest'])
     // ETH +50 % in one update: the largest gap the Oracle takes (dev oracle.maxMove 0.5)
     const pushed = await pushPrices(5625n * W)
-    const events = (await rpc<Liquidation[]>('margin_getLiquidations', [`0x${pushed.toString(16)}`, `0x${pushed.toString(16)}`]))
-      .filter((e) => e.account === gapper.address.toLowerCase())
+    const events = (await rpc<Liquidation[]>('margin_getLiquidations', [`0x${pushed.toString(16)}`, `0x${pushed.toString(16)}`])).filter(
+      (e) => e.account === gapper.address.toLowerCase(),
+    )
     const closures = events.filter((e) => e.type === 'liquidation')
     const badDebt = events.find((e) => e.type === 'badDebt')
     expect(closures.length).toBeGreaterThan(0)
@@ -199,18 +240,28 @@ describe('liquidation (feeder-signed prices, no random feeder)', () => {
     expect(Number(badDebt!.amount)).toBeGreaterThan(0)
     // Nothing left: no position, no negative balance; the account's equity is exactly 0.
     expect(await positionOf(gapper.address, pushed)).toBe(0n)
-    const account = await rpc<{ balances: { amount: string }[]; positions: { size: string }[] }>('margin_getAccount', [gapper.address, `0x${pushed.toString(16)}`])
+    const account = await rpc<{ balances: { amount: string }[]; positions: { size: string }[] }>('margin_getAccount', [
+      gapper.address,
+      `0x${pushed.toString(16)}`,
+    ])
     expect(account.balances.every((b) => Number(b.amount) >= 0)).toBe(true)
     expect(account.positions.every((p) => p.size === '0')).toBe(true)
     // The fund's history shows the block, its equity lower by at least the bad debt it absorbed.
-    const fund = await rpc<{ address: Hex; history: { blockNumber: number; equity: string; liquidations: number }[] }>('margin_getInsuranceFund', [
-      `0x${(pushed - 1n).toString(16)}`, `0x${pushed.toString(16)}`,
-    ])
+    const fund = await rpc<{ address: Hex; history: { blockNumber: number; equity: string; liquidations: number }[] }>(
+      'margin_getInsuranceFund',
+      [`0x${(pushed - 1n).toString(16)}`, `0x${pushed.toString(16)}`],
+    )
     expect(fund.address).toBe(INSURANCE_FUND_ADDRESS)
     const at = fund.history.find((h) => h.blockNumber === Number(pushed))!
     expect(at.liquidations).toBeGreaterThan(0)
     expect(Number(fundBefore.history[0].equity)).toBeGreaterThan(Number(at.equity))
-    const logs = await publicHttp(node.url).getContractEvents({ address: MARGIN_ADDRESS, abi: MARGIN_ABI, eventName: 'BadDebt', fromBlock: pushed, toBlock: pushed })
+    const logs = await publicHttp(node.url).getContractEvents({
+      address: MARGIN_ADDRESS,
+      abi: MARGIN_ABI,
+      eventName: 'BadDebt',
+      fromBlock: pushed,
+      toBlock: pushed,
+    })
     expect(logs.map((l) => l.args.account)).toContain(gapper.address)
   })
 

@@ -6,23 +6,23 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Block } from '@ethereumjs/block'
 import fc from 'fast-check'
 import pino from 'pino'
-import { type Hex, encodeFunctionData, hexToBytes, parseGwei } from 'viem'
+import { encodeFunctionData, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { Block } from '@ethereumjs/block'
 import { describe, expect, it } from 'vitest'
 import { BlockImportError } from '../chain/errors.ts'
 import { createNode, type Node } from '../chain/node.ts'
 import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
-import { MARGIN_ADDRESS, ORACLE_ADDRESS } from '../state/system/addresses.ts'
-import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
-import { simulateMargin, devMarket, devRiskParams } from '../risk/index.ts'
-import { decodeBlock, isSystemTx } from '../execution/system/systemTx.ts'
-import { numberToWad } from '../lib/fixed.ts'
-import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
+import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
+import { decodeBlock, isSystemTx } from '../execution/system/systemTx.ts'
+import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { DEV_ACCOUNTS, DEV_OPTIONS_VENUE, DEV_PERP_VENUE, devGenesis } from '../genesis/dev.ts'
+import { numberToWad } from '../lib/fixed.ts'
+import { devMarket, devRiskParams, simulateMargin } from '../risk/index.ts'
+import { MARGIN_ADDRESS, ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { UmaStore } from '../state/system/umaStore.ts'
 import { Driver } from './support/driver.ts'
 
@@ -80,9 +80,7 @@ async function withNodes<T>(fn: (a: Node, b: Node) => Promise<T>): Promise<T> {
   // Fresh genesis prices: the stream runs well within maxOracleAge of genesis.
   genesis.timestamp = BigInt(Math.floor(Date.now() / 1000))
   const dirs = [mkdtempSync(join(tmpdir(), 'um-det-a-')), mkdtempSync(join(tmpdir(), 'um-det-b-'))]
-  const [a, b] = await Promise.all(
-    dirs.map((datadir) => createNode({ datadir, genesis, blockTimeMs: 50, logger, produce: false })),
-  )
+  const [a, b] = await Promise.all(dirs.map((datadir) => createNode({ datadir, genesis, blockTimeMs: 50, logger, produce: false })))
   try {
     return await fn(a, b)
   } finally {
@@ -100,7 +98,11 @@ describe('margin chain determinism', () => {
           const driver = new Driver(a)
           for (const who of TRADERS) {
             for (const venue of [DEV_OPTIONS_VENUE, DEV_PERP_VENUE]) {
-              await driver.send(who, '0x0000000000000000000000000000000000000a00', encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [venue, true] }))
+              await driver.send(
+                who,
+                '0x0000000000000000000000000000000000000a00',
+                encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [venue, true] }),
+              )
             }
           }
           await a.produceBlock()
@@ -113,7 +115,11 @@ describe('margin chain determinism', () => {
             for (const t of trades) {
               const venue = t.perp ? DEV_PERP_VENUE : DEV_OPTIONS_VENUE
               const size = (BigInt(t.size) * W) / 10n
-              await driver.send(t.maker, venue, encodeFunctionData({ abi: venueAbi, functionName: 'quote', args: [t.instrument, size, BigInt(t.price) * W, t.makerSells] }))
+              await driver.send(
+                t.maker,
+                venue,
+                encodeFunctionData({ abi: venueAbi, functionName: 'quote', args: [t.instrument, size, BigInt(t.price) * W, t.makerSells] }),
+              )
               quotes = { ...quotes, [venue]: quotes[venue] + 1n }
               fills.push([t.taker, venue, encodeFunctionData({ abi: venueAbi, functionName: 'fill', args: [quotes[venue], size] })])
             }
@@ -121,7 +127,9 @@ describe('margin chain determinism', () => {
             for (const [who, venue, data] of fills) await driver.send(who, venue, data)
             const block = (await a.produceBlock())!
             const receipts = await a.getBlockReceipts(block.header.number)
-            traded += receipts.filter((r) => r.status === 1 && r.logs.some((l) => l.address === '0x0000000000000000000000000000000000000a00')).length
+            traded += receipts.filter(
+              (r) => r.status === 1 && r.logs.some((l) => l.address === '0x0000000000000000000000000000000000000a00'),
+            ).length
             for (const [id, sum] of await openInterest(a)) expect(sum, `instrument ${id}`).toBe(0n)
           }
           // Some fills go through (others may be refused by the margin rule; both are fine).
@@ -140,7 +148,11 @@ describe('margin chain determinism', () => {
   it('refuses a block that does not reproduce', async () => {
     await withNodes(async (a, b) => {
       const driver = new Driver(a)
-      await driver.send(3, '0x0000000000000000000000000000000000000a00', encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [DEV_ACCOUNTS[4][0], 1, 5n * W] }))
+      await driver.send(
+        3,
+        '0x0000000000000000000000000000000000000a00',
+        encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [DEV_ACCOUNTS[4][0], 1, 5n * W] }),
+      )
       const block = (await a.produceBlock())!
       // The same block with a forged state root must not be taken, and b stays at genesis.
       const { createBlock } = await import('@ethereumjs/block')
@@ -166,25 +178,56 @@ describe('margin chain determinism', () => {
       const unit = simulateMargin(devMarket, devRiskParams, now, { positions: [{ instrument: CALL, size: '1' }] })
       const markWad = (numberToWad(Number(unit.equity)) / (W / 100n)) * (W / 100n)
       const k = 1.3 * 0.02
-      const usdc = (1.03 * (Number(bare.initialMargin) + k * 10 * Number(markWad) / 1e18)) / (1 - 1.03 * k)
+      const usdc = (1.03 * (Number(bare.initialMargin) + (k * 10 * Number(markWad)) / 1e18)) / (1 - 1.03 * k)
       const shorty = privateKeyToAccount('0x3333333333333333333333333333333333333333333333333333333333333333')
-      await driver.send(3, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [shorty.address, 1, numberToWad(Math.ceil(usdc))] }))
+      await driver.send(
+        3,
+        MARGIN_ADDRESS,
+        encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [shorty.address, 1, numberToWad(Math.ceil(usdc))] }),
+      )
       await driver.sendValue(3, shorty.address, W)
-      await driver.send(4, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [DEV_OPTIONS_VENUE, true] }))
-      await driver.send(4, DEV_OPTIONS_VENUE, encodeFunctionData({ abi: venueAbi, functionName: 'quote', args: [callId, 10n * W, markWad, false] }))
+      await driver.send(
+        4,
+        MARGIN_ADDRESS,
+        encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [DEV_OPTIONS_VENUE, true] }),
+      )
+      await driver.send(
+        4,
+        DEV_OPTIONS_VENUE,
+        encodeFunctionData({ abi: venueAbi, functionName: 'quote', args: [callId, 10n * W, markWad, false] }),
+      )
       await a.produceBlock()
-      await driver.sendAs(shorty, 0, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [DEV_OPTIONS_VENUE, true] }))
+      await driver.sendAs(
+        shorty,
+        0,
+        MARGIN_ADDRESS,
+        encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [DEV_OPTIONS_VENUE, true] }),
+      )
       await driver.sendAs(shorty, 1, DEV_OPTIONS_VENUE, encodeFunctionData({ abi: venueAbi, functionName: 'fill', args: [1n, 10n * W] }))
       const opened = (await a.produceBlock())!
       expect((await a.getBlockReceipts(opened.header.number)).every((r) => r.status === 1)).toBe(true)
       // The feeder pushes ETH up 25%, signed at a later second than the genesis prices.
       await new Promise((r) => setTimeout(r, 1_100))
-      const update = { underlyingIds: [1], prices: [3750n * W], vols: [6n * W / 10n], timestamp: BigInt(Math.floor(Date.now() / 1000)) }
+      const update = { underlyingIds: [1], prices: [3750n * W], vols: [(6n * W) / 10n], timestamp: BigInt(Math.floor(Date.now() / 1000)) }
       const sig = await privateKeyToAccount(DEV_ACCOUNTS[9][1]).signMessage({ message: { raw: priceUpdateHash(31338n, update) } })
-      await driver.send(3, ORACLE_ADDRESS, encodeFunctionData({ abi: oracleAbi, functionName: 'submitPrices', args: [update.underlyingIds, update.prices, update.vols, update.timestamp, [sig]] }))
+      await driver.send(
+        3,
+        ORACLE_ADDRESS,
+        encodeFunctionData({
+          abi: oracleAbi,
+          functionName: 'submitPrices',
+          args: [update.underlyingIds, update.prices, update.vols, update.timestamp, [sig]],
+        }),
+      )
       // In the same block, after the push (lower tip), the account tries to move collateral out
       // before the end-of-block liquidation: the margin rule refuses it.
-      const dodge = await driver.sendAs(shorty, 2, MARGIN_ADDRESS, encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [DEV_ACCOUNTS[5][0], 1, 100n * W] }), 0n)
+      const dodge = await driver.sendAs(
+        shorty,
+        2,
+        MARGIN_ADDRESS,
+        encodeFunctionData({ abi: MARGIN_ABI, functionName: 'transfer', args: [DEV_ACCOUNTS[5][0], 1, 100n * W] }),
+        0n,
+      )
       const block = (await a.produceBlock())!
       const dodged = (await a.getReceipt(dodge))!
       expect(dodged.blockNumber).toBe(block.header.number)
@@ -199,7 +242,9 @@ describe('margin chain determinism', () => {
       const stripped = new Block(block.header, block.transactions.slice(0, -1), [], block.withdrawals, { common: block.common })
       await expect(b.importBlock(stripped)).rejects.toThrow(BlockImportError)
       await b.importBlock(decodeBlock(block.serialize(), block.common))
-      expect(Buffer.from((await b.getBlockByNumber(block.header.number))!.hash()).toString('hex')).toBe(Buffer.from(block.hash()).toString('hex'))
+      expect(Buffer.from((await b.getBlockByNumber(block.header.number))!.hash()).toString('hex')).toBe(
+        Buffer.from(block.hash()).toString('hex'),
+      )
       expect(await b.getBlockReceipts(block.header.number)).toEqual(receipts)
     })
   }, 60_000)

@@ -5,8 +5,8 @@
  */
 import { type Hex, parseAbi } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
+import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 
@@ -53,7 +53,13 @@ describe('dev price feeder (npm start)', () => {
     expect(btc[0]).toBeGreaterThan(30_000n * WAD)
     expect(btc[0]).toBeLessThan(120_000n * WAD)
     expect(await client.getTransactionCount({ address: feederAccount.address })).toBeGreaterThanOrEqual(3)
-    const logs = await client.getContractEvents({ address: ORACLE_ADDRESS, abi, eventName: 'PriceUpdated', fromBlock: 0n, args: { underlyingId: 1 } })
+    const logs = await client.getContractEvents({
+      address: ORACLE_ADDRESS,
+      abi,
+      eventName: 'PriceUpdated',
+      fromBlock: 0n,
+      args: { underlyingId: 1 },
+    })
     expect(logs.length).toBeGreaterThanOrEqual(3)
     const tx = await client.getTransaction({ hash: logs[0].transactionHash! })
     expect(tx.from.toLowerCase()).toBe(feederAccount.address.toLowerCase())
@@ -72,8 +78,15 @@ describe('--no-feeder', () => {
   it('keeps the genesis prices still', async () => {
     const client = publicHttp(node.url)
     await sleep(3_000)
-    for (const [id, price, vol] of [[1, 3000n * WAD, 6n * WAD / 10n], [2, 60_000n * WAD, 5n * WAD / 10n]] as const) {
-      expect(await client.readContract({ address: ORACLE_ADDRESS, abi, functionName: 'priceOf', args: [id] })).toEqual([price, vol, GENESIS_TS])
+    for (const [id, price, vol] of [
+      [1, 3000n * WAD, (6n * WAD) / 10n],
+      [2, 60_000n * WAD, (5n * WAD) / 10n],
+    ] as const) {
+      expect(await client.readContract({ address: ORACLE_ADDRESS, abi, functionName: 'priceOf', args: [id] })).toEqual([
+        price,
+        vol,
+        GENESIS_TS,
+      ])
     }
     expect(await client.getTransactionCount({ address: feederAccount.address })).toBe(0)
   })
@@ -82,13 +95,19 @@ describe('--no-feeder', () => {
     const client = publicHttp(node.url)
     const wallet = walletHttp(node.url, devAccounts[3])
     const timestamp = (await client.getBlock()).timestamp
-    const update = { underlyingIds: [1, 2], prices: [3210n * WAD, 61_234n * WAD], vols: [7n * WAD / 10n, 4n * WAD / 10n], timestamp }
+    const update = { underlyingIds: [1, 2], prices: [3210n * WAD, 61_234n * WAD], vols: [(7n * WAD) / 10n, (4n * WAD) / 10n], timestamp }
     const args = (sigs: Hex[]) => [update.underlyingIds, update.prices, update.vols, update.timestamp, sigs] as const
     const hash = priceUpdateHash(31338n, update)
 
     const strangerSig = await devAccounts[4].signMessage({ message: { raw: hash } })
     await expect(
-      client.simulateContract({ account: devAccounts[3], address: ORACLE_ADDRESS, abi, functionName: 'submitPrices', args: args([strangerSig]) }),
+      client.simulateContract({
+        account: devAccounts[3],
+        address: ORACLE_ADDRESS,
+        abi,
+        functionName: 'submitPrices',
+        args: args([strangerSig]),
+      }),
     ).rejects.toThrow(/not a feeder/)
 
     const sig = await feederAccount.signMessage({ message: { raw: hash } })
@@ -96,7 +115,11 @@ describe('--no-feeder', () => {
     const receipt = await client.waitForTransactionReceipt({ hash: txHash })
     expect(receipt.status).toBe('success')
     expect(receipt.logs).toHaveLength(2)
-    expect(await client.readContract({ address: ORACLE_ADDRESS, abi, functionName: 'priceOf', args: [2] })).toEqual([61_234n * WAD, 4n * WAD / 10n, timestamp])
+    expect(await client.readContract({ address: ORACLE_ADDRESS, abi, functionName: 'priceOf', args: [2] })).toEqual([
+      61_234n * WAD,
+      (4n * WAD) / 10n,
+      timestamp,
+    ])
 
     // the same update again: its timestamp is no longer newer than the last
     await expect(

@@ -5,14 +5,7 @@
  */
 import { verifyMerkleProof } from '@ethereumjs/mpt'
 import { RLP } from '@ethereumjs/rlp'
-import {
-  type Address,
-  type Hex,
-  type TransactionReceipt,
-  bytesToBigInt,
-  hexToBytes,
-  parseGwei,
-} from 'viem'
+import { type Address, bytesToBigInt, type Hex, hexToBytes, parseGwei, type TransactionReceipt } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
@@ -30,11 +23,7 @@ afterEach(async () => {
 })
 
 /** Checks that the state the node serves at `blockNumber` is the state committed in its header. */
-async function expectStateMatchesRoot(
-  client: ReturnType<typeof publicHttp>,
-  blockNumber: bigint,
-  address: Address,
-): Promise<void> {
+async function expectStateMatchesRoot(client: ReturnType<typeof publicHttp>, blockNumber: bigint, address: Address): Promise<void> {
   const block = await client.getBlock({ blockNumber })
   const proof = await client.getProof({ address, storageKeys: [], blockNumber })
   const rlp = await verifyMerkleProof(
@@ -85,18 +74,14 @@ describe('restart with SIGTERM and SIGINT', () => {
     for (const type of ['legacy', 'eip2930', 'eip1559'] as const) {
       transfers.push(await wallet.sendTransaction({ to: recipient, value: 1000n, type }))
     }
-    const transferReceipts = await Promise.all(
-      transfers.map((hash) => client.waitForTransactionReceipt({ hash })),
-    )
+    const transferReceipts = await Promise.all(transfers.map((hash) => client.waitForTransactionReceipt({ hash })))
     const receipts = [deployReceipt, setReceipt, ...transferReceipts]
     const txs = await Promise.all(receipts.map((r) => client.getTransaction({ hash: r.transactionHash })))
     const logs = await client.getLogs({ address: probe, fromBlock: 0n })
     expect(logs).toHaveLength(1)
 
     const before = await client.getBlock()
-    const balances = await Promise.all(
-      [owner.address, recipient, probe].map((address) => client.getBalance({ address })),
-    )
+    const balances = await Promise.all([owner.address, recipient, probe].map((address) => client.getBalance({ address })))
     const nonce = await client.getTransactionCount({ address: owner.address })
     await new Promise((r) => setTimeout(r, 300))
     const announced = ws.notifications(sub).map((h) => ({ number: BigInt(h.number), hash: h.hash as Hex }))
@@ -127,15 +112,11 @@ describe('restart with SIGTERM and SIGINT', () => {
     }
     for (const tx of txs) expect(await client.getTransaction({ hash: tx.hash })).toEqual(tx)
     expect(await client.getLogs({ address: probe, fromBlock: 0n })).toEqual(logs)
-    expect(
-      await Promise.all([owner.address, recipient, probe].map((address) => client.getBalance({ address }))),
-    ).toEqual(balances)
+    expect(await Promise.all([owner.address, recipient, probe].map((address) => client.getBalance({ address })))).toEqual(balances)
     expect(await client.getTransactionCount({ address: owner.address })).toBe(nonce)
     expect(await client.readContract({ address: probe, abi, functionName: 'value' })).toBe(42n)
     expect(await client.getCode({ address: probe })).toBe(probeContract().deployedBytecode)
-    expect(
-      await client.readContract({ address: probe, abi, functionName: 'value', blockNumber: setReceipt.blockNumber - 1n }),
-    ).toBe(7n)
+    expect(await client.readContract({ address: probe, abi, functionName: 'value', blockNumber: setReceipt.blockNumber - 1n })).toBe(7n)
 
     // The chain continues on top of what it had.
     const next = await wallet.writeContract({ address: probe, abi, functionName: 'setValue', args: [43n] })
@@ -217,9 +198,7 @@ describe('kill -9 during a stream of transactions', () => {
               body = (
                 await postRaw(
                   node!.url,
-                  JSON.stringify(
-                    raws.map((raw, id) => ({ jsonrpc: '2.0', id, method: 'eth_sendRawTransaction', params: [raw] })),
-                  ),
+                  JSON.stringify(raws.map((raw, id) => ({ jsonrpc: '2.0', id, method: 'eth_sendRawTransaction', params: [raw] }))),
                 )
               ).body
             } catch {

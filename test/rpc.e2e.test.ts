@@ -4,20 +4,21 @@
  * HTTP and WS), subscriptions, eth_getProof checked against the state root, reverts, historical
  * calls and state overrides, fees, block tags, transaction lookups.
  */
-import { RLP } from '@ethereumjs/rlp'
+
 import { verifyMerkleProof } from '@ethereumjs/mpt'
+import { RLP } from '@ethereumjs/rlp'
 import {
   type Address,
   BaseError,
-  ContractFunctionRevertedError,
-  type Hex,
-  type Log,
   bytesToBigInt,
   bytesToHex,
+  ContractFunctionRevertedError,
   decodeEventLog,
   encodeFunctionData,
+  type Hex,
   hexToBytes,
   keccak256,
+  type Log,
   numberToHex,
   pad,
   parseEther,
@@ -28,17 +29,10 @@ import {
 } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  closeWs,
-  devAccounts,
-  devBalance,
-  publicHttp,
-  publicWs,
-  walletHttp,
-} from './support/clients.ts'
+import { closeWs, devAccounts, devBalance, publicHttp, publicWs, walletHttp } from './support/clients.ts'
 import { deployProbe, probeContract } from './support/probe.ts'
 import { openWs, postRaw, rpc, rpcResult } from './support/rpc.ts'
-import { type Target, startTarget } from './support/target.ts'
+import { startTarget, type Target } from './support/target.ts'
 
 const { abi } = probeContract()
 
@@ -98,9 +92,7 @@ describe('dev accounts', () => {
   it('funds the ten accounts of the dev mnemonic with 10,000 ETH at genesis', async () => {
     expect(devAccounts[0].address).toBe('0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266')
     expect(devAccounts[9].address).toBe('0xa0Ee7A142d267C1f36714E4a8F75612F20a79720')
-    const balances = await Promise.all(
-      devAccounts.map((a) => client.getBalance({ address: a.address, blockTag: 'earliest' })),
-    )
+    const balances = await Promise.all(devAccounts.map((a) => client.getBalance({ address: a.address, blockTag: 'earliest' })))
     expect(balances).toEqual(Array(10).fill(devBalance))
     // Account 9 is never used by this suite: still untouched at latest.
     expect(await client.getBalance({ address: devAccounts[9].address })).toBe(devBalance)
@@ -170,7 +162,7 @@ describe('transfers', () => {
     })
   }
 
-  it('mines a transfer with calldata to an EOA on viem\'s own gas estimate (EIP-7623 floor)', async () => {
+  it("mines a transfer with calldata to an EOA on viem's own gas estimate (EIP-7623 floor)", async () => {
     const wallet = walletHttp(target.url, sender)
     const to = freshAddress()
     // 3 non-zero bytes: Prague charges max(21,000 + 3·16, 21,000 + 10·12) = 21,120.
@@ -189,16 +181,12 @@ describe('transfers', () => {
     const h1 = await wallet.sendTransaction({ to: freshAddress(), value: 1n, nonce: start })
     const h2 = await wallet.sendTransaction({ to: freshAddress(), value: 1n, nonce: start + 1 })
     // Both are in the pool or already mined: pending counts them either way.
-    expect(await client.getTransactionCount({ address: account.address, blockTag: 'pending' })).toBe(
-      start + 2,
-    )
+    expect(await client.getTransactionCount({ address: account.address, blockTag: 'pending' })).toBe(start + 2)
     const r2 = await client.waitForTransactionReceipt({ hash: h2, timeout: 20_000 })
     const r1 = await client.getTransactionReceipt({ hash: h1 })
     expect(r1.blockNumber).toBeLessThanOrEqual(r2.blockNumber)
     expect(await client.getTransactionCount({ address: account.address })).toBe(start + 2)
-    expect(
-      await client.getTransactionCount({ address: account.address, blockNumber: r1.blockNumber - 1n }),
-    ).toBe(start)
+    expect(await client.getTransactionCount({ address: account.address, blockNumber: r1.blockNumber - 1n })).toBe(start)
   })
 })
 
@@ -223,14 +211,10 @@ describe('batches and browsers', () => {
     )
     const { body } = await postRaw(
       target.url,
-      JSON.stringify(
-        raws.map((raw, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [raw] })),
-      ),
+      JSON.stringify(raws.map((raw, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [raw] }))),
     )
     expect(body).toHaveLength(50)
-    const hashes = (body as { id: number; result?: Hex; error?: unknown }[])
-      .sort((a, b) => a.id - b.id)
-      .map((r) => r.result ?? r.error)
+    const hashes = (body as { id: number; result?: Hex; error?: unknown }[]).sort((a, b) => a.id - b.id).map((r) => r.result ?? r.error)
     expect(hashes.every((h) => typeof h === 'string' && /^0x[0-9a-f]{64}$/.test(h))).toBe(true)
     const last = await client.waitForTransactionReceipt({ hash: hashes[49] as Hex, timeout: 20_000 })
     expect(last.status).toBe('success')
@@ -239,7 +223,7 @@ describe('batches and browsers', () => {
     expect(await client.getBalance({ address: sink })).toBe(1275n)
   })
 
-  it('answers a browser wallet\'s CORS preflight and requests', async () => {
+  it("answers a browser wallet's CORS preflight and requests", async () => {
     const origin = 'http://localhost:5173'
     const pre = await fetch(target.url, {
       method: 'OPTIONS',
@@ -288,9 +272,7 @@ describe('a contract', () => {
   it('is called with readContract', async () => {
     expect(await client.readContract({ address: probe, abi, functionName: 'value' })).toBe(7n)
     expect(await client.readContract({ address: probe, abi, functionName: 'owner' })).toBe(owner.address)
-    expect(
-      await client.getStorageAt({ address: probe, slot: '0x0' }),
-    ).toBe(pad(toHex(7n)))
+    expect(await client.getStorageAt({ address: probe, slot: '0x0' })).toBe(pad(toHex(7n)))
   })
 
   it('is written with writeContract, and its event is in the receipt', async () => {
@@ -333,9 +315,7 @@ describe('a contract', () => {
     })
     expect(none).toEqual([])
 
-    const byHash = await rpcResult<any[]>(target.url, 'eth_getLogs', [
-      { blockHash: setReceipt.blockHash, topics: [valueSet] },
-    ])
+    const byHash = await rpcResult<any[]>(target.url, 'eth_getLogs', [{ blockHash: setReceipt.blockHash, topics: [valueSet] }])
     expect(byHash).toHaveLength(1)
     expect(byHash[0].transactionHash).toBe(setReceipt.transactionHash)
     expect(byHash[0].logIndex).toBe(numberToHex(setReceipt.logs[0].logIndex))
@@ -459,9 +439,7 @@ describe('a contract', () => {
     } catch (e) {
       err = e
     }
-    const custom = (err as BaseError).walk(
-      (e) => e instanceof ContractFunctionRevertedError,
-    ) as ContractFunctionRevertedError
+    const custom = (err as BaseError).walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError
     expect(custom.data?.errorName).toBe('Unauthorized')
     expect(custom.data?.args).toEqual([owner.address, 42n])
 
@@ -516,8 +494,7 @@ describe('a contract', () => {
   })
 
   it('eth_call at a past block sees the state of that block', async () => {
-    const at = (blockNumber: bigint) =>
-      client.readContract({ address: probe, abi, functionName: 'value', blockNumber })
+    const at = (blockNumber: bigint) => client.readContract({ address: probe, abi, functionName: 'value', blockNumber })
     expect(await at(deployBlock)).toBe(7n)
     expect(await at(setReceipt.blockNumber - 1n)).toBe(7n)
     expect(await at(setReceipt.blockNumber)).toBe(99n)
@@ -623,10 +600,14 @@ describe('a contract', () => {
     // The same proof does not verify against another root.
     const other = await client.getBlock({ blockNumber: deployBlock - 1n })
     await expect(
-      verifyMerkleProof(hexToBytes(probe), proof.accountProof.map((p) => hexToBytes(p)), {
-        root: hexToBytes(other.stateRoot),
-        useKeyHashing: true,
-      }),
+      verifyMerkleProof(
+        hexToBytes(probe),
+        proof.accountProof.map((p) => hexToBytes(p)),
+        {
+          root: hexToBytes(other.stateRoot),
+          useKeyHashing: true,
+        },
+      ),
     ).rejects.toThrow()
   })
 
@@ -635,10 +616,14 @@ describe('a contract', () => {
     const stateRoot = hexToBytes(block.stateRoot)
     const eoa = devAccounts[9].address
     const proof = await client.getProof({ address: eoa, storageKeys: [], blockNumber: block.number })
-    const rlp = await verifyMerkleProof(hexToBytes(eoa), proof.accountProof.map((p) => hexToBytes(p)), {
-      root: stateRoot,
-      useKeyHashing: true,
-    })
+    const rlp = await verifyMerkleProof(
+      hexToBytes(eoa),
+      proof.accountProof.map((p) => hexToBytes(p)),
+      {
+        root: stateRoot,
+        useKeyHashing: true,
+      },
+    )
     const [nonce, balance] = RLP.decode(rlp!) as Uint8Array[]
     expect(rlpInt(nonce)).toBe(0n)
     expect(rlpInt(balance)).toBe(devBalance)
@@ -649,10 +634,14 @@ describe('a contract', () => {
     const absent = freshAddress()
     const none = await client.getProof({ address: absent, storageKeys: [], blockNumber: block.number })
     expect(none.balance).toBe(0n)
-    const v = await verifyMerkleProof(hexToBytes(absent), none.accountProof.map((p) => hexToBytes(p)), {
-      root: stateRoot,
-      useKeyHashing: true,
-    })
+    const v = await verifyMerkleProof(
+      hexToBytes(absent),
+      none.accountProof.map((p) => hexToBytes(p)),
+      {
+        root: stateRoot,
+        useKeyHashing: true,
+      },
+    )
     expect(v).toBeNull()
   })
 })
@@ -785,9 +774,7 @@ describe('blocks and transactions', () => {
     const parent = await client.getBlock({ blockNumber: receipt.blockNumber - 1n })
     expect(byNumber.parentHash).toBe(parent.hash)
     expect(byNumber.timestamp).toBeGreaterThanOrEqual(parent.timestamp)
-    expect(
-      await client.getBlockTransactionCount({ blockNumber: receipt.blockNumber }),
-    ).toBe(byNumber.transactions.length)
+    expect(await client.getBlockTransactionCount({ blockNumber: receipt.blockNumber })).toBe(byNumber.transactions.length)
     // Unknown hash and a future number: null on the wire.
     expect((await rpc(target.url, 'eth_getBlockByHash', [zeroHash, false])).result).toBeNull()
     expect((await rpc(target.url, 'eth_getBlockByNumber', ['0xffffffff', false])).result).toBeNull()

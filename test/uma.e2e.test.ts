@@ -4,13 +4,13 @@
  * nets the calls' delta, and the maintenance margin is below the sum of the legs' margins. Then
  * every refusal of SPEC section 4 a user can meet.
  */
-import { type Hex, formatUnits, parseAbi, parseUnits } from 'viem'
+import { formatUnits, type Hex, parseAbi, parseUnits } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
-import { MARGIN_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { DEV_OPTIONS_VENUE, DEV_PERP_VENUE } from '../genesis/dev.ts'
 import { compileSolidity } from '../lib/solc.ts'
+import { MARGIN_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 import { openWs, type RiskReportJson as Report, rpcResult } from './support/rpc.ts'
@@ -31,17 +31,41 @@ contract KernelReader {
 let node: NodeInstance
 const rpc = <T>(method: string, params: unknown[] = []) => rpcResult<T>(node.url, method, params)
 
-async function send(account: (typeof devAccounts)[number], to: Hex, abi: typeof venueAbi | typeof MARGIN_ABI, functionName: string, args: unknown[]) {
+async function send(
+  account: (typeof devAccounts)[number],
+  to: Hex,
+  abi: typeof venueAbi | typeof MARGIN_ABI,
+  functionName: string,
+  args: unknown[],
+) {
   const wallet = walletHttp(node.url, account)
   const client = publicHttp(node.url)
-  const hash = await wallet.writeContract({ address: to, abi: abi as never, functionName: functionName as never, args: args as never, gas: 3_000_000n })
+  const hash = await wallet.writeContract({
+    address: to,
+    abi: abi as never,
+    functionName: functionName as never,
+    args: args as never,
+    gas: 3_000_000n,
+  })
   return client.waitForTransactionReceipt({ hash, timeout: 30_000 })
 }
 
 /** The revert reason `account` would meet calling `functionName` now. */
-async function reason(account: (typeof devAccounts)[number], to: Hex, abi: typeof venueAbi | typeof MARGIN_ABI, functionName: string, args: unknown[]) {
+async function reason(
+  account: (typeof devAccounts)[number],
+  to: Hex,
+  abi: typeof venueAbi | typeof MARGIN_ABI,
+  functionName: string,
+  args: unknown[],
+) {
   try {
-    await publicHttp(node.url).simulateContract({ account, address: to, abi: abi as never, functionName: functionName as never, args: args as never })
+    await publicHttp(node.url).simulateContract({
+      account,
+      address: to,
+      abi: abi as never,
+      functionName: functionName as never,
+      args: args as never,
+    })
   } catch (err) {
     return String((err as Error).message)
   }
@@ -86,7 +110,7 @@ describe('Universal Margin Account (feeder running)', () => {
     expect(buy.status).toBe('success')
     const markets = await rpc<{ underlyings: { symbol: string; price: string }[] }>('margin_getMarkets')
     const eth = markets.underlyings.find((u) => u.symbol === 'ETH')!
-    const perpPrice = parseUnits(eth.price, 18) / W * W
+    const perpPrice = (parseUnits(eth.price, 18) / W) * W
     const sell = await quoteAndFill(DEV_PERP_VENUE, perp, 5n * W, perpPrice, false)
     expect(sell.status).toBe('success')
 
@@ -112,7 +136,12 @@ describe('Universal Margin Account (feeder running)', () => {
     const callsOnly = await rpc<Report>('margin_simulate', [{ positions: [{ instrument: call, size: '10' }] }])
     const perpOnly = await rpc<Report>('margin_simulate', [{ positions: [{ instrument: perp, size: '-5', entryPrice: eth.price }] }])
     const both = await rpc<Report>('margin_simulate', [
-      { positions: [{ instrument: call, size: '10' }, { instrument: perp, size: '-5', entryPrice: eth.price }] },
+      {
+        positions: [
+          { instrument: call, size: '10' },
+          { instrument: perp, size: '-5', entryPrice: eth.price },
+        ],
+      },
     ])
     const callDelta = num(callsOnly.greeks.find((g) => g.underlying === 'ETH')!.delta)
     const netDelta = num(report.greeks.find((g) => g.underlying === 'ETH')!.delta)
@@ -143,7 +172,7 @@ describe('Universal Margin Account (feeder running)', () => {
     expect(direct).toBe(false)
   }, 120_000)
 
-  it('pushes the account\'s risk report every block over marginHealth', async () => {
+  it("pushes the account's risk report every block over marginHealth", async () => {
     const ws = await openWs(node.wsUrl)
     try {
       const sub = await ws.call('eth_subscribe', ['marginHealth', trader.address])
@@ -165,19 +194,30 @@ describe('Universal Margin Account (feeder running)', () => {
   it('moves premium at once and keeps every instrument zero-sum', async () => {
     const client = publicHttp(node.url)
     const pos = (who: Hex, id: number) =>
-      client.readContract({ address: MARGIN_ADDRESS, abi: MARGIN_ABI, functionName: 'positionOf', args: [who, id] }) as Promise<[bigint, bigint]>
+      client.readContract({ address: MARGIN_ADDRESS, abi: MARGIN_ABI, functionName: 'positionOf', args: [who, id] }) as Promise<
+        [bigint, bigint]
+      >
     for (const id of [call, perp]) {
       let sum = 0n
       for (const a of devAccounts) sum += (await pos(a.address, id))[0]
       expect(sum).toBe(0n)
     }
-    const usdc = await client.readContract({ address: MARGIN_ADDRESS, abi: MARGIN_ABI, functionName: 'balanceOf', args: [trader.address, 1] })
+    const usdc = await client.readContract({
+      address: MARGIN_ADDRESS,
+      abi: MARGIN_ABI,
+      functionName: 'balanceOf',
+      args: [trader.address, 1],
+    })
     expect(usdc).toBe(1_000_000n * W - 2000n * W)
   })
 
   it('refuses a trade without operator consent, naming it', async () => {
     await send(maker, DEV_OPTIONS_VENUE, venueAbi, 'quote', [call, 1n * W, 200n * W, true])
-    const id = (await publicHttp(node.url).readContract({ address: DEV_OPTIONS_VENUE, abi: venueAbi, functionName: 'quoteCount' })) as bigint
+    const id = (await publicHttp(node.url).readContract({
+      address: DEV_OPTIONS_VENUE,
+      abi: venueAbi,
+      functionName: 'quoteCount',
+    })) as bigint
     expect(await reason(stranger, DEV_OPTIONS_VENUE, venueAbi, 'fill', [id, 1n * W])).toContain('not operator')
   })
 
@@ -199,14 +239,22 @@ describe('Universal Margin Account (feeder running)', () => {
 
   it('refuses a huge short for insufficient margin', async () => {
     await send(maker, DEV_OPTIONS_VENUE, venueAbi, 'quote', [call, 100_000n * W, 1n * W, false])
-    const id = (await publicHttp(node.url).readContract({ address: DEV_OPTIONS_VENUE, abi: venueAbi, functionName: 'quoteCount' })) as bigint
+    const id = (await publicHttp(node.url).readContract({
+      address: DEV_OPTIONS_VENUE,
+      abi: venueAbi,
+      functionName: 'quoteCount',
+    })) as bigint
     expect(await reason(trader, DEV_OPTIONS_VENUE, venueAbi, 'fill', [id, 100_000n * W])).toContain('insufficient margin')
   })
 
   it('refuses withdrawing the collateral out from under short options', async () => {
     // The writer sells 200 calls, then tries to take all of its collateral out.
     await send(maker, DEV_OPTIONS_VENUE, venueAbi, 'quote', [call, 200n * W, 200n * W, false])
-    const id = (await publicHttp(node.url).readContract({ address: DEV_OPTIONS_VENUE, abi: venueAbi, functionName: 'quoteCount' })) as bigint
+    const id = (await publicHttp(node.url).readContract({
+      address: DEV_OPTIONS_VENUE,
+      abi: venueAbi,
+      functionName: 'quoteCount',
+    })) as bigint
     expect((await send(writer, DEV_OPTIONS_VENUE, venueAbi, 'fill', [id, 200n * W])).status).toBe('success')
     expect((await send(writer, MARGIN_ADDRESS, MARGIN_ABI, 'withdraw', [1, 1_000_000n * W, writer.address])).status).toBe('success')
     expect(await reason(writer, MARGIN_ADDRESS, MARGIN_ABI, 'withdraw', [2, 100n * W, writer.address])).toContain('insufficient margin')

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Address, createPublicClient, http } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { portalAbi, testTokenAbi } from '../../bridge/portalAbi.ts'
 import { DEV_ACCOUNTS } from '../../genesis/dev.ts'
 import { type AnvilInstance, startAnvil } from './anvil.ts'
 import { type DevnetDeployment, deployDevnet } from './deployDevnet.ts'
-import { portalAbi, testTokenAbi } from '../../bridge/portalAbi.ts'
 
 let anvil: AnvilInstance
 let dep: DevnetDeployment

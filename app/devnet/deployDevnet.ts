@@ -2,11 +2,11 @@
  * Deploys the devnet's L1 side to an L1 (Anvil): TestToken USDC (6 decimals) and WBTC
  * (8 decimals), the Portal listing both, and mints L1 tokens to the ten dev accounts.
  */
-import { type Address, type Hex, createPublicClient, createWalletClient, getAddress, http } from 'viem'
+import { type Address, createPublicClient, createWalletClient, getAddress, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { DEV_ACCOUNTS, DEV_CHAIN_ID } from '../../genesis/dev.ts'
 import { compileBridgeContracts } from '../../bridge/contracts/compile.ts'
 import { portalAbi, testTokenAbi } from '../../bridge/portalAbi.ts'
+import { DEV_ACCOUNTS, DEV_CHAIN_ID } from '../../genesis/dev.ts'
 
 /** Options of `deployDevnet`. */
 export interface DeployDevnetOptions {

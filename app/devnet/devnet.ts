@@ -12,19 +12,16 @@
  * Also here: how `unimargin start --l1-rpc` finds its bridge set-up (genesis `bridge` or
  * `--bridge-config devnet.json`) and its sequencer key.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type Command, Option } from 'commander'
 import type { Hex } from 'viem'
+import { parseBridgeGenesis } from '../../genesis/validateBridge.ts'
+import { LOG_LEVELS } from '../logger.ts'
+import type { StartOptions } from '../options.ts'
+import { start } from '../start.ts'
 import { startAnvil } from './anvil.ts'
 import { deployDevnet } from './deployDevnet.ts'
-import { DEV_ACCOUNTS } from '../../genesis/dev.ts'
-import { GenesisError } from '../../genesis/errors.ts'
-import type { Genesis } from '../../genesis/types.ts'
-import { type BridgeGenesis, parseBridgeGenesis } from '../../genesis/validateBridge.ts'
-import { type StartOptions } from '../options.ts'
-import { start } from '../start.ts'
-import { LOG_LEVELS } from '../logger.ts'
 
 /** `DATADIR/devnet.json` (SPEC section 8), plus where the portal was deployed. */
 export interface DevnetJson {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { applyChange, MAX_CHANGE_BYTES } from './applyChange.ts'
 import { devGenesis } from '../../genesis/dev.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
+import { applyChange, MAX_CHANGE_BYTES } from './applyChange.ts'
 
 const base = (): GovernedConfig => devGenesis().margin!.config
 /** The block the changes are checked in: the dev genesis time (2026-01-01T00:00:00Z). */
@@ -80,7 +80,13 @@ describe('applyChange: registries, oracle, council', () => {
     })
     const added = c.market.instruments.slice(-2)
     expect(added[0]).toEqual({
-      id: 100, name: 'ETH-20261231-4000-C', type: 'option', underlying: 'ETH', strike: 4000, expiry: 1_798_704_000, kind: 'call',
+      id: 100,
+      name: 'ETH-20261231-4000-C',
+      type: 'option',
+      underlying: 'ETH',
+      strike: 4000,
+      expiry: 1_798_704_000,
+      kind: 'call',
     })
     expect(added[1].name).toBe('ETHUSDC-LP-PERP')
     expect(c.market.instruments.length).toBe(base().market.instruments.length + 2)
@@ -91,12 +97,29 @@ describe('applyChange: registries, oracle, council', () => {
     [{ add: [{ id: 99, type: 'perp', underlying: 'ETH' }] }, 'instruments.add[0].name: duplicate name ETH-PERP'],
     [{ add: [{ id: 99, type: 'perp', underlying: 'DOGE' }] }, 'instruments.add[0].underlying: unknown underlying "DOGE"'],
     [{ add: [{ id: 99, type: 'future', underlying: 'ETH' }] }, 'instruments.add[0].type: must be "perp" or "option"'],
-    [{ add: [{ id: 99, type: 'option', underlying: 'ETH', strike: 1, expiry: 2, kind: 'straddle' }] }, 'instruments.add[0].kind: must be "call" or "put"'],
-    [{ add: [{ id: 99, type: 'option', underlying: 'ETH', strike: -1, expiry: 2, kind: 'put' }] }, 'instruments.add[0].strike: must be a positive number'],
-    [{ add: [{ id: 99, type: 'option', underlying: 'ETH', strike: 1, expiry: 1.5, kind: 'put' }] }, 'instruments.add[0].expiry: must be an integer ≥ 1'],
+    [
+      { add: [{ id: 99, type: 'option', underlying: 'ETH', strike: 1, expiry: 2, kind: 'straddle' }] },
+      'instruments.add[0].kind: must be "call" or "put"',
+    ],
+    [
+      { add: [{ id: 99, type: 'option', underlying: 'ETH', strike: -1, expiry: 2, kind: 'put' }] },
+      'instruments.add[0].strike: must be a positive number',
+    ],
+    [
+      { add: [{ id: 99, type: 'option', underlying: 'ETH', strike: 1, expiry: 1.5, kind: 'put' }] },
+      'instruments.add[0].expiry: must be an integer ≥ 1',
+    ],
     [{ add: [{ id: 99, type: 'perp', underlying: 'ETH', name: 'E2', strike: 3 }] }, 'instruments.add[0].strike: is for options only'],
     [{ add: [{ id: 0, type: 'perp', underlying: 'ETH' }] }, 'instruments.add[0].id: must be an integer ≥ 1'],
-    [{ add: [{ id: 98, type: 'perp', underlying: 'BTC', name: 'Z' }, { id: 98, type: 'perp', underlying: 'ETH', name: 'Y' }] }, 'instruments.add[1].id: duplicate id 98'],
+    [
+      {
+        add: [
+          { id: 98, type: 'perp', underlying: 'BTC', name: 'Z' },
+          { id: 98, type: 'perp', underlying: 'ETH', name: 'Y' },
+        ],
+      },
+      'instruments.add[1].id: duplicate id 98',
+    ],
     [{ add: [] }, 'instruments.add: must be a non-empty array'],
     [{ remove: [1] }, 'instruments.remove: unknown field'],
   ])('refuses instruments %j', (instruments, reason) => {
@@ -185,8 +208,14 @@ describe('applyChange: whole values (issue 14)', () => {
     [{ oracle: { maxMove: 11 } }, 'oracle.maxMove: must be in (0, 10]'],
     [{ oracle: { maxMove: '0.5' } }, 'oracle.maxMove: must be a finite number'],
     [{ oracle: { feeders: [A, A] } }, 'oracle.feeders: holds an address twice'],
-    [{ oracle: { feeders: Array.from({ length: 33 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`) } }, 'oracle.feeders: must hold at most 32 addresses'],
-    [{ council: { members: Array.from({ length: 33 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`) } }, 'council.members: must hold at most 32 addresses'],
+    [
+      { oracle: { feeders: Array.from({ length: 33 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`) } },
+      'oracle.feeders: must hold at most 32 addresses',
+    ],
+    [
+      { council: { members: Array.from({ length: 33 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`) } },
+      'council.members: must hold at most 32 addresses',
+    ],
     [{ council: { timelockBlocks: 10_000_001 } }, 'council.timelockBlocks: must be an integer in [0, 10000000]'],
     [{ protocols: { add: ['0x0000000000000000000000000000000000000000'] } }, 'protocols.add[0]: must not be the zero address'],
     [{ protocols: { add: [A], remove: [A] } }, `protocols.add[0]: ${A} is also in remove`],
@@ -207,11 +236,22 @@ describe('applyChange: whole values (issue 14)', () => {
 })
 
 describe('applyChange: instrument additions (issue 14)', () => {
-  const opt = (over: Record<string, unknown>) => ({ id: 200, type: 'option', underlying: 'ETH', strike: 4000, expiry: 1_798_704_000, kind: 'call', ...over })
+  const opt = (over: Record<string, unknown>) => ({
+    id: 200,
+    type: 'option',
+    underlying: 'ETH',
+    strike: 4000,
+    expiry: 1_798_704_000,
+    kind: 'call',
+    ...over,
+  })
   it.each([
     [opt({ expiry: Number(NOW.timestamp) }), `instruments.add[0].expiry: must be after the block's time (${NOW.timestamp})`],
     [opt({ expiry: 1_700_000_000 }), `instruments.add[0].expiry: must be after the block's time (${NOW.timestamp})`],
-    [opt({ expiry: Number(NOW.timestamp) + 315_360_001 }), `instruments.add[0].expiry: must be at most 315360000 seconds after the block's time (${NOW.timestamp})`],
+    [
+      opt({ expiry: Number(NOW.timestamp) + 315_360_001 }),
+      `instruments.add[0].expiry: must be at most 315360000 seconds after the block's time (${NOW.timestamp})`,
+    ],
     [opt({ strike: 2e12 }), 'instruments.add[0].strike: must be in (0, 1000000000000]'],
     [opt({ id: 2 ** 32 }), 'instruments.add[0].id: must be an integer in [1, 4294967295]'],
     [opt({ name: 'n'.repeat(65) }), 'instruments.add[0].name: must be a string of 1 to 64 characters'],

@@ -5,11 +5,11 @@
  * config and change always give the same result; refusals are values naming the parameter.
  */
 import type { Hex } from 'viem'
-import { InvalidMarketError, instrumentName, patchRiskParams, type Instrument, type RiskParams } from '../../risk/index.ts'
-import { nullProtoCopy, scanJson } from '../../lib/jsonKeys.ts'
-import type { GovernedConfig } from '../../state/system/types.ts'
 import { checkRiskParamBounds } from '../../genesis/riskParamBounds.ts'
 import { checkInstrumentBounds, checkSystemBounds, SYSTEM_BOUNDS } from '../../genesis/systemBounds.ts'
+import { nullProtoCopy, scanJson } from '../../lib/jsonKeys.ts'
+import { type Instrument, InvalidMarketError, instrumentName, patchRiskParams, type RiskParams } from '../../risk/index.ts'
+import type { GovernedConfig } from '../../state/system/types.ts'
 
 /** Longest change document accepted, in bytes of UTF-8. */
 export const MAX_CHANGE_BYTES = 8192
@@ -184,8 +184,7 @@ function applyCouncil(council: GovernedConfig['council'], v: unknown): GovernedC
   onlyKeys(v, ['members', 'quorum', 'timelockBlocks'], 'council')
   const members = v.members === undefined ? council.members : addressList(v.members, 'council.members', true).sort()
   const quorum = v.quorum === undefined ? council.quorum : int(v.quorum, 'council.quorum', 1)
-  const timelockBlocks =
-    v.timelockBlocks === undefined ? council.timelockBlocks : int(v.timelockBlocks, 'council.timelockBlocks', 0)
+  const timelockBlocks = v.timelockBlocks === undefined ? council.timelockBlocks : int(v.timelockBlocks, 'council.timelockBlocks', 0)
   return { members, quorum, timelockBlocks }
 }
 

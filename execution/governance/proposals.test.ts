@@ -2,8 +2,8 @@ import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, createAddressFromString } from '@ethereumjs/util'
 import { getAddress, type Hex } from 'viem'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { GOVERNANCE_ADDRESS } from '../../state/system/addresses.ts'
 import { devGenesis } from '../../genesis/dev.ts'
+import { GOVERNANCE_ADDRESS } from '../../state/system/addresses.ts'
 import { readGovernedConfig, readGovernedConfigVersion, writeGovernedConfig } from '../../state/system/governanceStore.ts'
 import { execute, listProposals, proposalCount, propose, readProposal, vote } from './proposals.ts'
 
@@ -11,7 +11,11 @@ const config = devGenesis().margin!.config
 const [m0, m1, m2] = config.council.members
 const outsider: Hex = '0x9999999999999999999999999999999999999999'
 /** The dev genesis time plus one 250 ms block per block number (well before the dev expiries). */
-const at = (caller: Hex, blockNumber: number) => ({ caller, blockNumber: BigInt(blockNumber), timestamp: 1_767_225_600n + BigInt(blockNumber) })
+const at = (caller: Hex, blockNumber: number) => ({
+  caller,
+  blockNumber: BigInt(blockNumber),
+  timestamp: 1_767_225_600n + BigInt(blockNumber),
+})
 const HAIRCUT = '{"haircut":{"WETH":0.2}}'
 
 let state: MerkleStateManager
@@ -104,7 +108,10 @@ describe('proposals: refusals', () => {
       ok: false,
       reason: 'haircut.WETH: must be in [0, 0.95]',
     })
-    expect(await propose(state, at(m0, 1), '{"haircut": 0.2')).toMatchObject({ ok: false, reason: expect.stringMatching(/^malformed change: /) })
+    expect(await propose(state, at(m0, 1), '{"haircut": 0.2')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^malformed change: /),
+    })
     expect(await proposalCount(state)).toBe(0n)
   })
 

@@ -17,13 +17,13 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { createAddressFromString } from '@ethereumjs/util'
-import { type Hex, getAddress } from 'viem'
-import { GOVERNANCE_ADDRESS } from '../../state/system/addresses.ts'
-import { ContractStorage, mappingSlot } from '../../state/contractStorage.ts'
+import { getAddress, type Hex } from 'viem'
 import type { GasCharger } from '../../state/contractStorage.ts'
-import { applyChange } from './applyChange.ts'
+import { ContractStorage, mappingSlot } from '../../state/contractStorage.ts'
+import { GOVERNANCE_ADDRESS } from '../../state/system/addresses.ts'
 import { readGovernedConfig, writeGovernedConfig } from '../../state/system/governanceStore.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
+import { applyChange } from './applyChange.ts'
 
 /** Where a proposal stands. */
 export type ProposalState = 'voting' | 'queued' | 'executed' | 'rejected'
@@ -118,11 +118,7 @@ async function councilConfig(state: StateManagerInterface, gas?: GasCharger): Pr
 }
 
 /** The state code of proposal `id` (1 voting, 2 queued, 3 executed, 4 rejected; 0 = none). */
-export async function proposalStateCode(
-  state: StateManagerInterface,
-  id: bigint,
-  gas?: GasCharger,
-): Promise<bigint> {
+export async function proposalStateCode(state: StateManagerInterface, id: bigint, gas?: GasCharger): Promise<bigint> {
   return stateCode(store(state, gas), id)
 }
 
@@ -252,11 +248,7 @@ export async function proposalCount(state: StateManagerInterface, gas?: GasCharg
 }
 
 /** Reads proposal `id`, or undefined when there is none. */
-export async function readProposal(
-  state: StateManagerInterface,
-  id: bigint,
-  gas?: GasCharger,
-): Promise<Proposal | undefined> {
+export async function readProposal(state: StateManagerInterface, id: bigint, gas?: GasCharger): Promise<Proposal | undefined> {
   const s = store(state, gas)
   const st = await stateCode(s, id)
   if (st === 0n) return undefined

@@ -3,8 +3,8 @@
  * portfolio, and the SPEC section 4 rule for risk-increasing calls.
  */
 import { figureToWad, wadToNumber } from '../../lib/fixed.ts'
+import { type BookEntry, type MarketState, marginPortfolio, type PortfolioMargin } from '../../risk/index.ts'
 import type { Holdings } from '../../state/system/umaStore.ts'
-import { marginPortfolio, type PortfolioMargin, type BookEntry, type MarketState } from '../../risk/index.ts'
 
 /** Kernel entries of stored holdings (wad → whole units). Unknown ids are skipped. */
 export function holdingsToEntries(h: Holdings, state: MarketState): BookEntry[] {
@@ -48,8 +48,7 @@ export function figuresOf(m: PortfolioMargin): MarginFigures {
 export function passesMarginRule(before: MarginFigures, after: MarginFigures): boolean {
   if (after.equity >= after.initialMargin) return true
   return (
-    after.maintenanceMargin < before.maintenanceMargin &&
-    after.equity - after.maintenanceMargin >= before.equity - before.maintenanceMargin
+    after.maintenanceMargin < before.maintenanceMargin && after.equity - after.maintenanceMargin >= before.equity - before.maintenanceMargin
   )
 }
 
@@ -65,4 +64,3 @@ export function underlyingsOf(h: Holdings, state: MarketState): Set<string> {
   for (const p of h.positions) add(state.itemByInstrumentId.get(p.instrumentId))
   return out
 }
-

@@ -1,14 +1,14 @@
 import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, createAddressFromString } from '@ethereumjs/util'
-import type { Hex } from 'viem'
 import fc from 'fast-check'
+import type { Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { devGenesis } from '../../genesis/dev.ts'
-import type { GovernedConfig } from '../../state/system/types.ts'
 import { WAD } from '../../lib/fixed.ts'
-import { UmaStore } from '../../state/system/umaStore.ts'
-import type { PriceFeed } from '../../state/system/priceFeed.ts'
 import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../../state/system/addresses.ts'
+import type { PriceFeed } from '../../state/system/priceFeed.ts'
+import type { GovernedConfig } from '../../state/system/types.ts'
+import { UmaStore } from '../../state/system/umaStore.ts'
 import { COLLATERAL_FLAG, liquidateUnhealthy } from './liquidate.ts'
 import { MarginMirror } from './marginMirror.ts'
 import { marketAt } from './marketAt.ts'
@@ -19,7 +19,12 @@ const CALL = 11 // ETH-20270326-3000-C
 const PERP = 1
 const USDC = 1
 const WETH = 2
-const [shorty, maker, healthy, borrower] = ['0x' + '11'.repeat(20), '0x' + '22'.repeat(20), '0x' + '33'.repeat(20), '0x' + '44'.repeat(20)] as Hex[]
+const [shorty, maker, healthy, borrower] = [
+  `0x${'11'.repeat(20)}`,
+  `0x${'22'.repeat(20)}`,
+  `0x${'33'.repeat(20)}`,
+  `0x${'44'.repeat(20)}`,
+] as Hex[]
 
 function prices(eth: number, timestamp = NOW): Map<number, PriceFeed> {
   const feed = (underlyingId: number, price: number, vol: number): PriceFeed => ({
@@ -149,7 +154,9 @@ describe('liquidateUnhealthy properties (random books, random moves)', () => {
   const holder = fc.record({
     usdc: fc.integer({ min: -20_000, max: 40_000 }),
     weth: fc.integer({ min: 0, max: 20 }),
-    positions: fc.array(fc.record({ instrument: fc.constantFrom(...INSTRUMENTS), size: fc.integer({ min: -20, max: 20 }) }), { maxLength: 3 }),
+    positions: fc.array(fc.record({ instrument: fc.constantFrom(...INSTRUMENTS), size: fc.integer({ min: -20, max: 20 }) }), {
+      maxLength: 3,
+    }),
   })
 
   it('after the pass every account is healthy or fully closed; equity (accounts + fund) is conserved; sizes zero-sum', async () => {
@@ -163,7 +170,7 @@ describe('liquidateUnhealthy properties (random books, random moves)', () => {
         await store.setBalance(INSURANCE_FUND_ADDRESS, USDC, 1_000_000n * WAD)
         const accounts = books.map((_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}` as Hex)
         // Every position has its counterparty in a market maker (healthy by construction).
-        const mm = ('0x' + 'ee'.repeat(20)) as Hex
+        const mm = `0x${'ee'.repeat(20)}` as Hex
         await store.setBalance(mm, USDC, 100_000_000n * WAD)
         for (const [i, b] of books.entries()) {
           await store.setBalance(accounts[i], USDC, BigInt(b.usdc) * WAD)

@@ -4,8 +4,8 @@ import type { Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { devGenesis } from '../../genesis/dev.ts'
 import { WAD } from '../../lib/fixed.ts'
-import { type Holdings, UmaStore } from '../../state/system/umaStore.ts'
 import type { PriceFeed } from '../../state/system/priceFeed.ts'
+import { type Holdings, UmaStore } from '../../state/system/umaStore.ts'
 import { MarginMirror } from './marginMirror.ts'
 import { marketAt } from './marketAt.ts'
 
@@ -33,13 +33,17 @@ function priced(eth: number, btc: number, dt: number) {
 
 const amount = fc.integer({ min: -400, max: 400 }).map((k) => BigInt(k) * 10n ** 17n)
 const holdings: fc.Arbitrary<Holdings> = fc.record({
-  balances: fc.uniqueArray(fc.constantFrom(...assetIds), { maxLength: 3 }).chain((ids) =>
-    fc.tuple(...ids.map((assetId) => amount.map((a) => ({ assetId, amount: a })))),
-  ),
+  balances: fc
+    .uniqueArray(fc.constantFrom(...assetIds), { maxLength: 3 })
+    .chain((ids) => fc.tuple(...ids.map((assetId) => amount.map((a) => ({ assetId, amount: a }))))),
   positions: fc.uniqueArray(fc.constantFrom(...instrumentIds), { maxLength: 4 }).chain((ids) =>
     fc.tuple(
       ...ids.map((instrumentId) =>
-        fc.record({ instrumentId: fc.constant(instrumentId), size: amount, entryPrice: fc.integer({ min: 1, max: 70_000 }).map((p) => BigInt(p) * WAD) }),
+        fc.record({
+          instrumentId: fc.constant(instrumentId),
+          size: amount,
+          entryPrice: fc.integer({ min: 1, max: 70_000 }).map((p) => BigInt(p) * WAD),
+        }),
       ),
     ),
   ),
@@ -70,7 +74,10 @@ describe('MarginMirror', () => {
         const mirror = await MarginMirror.load(state)
         for (const b of blocks) {
           for (const c of b.changes) await write(store, c.account, c.holdings)
-          await mirror.refresh(state, b.changes.map((c) => c.account))
+          await mirror.refresh(
+            state,
+            b.changes.map((c) => c.account),
+          )
           const market = priced(b.eth, b.btc, b.dt)
           mirror.remargin(market)
           const accounts = await store.accounts()

@@ -10,8 +10,17 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
+import {
+  AccountBookWriter,
+  changedRiskClasses,
+  createMarginOutputs,
+  createScratch,
+  type MarginOutputs,
+  type MarketState,
+  marginRange,
+  remarginRange,
+} from '../../risk/index.ts'
 import { type Holdings, UmaStore } from '../../state/system/umaStore.ts'
-import { AccountBookWriter, changedRiskClasses, createMarginOutputs, createScratch, type MarginOutputs, marginRange, remarginRange, type MarketState } from '../../risk/index.ts'
 import { holdingsToEntries } from './accountMargin.ts'
 
 /** One account's figures after the last re-margin (USD, float64). */
@@ -112,7 +121,10 @@ export class MarginMirror {
     const dirty = [...this.dirty].sort((a, b) => a - b)
     if (writer === undefined || newItems) {
       this.prev = null
-      writer = AccountBookWriter.create(this.holdings.map((h) => holdingsToEntries(h, state)), state)
+      writer = AccountBookWriter.create(
+        this.holdings.map((h) => holdingsToEntries(h, state)),
+        state,
+      )
       this.writer = writer
     } else {
       for (const i of dirty) writer.setAccount(i, holdingsToEntries(this.holdings[i], state), state)

@@ -13,10 +13,10 @@ import { governancePrecompile } from '../precompiles/governance.ts'
 import { createMarginSpec } from '../precompiles/margin.ts'
 import { createOracleSpec } from '../precompiles/oracle.ts'
 import { createRiskKernelSpec } from '../precompiles/riskKernel.ts'
-import { liquidateUnhealthy, type LiquidationPass } from './liquidate.ts'
-import { marketAt, type PricedMarket } from './marketAt.ts'
+import { type LiquidationPass, liquidateUnhealthy } from './liquidate.ts'
 import { MarginMirror } from './marginMirror.ts'
-import { settleExpired, type SettledOption } from './settleExpired.ts'
+import { marketAt, type PricedMarket } from './marketAt.ts'
+import { type SettledOption, settleExpired } from './settleExpired.ts'
 import type { MarginEnv } from './types.ts'
 
 /** What one end-of-block pass did. */
@@ -91,7 +91,10 @@ export class MarginSystem {
     await this.mirror.refresh(state, this.touched)
     this.touched.clear()
     const config = await this.env.config(state)
-    const prices = await this.env.prices(state, config.market.underlyings.map((u) => u.id))
+    const prices = await this.env.prices(
+      state,
+      config.market.underlyings.map((u) => u.id),
+    )
     const priced = marketAt(config, prices, timestamp)
     const remargined = this.mirror.remargin(priced.state)
     const liquidation = await liquidateUnhealthy(state, this.mirror, priced, config)

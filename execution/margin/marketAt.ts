@@ -3,11 +3,12 @@
  * priced into a `MarketState` (risk arrays) — cached, since every margin call in a block sees the
  * same market — and the set of underlyings whose price is stale.
  */
-import type { GovernedConfig } from '../../state/system/types.ts'
+
 import { wadToNumber } from '../../lib/fixed.ts'
-import { buildMarketState, type MarketState, type Market } from '../../risk/index.ts'
-import { isStale } from '../oracle/isStale.ts'
+import { buildMarketState, type Market, type MarketState } from '../../risk/index.ts'
 import type { PriceFeed } from '../../state/system/priceFeed.ts'
+import type { GovernedConfig } from '../../state/system/types.ts'
+import { isStale } from '../oracle/isStale.ts'
 
 export interface PricedMarket {
   state: MarketState
@@ -37,11 +38,7 @@ function configId(config: GovernedConfig): number {
  * @param prices oracle readings by underlying id; an underlying without one keeps its genesis
  *   price and counts as stale
  */
-export function marketAt(
-  config: GovernedConfig,
-  prices: Map<number, PriceFeed>,
-  nowSeconds: bigint,
-): PricedMarket {
+export function marketAt(config: GovernedConfig, prices: Map<number, PriceFeed>, nowSeconds: bigint): PricedMarket {
   const ids = config.market.underlyings.map((u) => u.id).sort((a, b) => a - b)
   const key = `${configId(config)}|${nowSeconds}|${ids
     .map((id) => {

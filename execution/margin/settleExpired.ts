@@ -10,9 +10,8 @@ import { isStoreFailure } from '../../lib/errors.ts'
 import { numberToWad, WAD } from '../../lib/fixed.ts'
 import { UmaStore } from '../../state/system/umaStore.ts'
 import { isStale } from '../oracle/isStale.ts'
-import type { MarginEnv } from './types.ts'
 import { settlementAssetOf } from './settleFill.ts'
-
+import type { MarginEnv } from './types.ts'
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b
@@ -27,11 +26,7 @@ export interface SettledOption {
 }
 
 /** Settles every expired option with open positions; returns what it settled. */
-export async function settleExpired(
-  state: StateManagerInterface,
-  env: MarginEnv,
-  nowSeconds: bigint,
-): Promise<SettledOption[]> {
+export async function settleExpired(state: StateManagerInterface, env: MarginEnv, nowSeconds: bigint): Promise<SettledOption[]> {
   const config = await env.config(state)
   const usdc = settlementAssetOf(config)
   if (!usdc) return []
@@ -39,7 +34,10 @@ export async function settleExpired(
     .filter((i) => i.type === 'option' && BigInt(i.expiry!) <= nowSeconds)
     .sort((a, b) => a.id - b.id)
   if (expired.length === 0) return []
-  const prices = await env.prices(state, config.market.underlyings.map((u) => u.id))
+  const prices = await env.prices(
+    state,
+    config.market.underlyings.map((u) => u.id),
+  )
   const store = new UmaStore(state)
   const settled: SettledOption[] = []
   for (const inst of expired) {

@@ -4,10 +4,11 @@
  * and for options the buyer pays `size × price` to the seller at once. Used by `settleTrade` and
  * by liquidation, which closes positions as trades with the insurance fund at mark.
  */
+
+import type { Hex } from 'viem'
 import { checkWad, WAD } from '../../lib/fixed.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
 import type { UmaStore } from '../../state/system/umaStore.ts'
-import type { Hex } from 'viem'
 import { applyFill } from './applyFill.ts'
 
 /** The settlement asset (USDC): premiums, realised P&L, option payoffs and penalties are paid in it. */

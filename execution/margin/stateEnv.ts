@@ -3,9 +3,9 @@
  * governed configuration from the Governance precompile's storage.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
-import type { GovernedConfig } from '../../state/system/types.ts'
 import { readPrices } from '../../state/system/oracleStore.ts'
 import type { PriceFeed } from '../../state/system/priceFeed.ts'
+import type { GovernedConfig } from '../../state/system/types.ts'
 import type { MarginEnv } from './types.ts'
 
 /**

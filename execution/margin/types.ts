@@ -3,9 +3,8 @@
  * Injected, so the precompiles, the end-of-block pass and the RPC reports share one source.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
-import type { GovernedConfig } from '../../state/system/types.ts'
 import type { PriceFeed } from '../../state/system/priceFeed.ts'
-
+import type { GovernedConfig } from '../../state/system/types.ts'
 
 export interface MarginEnv {
   /** The governed configuration in force in `state`. */

@@ -16,13 +16,7 @@ export interface PriceUpdate {
   timestamp: bigint
 }
 
-const PARAMS = [
-  { type: 'uint256' },
-  { type: 'uint32[]' },
-  { type: 'uint256[]' },
-  { type: 'uint256[]' },
-  { type: 'uint64' },
-] as const
+const PARAMS = [{ type: 'uint256' }, { type: 'uint32[]' }, { type: 'uint256[]' }, { type: 'uint256[]' }, { type: 'uint64' }] as const
 
 /**
  * The hash a feeder signs for `update` on chain `chainId`.
@@ -32,13 +26,5 @@ const PARAMS = [
  * const signature = await feeder.signMessage({ message: { raw: hash } })
  */
 export function priceUpdateHash(chainId: bigint, update: PriceUpdate): Hex {
-  return keccak256(
-    encodeAbiParameters(PARAMS, [
-      chainId,
-      update.underlyingIds,
-      update.prices,
-      update.vols,
-      update.timestamp,
-    ]),
-  )
+  return keccak256(encodeAbiParameters(PARAMS, [chainId, update.underlyingIds, update.prices, update.vols, update.timestamp]))
 }

@@ -1,4 +1,4 @@
-import { type Hex, bytesToHex, hexToBytes, keccak256, toHex } from 'viem'
+import { bytesToHex, type Hex, hexToBytes, keccak256, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import { DEV_ACCOUNTS } from '../../genesis/dev.ts'

@@ -9,11 +9,11 @@ import { createAddressFromString } from '@ethereumjs/util'
 import {
   type Abi,
   type AbiFunction,
-  type Hex,
   bytesToHex,
   decodeFunctionData,
   encodeErrorResult,
   encodeFunctionResult,
+  type Hex,
   hexToBytes,
 } from 'viem'
 import { BaseError, isStoreFailure } from '../../lib/errors.ts'

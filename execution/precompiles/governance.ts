@@ -35,18 +35,10 @@
  */
 import { createAddressFromString } from '@ethereumjs/util'
 import { type Hex, parseAbi } from 'viem'
-import { readGovernedConfig, readGovernedConfigVersion, CONFIG_SLOT } from '../../state/system/governanceStore.ts'
-import {
-  execute,
-  PROPOSAL_FIELD,
-  proposalCount,
-  proposalSlot,
-  proposalStateCode,
-  propose,
-  vote,
-} from '../governance/proposals.ts'
-import { GOVERNANCE_ADDRESS } from '../../state/system/addresses.ts'
 import { ContractStorage } from '../../state/contractStorage.ts'
+import { GOVERNANCE_ADDRESS } from '../../state/system/addresses.ts'
+import { CONFIG_SLOT, readGovernedConfig, readGovernedConfigVersion } from '../../state/system/governanceStore.ts'
+import { execute, PROPOSAL_FIELD, proposalCount, proposalSlot, proposalStateCode, propose, vote } from '../governance/proposals.ts'
 import { type PrecompileCall, type PrecompileSpec, Revert } from './definePrecompile.ts'
 
 /** The Governance precompile's ABI. */
@@ -70,7 +62,6 @@ export const governanceAbi = parseAbi([
 const step = (call: PrecompileCall) => ({ caller: call.caller, blockNumber: call.block.number, timestamp: call.block.timestamp })
 const governance = createAddressFromString(GOVERNANCE_ADDRESS)
 const storage = (call: PrecompileCall) => new ContractStorage(call.state, governance, call.gas)
-
 
 /** The Governance precompile (SPEC section 4), for `createNode({ precompiles })`. */
 export const governancePrecompile: PrecompileSpec = {

@@ -5,14 +5,14 @@
  * execution/margin the rule).
  */
 import { type Hex, parseAbi } from 'viem'
-import type { GovernedConfig } from '../../state/system/types.ts'
 import { MAX_TRADE_WAD, MAX_WAD } from '../../lib/fixed.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, SYSTEM_ACCOUNTS } from '../../state/system/addresses.ts'
+import type { GovernedConfig } from '../../state/system/types.ts'
 import { UmaStore } from '../../state/system/umaStore.ts'
 import { figuresOf, marginOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
 import { marketAt, type PricedMarket } from '../margin/marketAt.ts'
 import { settleFill, settlementAssetOf } from '../margin/settleFill.ts'
 import type { MarginEnv } from '../margin/types.ts'
-import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, SYSTEM_ACCOUNTS } from '../../state/system/addresses.ts'
 import { type PrecompileCall, type PrecompileSpec, Revert } from './definePrecompile.ts'
 
 export const MARGIN_ABI = parseAbi([
@@ -70,7 +70,10 @@ async function underMarginRule(
 ): Promise<void> {
   const store = new UmaStore(call.state, call.gas)
   const config = await env.config(call.state)
-  const prices = await env.prices(call.state, config.market.underlyings.map((u) => u.id))
+  const prices = await env.prices(
+    call.state,
+    config.market.underlyings.map((u) => u.id),
+  )
   const priced = marketAt(config, prices, call.block.timestamp)
   const before = new Map<Hex, ReturnType<typeof figuresOf>>()
   for (const a of accounts) before.set(a, figuresOf(marginOfHoldings(await store.holdings(a), priced.state)))

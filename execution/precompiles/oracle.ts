@@ -14,15 +14,15 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
-import type { GovernedConfig } from '../../state/system/types.ts'
-import { numberToWad } from '../../lib/fixed.ts'
-import { readPrice, writePrice } from '../../state/system/oracleStore.ts'
 import { feedUpdateRefusal } from '../../genesis/priceBounds.ts'
+import { numberToWad } from '../../lib/fixed.ts'
+import { GAS_READ } from '../../state/contractStorage.ts'
+import { ORACLE_ADDRESS } from '../../state/system/addresses.ts'
+import { readPrice, writePrice } from '../../state/system/oracleStore.ts'
+import type { GovernedConfig } from '../../state/system/types.ts'
 import { priceUpdateHash } from '../oracle/priceUpdateHash.ts'
 import { recoverSigner } from '../oracle/recoverSigner.ts'
-import { ORACLE_ADDRESS } from '../../state/system/addresses.ts'
 import { type PrecompileSpec, Revert } from './definePrecompile.ts'
-import { GAS_READ } from '../../state/contractStorage.ts'
 import { oracleAbi } from './oracleAbi.ts'
 
 /** Gas per signature recovered, as the ECRECOVER precompile. */

@@ -3,11 +3,11 @@
  * live from state at the calling block — the same kernel, prices and parameters as every check.
  */
 import { type Hex, parseAbi } from 'viem'
+import { RISK_KERNEL_ADDRESS } from '../../state/system/addresses.ts'
 import { UmaStore } from '../../state/system/umaStore.ts'
 import { figuresOf, marginOfHoldings } from '../margin/accountMargin.ts'
 import { marketAt } from '../margin/marketAt.ts'
 import type { MarginEnv } from '../margin/types.ts'
-import { RISK_KERNEL_ADDRESS } from '../../state/system/addresses.ts'
 import type { PrecompileCall, PrecompileSpec } from './definePrecompile.ts'
 
 export const RISK_KERNEL_ABI = parseAbi([
@@ -17,7 +17,10 @@ export const RISK_KERNEL_ABI = parseAbi([
 
 async function figures(env: MarginEnv, call: PrecompileCall, account: Hex) {
   const config = await env.config(call.state)
-  const prices = await env.prices(call.state, config.market.underlyings.map((u) => u.id))
+  const prices = await env.prices(
+    call.state,
+    config.market.underlyings.map((u) => u.id),
+  )
   const priced = marketAt(config, prices, call.block.timestamp)
   const holdings = await new UmaStore(call.state, call.gas).holdings(account)
   return figuresOf(marginOfHoldings(holdings, priced.state))

@@ -26,12 +26,12 @@ import { l1ToWad } from '../../bridge/amounts.ts'
 import type { BridgedAsset } from '../../bridge/bridge.ts'
 import type { DepositSink } from '../../bridge/depositWatcher.ts'
 import type { FinalDeposit } from '../../bridge/types.ts'
-import { MARGIN_ADDRESS } from '../../state/system/addresses.ts'
-import { MARGIN_ABI } from '../precompiles/margin.ts'
-import { encodeLog } from '../eventLog.ts'
-import { isSystemTx, type SystemLog, SystemTransaction } from './systemTx.ts'
 import { MAX_WAD } from '../../lib/fixed.ts'
+import { MARGIN_ADDRESS } from '../../state/system/addresses.ts'
 import { UmaStore } from '../../state/system/umaStore.ts'
+import { encodeLog } from '../eventLog.ts'
+import { MARGIN_ABI } from '../precompiles/margin.ts'
+import { isSystemTx, type SystemLog, SystemTransaction } from './systemTx.ts'
 
 /** One deposit as a block credited it (what the block store records). */
 export interface CreditedDeposit {
@@ -99,7 +99,7 @@ export function depositSystemTx(blockNumber: bigint, record: readonly CreditedDe
 /** The credit record a block's transaction holds, or undefined when `tx` is not a deposit credit. */
 export function creditedDepositsOf(tx: unknown): CreditedDeposit[] | undefined {
   if (!isSystemTx(tx) || tx.to.toString() !== MARGIN_ADDRESS) return undefined
-  let decoded
+  let decoded: ReturnType<typeof decodeFunctionData<typeof CREDIT_ABI>>
   try {
     decoded = decodeFunctionData({ abi: CREDIT_ABI, data: bytesToHex(tx.data) })
   } catch {
@@ -241,7 +241,10 @@ export function createDepositCredits(opts: {
           const key = `${account}:${mapped.assetId}`
           const after = (creditedTo.get(key) ?? (await store.balance(account, mapped.assetId))) + amountWad
           if (after > MAX_WAD) {
-            opts.logger?.warn({ depositId: d.depositId, amountL1: d.amountL1.toString() }, 'bridge: deposit too large to credit; its id is consumed, nothing credited')
+            opts.logger?.warn(
+              { depositId: d.depositId, amountL1: d.amountL1.toString() },
+              'bridge: deposit too large to credit; its id is consumed, nothing credited',
+            )
             asset = undefined
             amountWad = 0n
           } else creditedTo.set(key, after)

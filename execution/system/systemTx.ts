@@ -14,11 +14,11 @@
  *
  * Encoding: `0x7e || rlp([blockNumber, to, input])`; hash = keccak256 of that.
  */
-import { createBlockFromBytesArray, Block, type BlockOptions } from '@ethereumjs/block'
+import { Block, type BlockOptions, createBlockFromBytesArray } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import { Capability, type TypedTransaction } from '@ethereumjs/tx'
-import { Address, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, createAddressFromString } from '@ethereumjs/util'
+import { type Address, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, createAddressFromString } from '@ethereumjs/util'
 import type { Hex } from 'viem'
 import { keccak256 } from '../../lib/keccak.ts'
 import type { EncodedLog } from '../eventLog.ts'
@@ -126,4 +126,3 @@ export function decodeBlock(rlp: Uint8Array, common: Common): Block {
   for (let i = 0; i < txs.length; i++) all.push(system.get(i)?.asTyped() ?? plain.transactions[j++])
   return new Block(plain.header, all, [], plain.withdrawals, opts)
 }
-

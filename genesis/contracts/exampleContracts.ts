@@ -31,6 +31,9 @@ export function exampleArtifacts(): Record<ExampleName, ExampleArtifact> {
 export function exampleSources(): Record<string, string> {
   const dir = join(HERE, 'examples')
   const out: Record<string, string> = {}
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.sol')).sort()) out[f] = readFileSync(join(dir, f), 'utf8')
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith('.sol'))
+    .sort())
+    out[f] = readFileSync(join(dir, f), 'utf8')
   return out
 }

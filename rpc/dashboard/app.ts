@@ -7,7 +7,7 @@
  * risk report of that block) re-reads the account and the new `Trade` logs at that same block,
  * so every figure on the page is of one block (`data-block`).
  */
-import { type Hex, createClient, http, isAddress, parseAbiItem, webSocket } from 'viem'
+import { createClient, type Hex, http, isAddress, parseAbiItem, webSocket } from 'viem'
 import { getLogs } from 'viem/actions'
 import { attribute, type ClosureEvent, type TradeEvent } from './attribution.ts'
 import { h } from './dom.ts'
@@ -39,8 +39,7 @@ const wsUrl = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${windo
 const client = createClient({ transport: http(`${origin}/`, { batch: false }) })
 const ws = createClient({ transport: webSocket(wsUrl, { reconnect: { attempts: 1_000_000, delay: 1000 } }) })
 
-const rpc = <T>(method: string, params: unknown[] = []): Promise<T> =>
-  client.request({ method, params } as never) as Promise<T>
+const rpc = <T>(method: string, params: unknown[] = []): Promise<T> => client.request({ method, params } as never) as Promise<T>
 const hex = (n: number) => `0x${n.toString(16)}`
 const $ = (id: string) => document.getElementById(id) as HTMLElement
 
@@ -65,8 +64,7 @@ interface AccountState {
   queued?: MarginHealth
 }
 
-const spotMap = (): Record<string, number> =>
-  Object.fromEntries((markets?.underlyings ?? []).map((u) => [u.symbol, Number(u.price)]))
+const spotMap = (): Record<string, number> => Object.fromEntries((markets?.underlyings ?? []).map((u) => [u.symbol, Number(u.price)]))
 
 function setStatus(text: string, ok: boolean) {
   const el = $('status')
@@ -81,14 +79,18 @@ async function refreshMarkets(n: number) {
   marketsBusy = true
   try {
     const tag = hex(n)
-    const [m, p] = await Promise.all([rpc<Markets>('margin_getMarkets', [tag]), params ? params : rpc<RiskParams>('margin_getRiskParams', [tag])])
+    const [m, p] = await Promise.all([
+      rpc<Markets>('margin_getMarkets', [tag]),
+      params ? params : rpc<RiskParams>('margin_getRiskParams', [tag]),
+    ])
     markets = m
     params = p
     if (lending !== null) {
       try {
         lending = await rpc<LendingMarket[]>('margin_getLendingMarkets', [tag])
       } catch (err) {
-        if ((err as { code?: number }).code === -32601 || String(err).includes('-32601') || String(err).includes('not found')) lending = null
+        if ((err as { code?: number }).code === -32601 || String(err).includes('-32601') || String(err).includes('not found'))
+          lending = null
       }
     }
     $('markets').replaceChildren(renderMarkets(m, head, p))
@@ -272,7 +274,10 @@ async function followHeads() {
 async function start() {
   $('account-form').addEventListener('submit', onSubmit)
   window.addEventListener('hashchange', route)
-  const [chainId, latest] = await Promise.all([rpc<string>('eth_chainId'), rpc<{ number: string; timestamp: string }>('eth_getBlockByNumber', ['latest', false])])
+  const [chainId, latest] = await Promise.all([
+    rpc<string>('eth_chainId'),
+    rpc<{ number: string; timestamp: string }>('eth_getBlockByNumber', ['latest', false]),
+  ])
   $('chain').textContent = `chain ${Number(chainId)}`
   onHead(latest)
   await followHeads()

@@ -18,10 +18,13 @@ const trade = (instrumentId: number, size: bigint, protocol: string, buy = true)
 })
 
 describe('attribute: positions by the protocol that opened them', () => {
-  it('names the opening venue and each venue\'s net fills', () => {
+  it("names the opening venue and each venue's net fills", () => {
     const a = attribute(me, [trade(5, 10n * W, OPTIONS), trade(1, 5n * W, PERPS, false), trade(5, 2n * W, PERPS)], [])
     expect(a.get(5)).toMatchObject({ opener: OPTIONS, replayed: 12n * W })
-    expect([...a.get(5)!.byProtocol]).toEqual([[OPTIONS, 10n * W], [PERPS, 2n * W]])
+    expect([...a.get(5)!.byProtocol]).toEqual([
+      [OPTIONS, 10n * W],
+      [PERPS, 2n * W],
+    ])
     expect(a.get(1)).toMatchObject({ opener: PERPS, replayed: -5n * W })
   })
 
@@ -32,7 +35,7 @@ describe('attribute: positions by the protocol that opened them', () => {
     expect(closed.get(1)).toMatchObject({ opener: null, replayed: 0n })
   })
 
-  it('counts liquidations, in chain order, and ignores others\' and self-trades', () => {
+  it("counts liquidations, in chain order, and ignores others' and self-trades", () => {
     const t1 = trade(7, 4n * W, OPTIONS)
     const self = { ...trade(7, 9n * W, PERPS), seller: me }
     const theirs = { ...trade(7, 9n * W, PERPS), buyer: other }

@@ -10,7 +10,11 @@ type Attrs = Record<string, string | number | boolean | null | undefined>
  *
  * @example h('td', { class: 'num', 'data-testid': 'equity' }, '1,250.50')
  */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag)
   for (const [k, v] of Object.entries(attrs)) {
     if (v === false || v === null || v === undefined) continue

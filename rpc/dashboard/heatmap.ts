@@ -58,7 +58,8 @@ export function renderScenarioGrid(report: RiskReport, ctx: GridContext): HTMLEl
           const s = list.find((x) => x.spotShock === a && x.volShock === v)
           if (!s) return h('td', { class: 'empty', 'aria-hidden': 'true' })
           const pnl = Number(s.pnl)
-          const isWorst = worst !== null && worst.underlying === s.underlying && worst.spotShock === s.spotShock && worst.volShock === s.volShock
+          const isWorst =
+            worst !== null && worst.underlying === s.underlying && worst.spotShock === s.spotShock && worst.volShock === s.volShock
           const intensity = Math.min(1, Math.abs(pnl) / maxAbs)
           const cell = h(
             'td',

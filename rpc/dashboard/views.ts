@@ -17,7 +17,13 @@ function table(caption: string, heads: HTMLElement[], body: HTMLElement[] | HTML
   return h(
     'div',
     { class: 'table-wrap' },
-    h('table', attrs, h('caption', { class: 'sr-only' }, caption), h('thead', {}, h('tr', {}, heads)), Array.isArray(body) ? h('tbody', {}, body) : body),
+    h(
+      'table',
+      attrs,
+      h('caption', { class: 'sr-only' }, caption),
+      h('thead', {}, h('tr', {}, heads)),
+      Array.isArray(body) ? h('tbody', {}, body) : body,
+    ),
   )
 }
 
@@ -34,7 +40,11 @@ export function renderMarkets(m: Markets, head: Head | null, params: RiskParams 
       num(formatPercent(u.vol), 'market-vol', u.vol),
       h(
         'td',
-        { class: `num${stale ? ' stale' : ''}`, 'data-testid': 'market-age', title: stale ? `older than maxOracleAge (${params?.maxOracleAge} s): stale` : undefined },
+        {
+          class: `num${stale ? ' stale' : ''}`,
+          'data-testid': 'market-age',
+          title: stale ? `older than maxOracleAge (${params?.maxOracleAge} s): stale` : undefined,
+        },
         formatAge(age),
         stale ? h('span', { class: 'sr-only' }, ' (stale)') : null,
         stale ? h('span', { 'aria-hidden': 'true' }, ' ⚠') : null,
@@ -90,7 +100,11 @@ export function renderFigures(r: RiskReport): HTMLElement {
       'div',
       { class: `figure ${extra}` },
       h('span', { class: 'label', id: `label-${testid}` }, label),
-      h('span', { class: 'value num', 'data-testid': testid, 'data-value': value, 'aria-labelledby': `label-${testid}` }, formatFigure(value)),
+      h(
+        'span',
+        { class: 'value num', 'data-testid': testid, 'data-value': value, 'aria-labelledby': `label-${testid}` },
+        formatFigure(value),
+      ),
     )
   const equity = Number(r.equity)
   const usage = (x: string) => (equity > 0 ? formatPercent(Number(x) / equity) : '—')
@@ -111,7 +125,13 @@ export function renderFigures(r: RiskReport): HTMLElement {
         h('span', { class: 'label', id: 'label-liquidatable' }, 'Liquidatable'),
         h(
           'span',
-          { class: 'value flag', 'data-testid': 'liquidatable', 'data-value': String(r.liquidatable), 'aria-labelledby': 'label-liquidatable', 'aria-live': 'polite' },
+          {
+            class: 'value flag',
+            'data-testid': 'liquidatable',
+            'data-value': String(r.liquidatable),
+            'aria-labelledby': 'label-liquidatable',
+            'aria-live': 'polite',
+          },
           r.liquidatable ? 'YES' : 'no',
         ),
       ),
@@ -160,7 +180,15 @@ export function renderLiquidationPrices(r: RiskReport, spot: Record<string, numb
 export function renderGreeks(r: RiskReport): HTMLElement {
   return table(
     'Greeks',
-    [th('Underlying'), th('Delta', true), th('Delta USD', true), th('Gamma', true), th('Vega /1%', true), th('Theta /day', true), th('Rho /1%', true)],
+    [
+      th('Underlying'),
+      th('Delta', true),
+      th('Delta USD', true),
+      th('Gamma', true),
+      th('Vega /1%', true),
+      th('Theta /day', true),
+      th('Rho /1%', true),
+    ],
     r.greeks.map((g) =>
       h(
         'tr',
@@ -199,7 +227,9 @@ export function renderBalances(a: MarginAccount, m: Markets | null, spot: Record
     'div',
     {},
     table('Balances', [th('Asset'), th('Amount', true), th('Value USD', true), th('Haircut', true), th('Rate / yr', true)], rows),
-    pending.length > 0 ? h('p', { class: 'muted small' }, `${pending.length} deposit(s) pending L1 finality (worth 0 until credited)`) : null,
+    pending.length > 0
+      ? h('p', { class: 'muted small' }, `${pending.length} deposit(s) pending L1 finality (worth 0 until credited)`)
+      : null,
   )
 }
 
@@ -219,7 +249,10 @@ export function renderPositions(a: MarginAccount, attribution: Map<number, Attri
     const types = new Set(
       [...attribution].filter(([, x]) => x.byProtocol.has(protocol)).map(([id]) => m?.instruments.find((i) => i.id === id)?.type),
     )
-    return [...types].filter(Boolean).map((t) => (t === 'perp' ? 'perps' : 'options')).join(' + ')
+    return [...types]
+      .filter(Boolean)
+      .map((t) => (t === 'perp' ? 'perps' : 'options'))
+      .join(' + ')
   }
   const bodies = [...groups].map(([protocol, list]) =>
     h(
@@ -233,12 +266,19 @@ export function renderPositions(a: MarginAccount, attribution: Map<number, Attri
           { scope: 'colgroup', colspan: '6' },
           protocol === 'unattributed'
             ? 'Opened outside the scanned blocks or by no venue'
-            : h('span', {}, `Protocol `, h('code', { title: protocol }, shortAddress(protocol)), kind(protocol) ? ` · ${kind(protocol)}` : ''),
+            : h(
+                'span',
+                {},
+                `Protocol `,
+                h('code', { title: protocol }, shortAddress(protocol)),
+                kind(protocol) ? ` · ${kind(protocol)}` : '',
+              ),
         ),
       ),
       list.map((p) => {
         const att = attribution.get(p.instrumentId)
-        const venues = att && att.byProtocol.size > 1 ? [...att.byProtocol].map(([v, s]) => `${shortAddress(v)} ${fmtWad(s)}`).join(', ') : ''
+        const venues =
+          att && att.byProtocol.size > 1 ? [...att.byProtocol].map(([v, s]) => `${shortAddress(v)} ${fmtWad(s)}`).join(', ') : ''
         return h(
           'tr',
           { 'data-testid': 'position', 'data-instrument': p.name, 'data-protocol': protocol, 'data-size': p.size },
@@ -259,7 +299,18 @@ export function renderPositions(a: MarginAccount, attribution: Map<number, Attri
       'table',
       {},
       h('caption', { class: 'sr-only' }, 'Positions by protocol'),
-      h('thead', {}, h('tr', {}, [th('Instrument'), th('Size', true), th('Entry', true), th('Mark', true), th('Value / uPnL', true), th('Funding owed', true)])),
+      h(
+        'thead',
+        {},
+        h('tr', {}, [
+          th('Instrument'),
+          th('Size', true),
+          th('Entry', true),
+          th('Mark', true),
+          th('Value / uPnL', true),
+          th('Funding owed', true),
+        ]),
+      ),
       bodies,
     ),
   )
@@ -281,7 +332,16 @@ export function renderLiquidations(list: Liquidation[], scannedFrom: number): HT
     .sort((a, b) => b.blockNumber - a.blockNumber || b.logIndex - a.logIndex)
     .map((l) =>
       l.type === 'badDebt'
-        ? h('tr', { 'data-testid': 'liquidation' }, num(l.blockNumber), h('td', {}, 'bad debt'), h('td', {}, '—'), num('—'), num('—'), num(formatFigure(l.amount)))
+        ? h(
+            'tr',
+            { 'data-testid': 'liquidation' },
+            num(l.blockNumber),
+            h('td', {}, 'bad debt'),
+            h('td', {}, '—'),
+            num('—'),
+            num('—'),
+            num(formatFigure(l.amount)),
+          )
         : h(
             'tr',
             { 'data-testid': 'liquidation' },
@@ -293,5 +353,14 @@ export function renderLiquidations(list: Liquidation[], scannedFrom: number): HT
             num(formatFigure(l.penalty)),
           ),
     )
-  return h('div', {}, table('Liquidation history', [th('Block', true), th('What'), th('Item'), th('Size', true), th('Price', true), th('Penalty / debt', true)], rows), note)
+  return h(
+    'div',
+    {},
+    table(
+      'Liquidation history',
+      [th('Block', true), th('What'), th('Item'), th('Size', true), th('Price', true), th('Penalty / debt', true)],
+      rows,
+    ),
+    note,
+  )
 }

@@ -1,11 +1,9 @@
-import { GasTally } from '../contractStorage.ts'
 import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, createAddressFromString } from '@ethereumjs/util'
 import { describe, expect, it } from 'vitest'
-import { GOVERNANCE_ADDRESS } from './addresses.ts'
-import { ContractStorage } from '../contractStorage.ts'
-import { GAS_READ } from '../contractStorage.ts'
 import { devMarket, devRiskParams } from '../../risk/index.ts'
+import { ContractStorage, GAS_READ, GasTally } from '../contractStorage.ts'
+import { GOVERNANCE_ADDRESS } from './addresses.ts'
 import {
   CONFIG_HASH_SLOT,
   CONFIG_SLOT,
@@ -30,7 +28,11 @@ function shuffled(c: GovernedConfig): GovernedConfig {
   const rev = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(rev)
     if (typeof v === 'object' && v !== null) {
-      return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, rev(x)]))
+      return Object.fromEntries(
+        Object.entries(v)
+          .reverse()
+          .map(([k, x]) => [k, rev(x)]),
+      )
     }
     return v
   }

@@ -13,10 +13,10 @@
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { createAddressFromString } from '@ethereumjs/util'
 import { hexToBigInt, keccak256 } from 'viem'
-import { GOVERNANCE_ADDRESS } from './addresses.ts'
-import { ContractStorage } from '../contractStorage.ts'
-import type { GasCharger } from '../contractStorage.ts'
 import { canonicalJson } from '../../lib/canonicalJson.ts'
+import type { GasCharger } from '../contractStorage.ts'
+import { ContractStorage } from '../contractStorage.ts'
+import { GOVERNANCE_ADDRESS } from './addresses.ts'
 import type { GovernedConfig } from './types.ts'
 
 /** Slot of the config version word. */
@@ -71,11 +71,7 @@ export function decodeGovernedConfig(bytes: Uint8Array): GovernedConfig {
  *
  * @returns the new version (1 for the genesis config).
  */
-export async function writeGovernedConfig(
-  state: StateManagerInterface,
-  config: GovernedConfig,
-  gas?: GasCharger,
-): Promise<bigint> {
+export async function writeGovernedConfig(state: StateManagerInterface, config: GovernedConfig, gas?: GasCharger): Promise<bigint> {
   const storage = new ContractStorage(state, governance, gas)
   const bytes = encodeGovernedConfig(config)
   const hash = hexToBigInt(keccak256(bytes))
@@ -94,10 +90,7 @@ export async function writeGovernedConfig(
  *
  * @example const { riskParams } = (await readGovernedConfig(call.state, call.gas))!
  */
-export async function readGovernedConfig(
-  state: StateManagerInterface,
-  gas?: GasCharger,
-): Promise<GovernedConfig | undefined> {
+export async function readGovernedConfig(state: StateManagerInterface, gas?: GasCharger): Promise<GovernedConfig | undefined> {
   const hash = await new ContractStorage(state, governance, gas).word(CONFIG_HASH_SLOT)
   if (hash === 0n) return undefined
   const hit = cache.get(hash)
@@ -110,17 +103,11 @@ export async function readGovernedConfig(
 }
 
 /** The config version in `state` (0 when there is no config). Gas: one storage read. */
-export async function readGovernedConfigVersion(
-  state: StateManagerInterface,
-  gas?: GasCharger,
-): Promise<bigint> {
+export async function readGovernedConfigVersion(state: StateManagerInterface, gas?: GasCharger): Promise<bigint> {
   return new ContractStorage(state, governance, gas).word(CONFIG_VERSION_SLOT)
 }
 
 /** Writes the genesis config into a fresh genesis state (called by the node's `buildGenesis`). */
-export async function writeGenesisGovernance(
-  state: StateManagerInterface,
-  config: GovernedConfig,
-): Promise<void> {
+export async function writeGenesisGovernance(state: StateManagerInterface, config: GovernedConfig): Promise<void> {
   await writeGovernedConfig(state, config)
 }

@@ -1,10 +1,10 @@
-import { GasTally } from '../contractStorage.ts'
 import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, bigIntToBytes, createAddressFromString, setLengthLeft } from '@ethereumjs/util'
 import { concat, hexToBigInt, keccak256, toHex } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { devMarket } from '../../risk/index.ts'
 import { WAD } from '../../lib/fixed.ts'
+import { devMarket } from '../../risk/index.ts'
+import { GasTally } from '../contractStorage.ts'
 import { ORACLE_ADDRESS } from './addresses.ts'
 import { feedSlot, readPrice, readPrices, readPriceTimestamp, writeGenesisPrices, writePrice } from './oracleStore.ts'
 

@@ -13,9 +13,9 @@
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { createAddressFromString } from '@ethereumjs/util'
 import { numberToWad } from '../../lib/fixed.ts'
-import { ORACLE_ADDRESS } from './addresses.ts'
-import { ContractStorage, type GasCharger, mappingSlot } from '../contractStorage.ts'
 import type { Market } from '../../risk/index.ts'
+import { ContractStorage, type GasCharger, mappingSlot } from '../contractStorage.ts'
+import { ORACLE_ADDRESS } from './addresses.ts'
 import type { PriceFeed } from './priceFeed.ts'
 
 /** Slot of the `feeds` mapping. */
@@ -36,11 +36,7 @@ function storage(state: StateManagerInterface, gas?: GasCharger): ContractStorag
  * Reads the feed of one underlying (zeros when it never had a price). With `gas`, charges
  * three storage reads.
  */
-export async function readPrice(
-  state: StateManagerInterface,
-  underlyingId: number,
-  gas?: GasCharger,
-): Promise<PriceFeed> {
+export async function readPrice(state: StateManagerInterface, underlyingId: number, gas?: GasCharger): Promise<PriceFeed> {
   const s = storage(state, gas)
   const base = feedSlot(underlyingId)
   return {
@@ -59,22 +55,14 @@ export async function readPrice(
  * const [eth, btc] = await readPrices(state, [1, 2])
  * if (isStale(eth.timestamp, block.timestamp, params.maxOracleAge)) …
  */
-export async function readPrices(
-  state: StateManagerInterface,
-  underlyingIds: readonly number[],
-  gas?: GasCharger,
-): Promise<PriceFeed[]> {
+export async function readPrices(state: StateManagerInterface, underlyingIds: readonly number[], gas?: GasCharger): Promise<PriceFeed[]> {
   const out: PriceFeed[] = []
   for (const id of underlyingIds) out.push(await readPrice(state, id, gas))
   return out
 }
 
 /** Reads only the timestamp of one feed (unix seconds, 0 if never set); one storage read. */
-export async function readPriceTimestamp(
-  state: StateManagerInterface,
-  underlyingId: number,
-  gas?: GasCharger,
-): Promise<bigint> {
+export async function readPriceTimestamp(state: StateManagerInterface, underlyingId: number, gas?: GasCharger): Promise<bigint> {
   return storage(state, gas).word(feedSlot(underlyingId) + 2n)
 }
 
@@ -93,11 +81,7 @@ export async function writePrice(state: StateManagerInterface, feed: PriceFeed, 
  * chain through `numberToWad`) stamped `timestampSeconds` (the genesis block time). Called once
  * from genesis building; the Oracle account must exist already.
  */
-export async function writeGenesisPrices(
-  state: StateManagerInterface,
-  market: Market,
-  timestampSeconds: bigint,
-): Promise<void> {
+export async function writeGenesisPrices(state: StateManagerInterface, market: Market, timestampSeconds: bigint): Promise<void> {
   const underlyings = [...market.underlyings].sort((a, b) => a.id - b.id)
   for (const u of underlyings) {
     await writePrice(state, {

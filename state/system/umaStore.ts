@@ -48,7 +48,6 @@ const S_HOLDERS = 14n
 const S_HOLDER_INDEX = 15n
 const S_LAST_CREDITED_DEPOSIT = 16n
 
-
 export interface Position {
   instrumentId: number
   /** Signed size, wad. */

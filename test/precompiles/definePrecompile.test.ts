@@ -5,13 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createAddressFromString } from '@ethereumjs/util'
 import pino from 'pino'
 import {
-  type Hex,
   decodeFunctionResult,
   encodeDeployData,
   encodeFunctionData,
   getContractAddress,
+  type Hex,
   hexToBytes,
   parseAbi,
   parseGwei,
@@ -19,11 +20,10 @@ import {
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../../chain/node.ts'
+import { type PrecompileSpec, Revert } from '../../execution/precompiles/definePrecompile.ts'
 import { DEV_ACCOUNTS, devGenesis } from '../../genesis/dev.ts'
 import { compileSolidity } from '../../lib/solc.ts'
 import { ContractStorage, mappingSlot } from '../../state/contractStorage.ts'
-import { type PrecompileSpec, Revert } from '../../execution/precompiles/definePrecompile.ts'
-import { createAddressFromString } from '@ethereumjs/util'
 
 const TOY: Hex = '0x0000000000000000000000000000000000000aff'
 const toyAbi = parseAbi([
@@ -106,7 +106,11 @@ async function read(data: Hex, to: Hex = TOY, from?: Hex) {
 }
 
 const countOf = async (who: Hex) =>
-  decodeFunctionResult({ abi: toyAbi, functionName: 'get', data: await read(encodeFunctionData({ abi: toyAbi, functionName: 'get', args: [who] })) })
+  decodeFunctionResult({
+    abi: toyAbi,
+    functionName: 'get',
+    data: await read(encodeFunctionData({ abi: toyAbi, functionName: 'get', args: [who] })),
+  })
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'um-pc-'))

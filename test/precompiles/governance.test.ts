@@ -7,24 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
-import {
-  decodeEventLog,
-  decodeFunctionResult,
-  encodeDeployData,
-  encodeFunctionData,
-  type Hex,
-  hexToBytes,
-  parseGwei,
-} from 'viem'
+import { decodeEventLog, decodeFunctionResult, encodeDeployData, encodeFunctionData, type Hex, hexToBytes, parseGwei } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../../chain/node.ts'
-import type { StoredReceipt } from '../../state/types.ts'
+import { governanceAbi } from '../../execution/precompiles/governance.ts'
 import { DEV_ACCOUNTS, devGenesis } from '../../genesis/dev.ts'
-import { encodeGovernedConfig } from '../../state/system/governanceStore.ts'
 import { compileSolidity } from '../../lib/solc.ts'
 import { GOVERNANCE_ADDRESS } from '../../state/system/addresses.ts'
-import { governanceAbi } from '../../execution/precompiles/governance.ts'
+import { encodeGovernedConfig } from '../../state/system/governanceStore.ts'
+import type { StoredReceipt } from '../../state/types.ts'
 
 const SOURCE = `
 pragma solidity ^0.8.20;

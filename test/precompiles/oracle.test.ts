@@ -6,28 +6,19 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
-import {
-  type Hex,
-  decodeEventLog,
-  decodeFunctionResult,
-  encodeDeployData,
-  encodeFunctionData,
-  hexToBytes,
-  parseGwei,
-  toHex,
-} from 'viem'
+import { decodeEventLog, decodeFunctionResult, encodeDeployData, encodeFunctionData, type Hex, hexToBytes, parseGwei, toHex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNode, type Node } from '../../chain/node.ts'
+import { type PriceUpdate, priceUpdateHash } from '../../execution/oracle/priceUpdateHash.ts'
+import { createOracleSpec } from '../../execution/precompiles/oracle.ts'
+import { oracleAbi } from '../../execution/precompiles/oracleAbi.ts'
 import { DEV_ACCOUNTS, devGenesis } from '../../genesis/dev.ts'
 import type { Genesis } from '../../genesis/types.ts'
 import { WAD } from '../../lib/fixed.ts'
 import { compileSolidity } from '../../lib/solc.ts'
-import { feedSlot } from '../../state/system/oracleStore.ts'
-import { type PriceUpdate, priceUpdateHash } from '../../execution/oracle/priceUpdateHash.ts'
 import { ORACLE_ADDRESS } from '../../state/system/addresses.ts'
-import { createOracleSpec } from '../../execution/precompiles/oracle.ts'
-import { oracleAbi } from '../../execution/precompiles/oracleAbi.ts'
+import { feedSlot } from '../../state/system/oracleStore.ts'
 
 const CHAIN_ID = 31338n
 const feeder = privateKeyToAccount(DEV_ACCOUNTS[9][1])
@@ -121,7 +112,10 @@ async function send(c: TestChain, to: Hex | null, data: Hex) {
 }
 
 async function priceOf(c: TestChain, id: number) {
-  const r = await c.node.call({ to: ORACLE_ADDRESS, data: encodeFunctionData({ abi: oracleAbi, functionName: 'priceOf', args: [id] }) }, 'latest')
+  const r = await c.node.call(
+    { to: ORACLE_ADDRESS, data: encodeFunctionData({ abi: oracleAbi, functionName: 'priceOf', args: [id] }) },
+    'latest',
+  )
   if (!r.ok) throw new Error(`priceOf failed: ${r.reverted ? r.reason : r.error}`)
   return decodeFunctionResult({ abi: oracleAbi, functionName: 'priceOf', data: r.returnData })
 }
@@ -154,17 +148,31 @@ describe('Oracle precompile (dev genesis: feeder = dev account 9, threshold 1)',
 
   it('hashes exactly as Solidity abi.encode(block.chainid, ids, prices, vols, timestamp)', async () => {
     const u = { underlyingIds: [1, 2], prices: [3001n * WAD, 59_999n * WAD], vols: [WAD / 2n, WAD / 3n], timestamp: 1_800_000_000n }
-    const r = await c.node.call({ to: user, data: encodeFunctionData({ abi: OracleUser.abi, functionName: 'digest', args: [u.underlyingIds, u.prices, u.vols, u.timestamp] }) }, 'latest')
+    const r = await c.node.call(
+      {
+        to: user,
+        data: encodeFunctionData({ abi: OracleUser.abi, functionName: 'digest', args: [u.underlyingIds, u.prices, u.vols, u.timestamp] }),
+      },
+      'latest',
+    )
     expect(r.ok && r.returnData).toBe(priceUpdateHash(CHAIN_ID, u))
   })
 
   it('accepts an update signed by the feeder from any sender, emits PriceUpdated, charges gas', async () => {
-    const u = { underlyingIds: [1, 2], prices: [3123n * WAD + 45n, 61_000n * WAD], vols: [65n * 10n ** 16n, 55n * 10n ** 16n], timestamp: nextTs() }
+    const u = {
+      underlyingIds: [1, 2],
+      prices: [3123n * WAD + 45n, 61_000n * WAD],
+      vols: [65n * 10n ** 16n, 55n * 10n ** 16n],
+      timestamp: nextTs(),
+    }
     const r = await send(c, ORACLE_ADDRESS, submitData(u, await sign([feeder], u)))
     expect(r.status).toBe(1)
     expect(r.logs).toHaveLength(2)
     const ev = decodeEventLog({ abi: oracleAbi, data: r.logs[0].data, topics: r.logs[0].topics as [Hex, ...Hex[]] })
-    expect(ev).toEqual({ eventName: 'PriceUpdated', args: { underlyingId: 1, price: 3123n * WAD + 45n, vol: 65n * 10n ** 16n, timestamp: u.timestamp } })
+    expect(ev).toEqual({
+      eventName: 'PriceUpdated',
+      args: { underlyingId: 1, price: 3123n * WAD + 45n, vol: 65n * 10n ** 16n, timestamp: u.timestamp },
+    })
     expect(r.logs[0].address).toBe(ORACLE_ADDRESS)
     // one ecrecover and six storage writes at the least, on top of the calldata's cost
     expect(r.gasUsed).toBeGreaterThan(21_000n + 3_000n + 6n * 5_000n)
@@ -179,20 +187,33 @@ describe('Oracle precompile (dev genesis: feeder = dev account 9, threshold 1)',
   it('is readable from a contract with priceOf', async () => {
     const r = await c.node.call({ to: user, data: encodeFunctionData({ abi: OracleUser.abi, functionName: 'read', args: [2] }) }, 'latest')
     expect(r.ok).toBe(true)
-    expect(decodeFunctionResult({ abi: OracleUser.abi, functionName: 'read', data: r.ok ? r.returnData : '0x' })).toEqual(await priceOf(c, 2))
-    const n = await c.node.call({ to: user, data: encodeFunctionData({ abi: OracleUser.abi, functionName: 'notional', args: [2, 2n * WAD] }) }, 'latest')
+    expect(decodeFunctionResult({ abi: OracleUser.abi, functionName: 'read', data: r.ok ? r.returnData : '0x' })).toEqual(
+      await priceOf(c, 2),
+    )
+    const n = await c.node.call(
+      { to: user, data: encodeFunctionData({ abi: OracleUser.abi, functionName: 'notional', args: [2, 2n * WAD] }) },
+      'latest',
+    )
     expect(decodeFunctionResult({ abi: OracleUser.abi, functionName: 'notional', data: n.ok ? n.returnData : '0x' })).toBe(122_000n * WAD)
   })
 
   it('accepts an update forwarded by a contract (the signatures authorise, not the sender)', async () => {
     const u = { underlyingIds: [3], prices: [101n * WAD], vols: [WAD / 4n], timestamp: nextTs() }
     const sigs = await sign([feeder], u)
-    const r = await send(c, user, encodeFunctionData({ abi: OracleUser.abi, functionName: 'forward', args: [u.underlyingIds, u.prices, u.vols, u.timestamp, sigs] }))
+    const r = await send(
+      c,
+      user,
+      encodeFunctionData({ abi: OracleUser.abi, functionName: 'forward', args: [u.underlyingIds, u.prices, u.vols, u.timestamp, sigs] }),
+    )
     expect(r.status).toBe(1)
     expect(await priceOf(c, 3)).toEqual([101n * WAD, WAD / 4n, u.timestamp])
     // the precompile's revert reason reaches the contract's caller
     const bad = { ...u, timestamp: nextTs() }
-    const data = encodeFunctionData({ abi: OracleUser.abi, functionName: 'forward', args: [bad.underlyingIds, bad.prices, bad.vols, bad.timestamp, await sign([stranger], bad)] })
+    const data = encodeFunctionData({
+      abi: OracleUser.abi,
+      functionName: 'forward',
+      args: [bad.underlyingIds, bad.prices, bad.vols, bad.timestamp, await sign([stranger], bad)],
+    })
     const res = await c.node.call({ to: user, data, from: sender.address }, 'latest')
     expect(res.ok === false && res.reverted && res.reason).toBe('not a feeder')
   })
@@ -243,7 +264,10 @@ describe('Oracle precompile (dev genesis: feeder = dev account 9, threshold 1)',
       [{ underlyingIds: [1, 1], prices: [WAD, WAD], vols: [WAD, WAD], timestamp: ts }, 'duplicate underlying'],
     ]
     for (const [u, reason] of cases) expect(await refusal(c, u, await sign([feeder], u))).toBe(reason)
-    const r = await c.node.call({ to: ORACLE_ADDRESS, data: encodeFunctionData({ abi: oracleAbi, functionName: 'priceOf', args: [99] }) }, 'latest')
+    const r = await c.node.call(
+      { to: ORACLE_ADDRESS, data: encodeFunctionData({ abi: oracleAbi, functionName: 'priceOf', args: [99] }) },
+      'latest',
+    )
     expect(r.ok === false && r.reverted && r.reason).toBe('unknown underlying')
   })
 
@@ -262,7 +286,11 @@ describe('Oracle precompile with two feeders and threshold 2', () => {
 
   beforeAll(async () => {
     const genesis = devGenesis()
-    genesis.margin!.config.oracle = { feeders: [feeder.address.toLowerCase() as Hex, feeder2.address.toLowerCase() as Hex], threshold: 2, maxMove: 0.5 }
+    genesis.margin!.config.oracle = {
+      feeders: [feeder.address.toLowerCase() as Hex, feeder2.address.toLowerCase() as Hex],
+      threshold: 2,
+      maxMove: 0.5,
+    }
     c = await openChain(genesis)
     await c.node.produceBlock()
   })
@@ -280,8 +308,15 @@ describe('Oracle precompile with two feeders and threshold 2', () => {
     const r2 = await send(c, ORACLE_ADDRESS, submitData(u, [s8, s9]))
     expect(r2.status).toBe(1)
     expect(r2.logs).toHaveLength(1)
-    const r = await c.node.call({ to: ORACLE_ADDRESS, data: encodeFunctionData({ abi: oracleAbi, functionName: 'priceOf', args: [1] }) }, 'latest')
-    expect(decodeFunctionResult({ abi: oracleAbi, functionName: 'priceOf', data: r.ok ? r.returnData : '0x' })).toEqual([2900n * WAD, WAD / 2n, u.timestamp])
+    const r = await c.node.call(
+      { to: ORACLE_ADDRESS, data: encodeFunctionData({ abi: oracleAbi, functionName: 'priceOf', args: [1] }) },
+      'latest',
+    )
+    expect(decodeFunctionResult({ abi: oracleAbi, functionName: 'priceOf', data: r.ok ? r.returnData : '0x' })).toEqual([
+      2900n * WAD,
+      WAD / 2n,
+      u.timestamp,
+    ])
   })
 })
 
@@ -293,7 +328,12 @@ describe('Oracle precompile bounds (issue 14): caps and oracle.maxMove', () => {
     await c.node.produceBlock()
   })
   afterAll(() => closeChain(c))
-  const eth = (price: bigint, vol = 6n * 10n ** 17n): PriceUpdate => ({ underlyingIds: [1], prices: [price], vols: [vol], timestamp: nextTs() })
+  const eth = (price: bigint, vol = 6n * 10n ** 17n): PriceUpdate => ({
+    underlyingIds: [1],
+    prices: [price],
+    vols: [vol],
+    timestamp: nextTs(),
+  })
 
   it('refuses a feeder-signed price of 2^255 − 1, above 10^12 USD or below 10^-8 USD, whatever the signatures', async () => {
     for (const price of [2n ** 255n - 1n, 10n ** 30n + 1n, 10n ** 10n - 1n]) {
@@ -364,7 +404,11 @@ describe('Solidity interface calls to a function without return values', () => {
     const user = (await send(c, null, encodeDeployData({ abi: OracleUser.abi, bytecode: OracleUser.bytecode }))).contractAddress!
     await c.node.produceBlock()
     const u = { underlyingIds: [1], prices: [2999n * WAD], vols: [WAD / 2n], timestamp: nextTs() }
-    const data = encodeFunctionData({ abi: OracleUser.abi, functionName: 'forwardHighLevel', args: [u.underlyingIds, u.prices, u.vols, u.timestamp, await sign([feeder], u)] })
+    const data = encodeFunctionData({
+      abi: OracleUser.abi,
+      functionName: 'forwardHighLevel',
+      args: [u.underlyingIds, u.prices, u.vols, u.timestamp, await sign([feeder], u)],
+    })
     return c.node.call({ to: user, data, from: sender.address }, 'latest')
   }
 

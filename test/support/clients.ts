@@ -1,25 +1,14 @@
 /**
  * viem clients and the dev accounts for the end-to-end suites.
  */
-import {
-  type Account,
-  type Chain,
-  type HDAccount,
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  http,
-  webSocket,
-} from 'viem'
+import { type Account, type Chain, createPublicClient, createWalletClient, defineChain, type HDAccount, http, webSocket } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 
 /** The standard dev mnemonic (Anvil, Hardhat, and unimargin's dev genesis). */
 export const devMnemonic = 'test test test test test test test test test test test junk'
 
 /** The dev accounts, indexes 0–9, each funded with 10,000 ETH at genesis. */
-export const devAccounts: HDAccount[] = Array.from({ length: 10 }, (_, i) =>
-  mnemonicToAccount(devMnemonic, { addressIndex: i }),
-)
+export const devAccounts: HDAccount[] = Array.from({ length: 10 }, (_, i) => mnemonicToAccount(devMnemonic, { addressIndex: i }))
 
 /** 10,000 ETH in wei: the dev genesis balance of each dev account. */
 export const devBalance = 10_000n * 10n ** 18n

@@ -28,8 +28,19 @@ export async function startDevnet(args: string[] = []): Promise<DevnetInstance> 
   const port = await freePort()
   const child = spawn(
     process.execPath,
-    [join(repoRoot, 'bin', 'unimargin.mjs'), 'devnet', '--datadir', datadir, '--port', String(port),
-      '--l1-port', '0', '--log-level', 'warn', ...args],
+    [
+      join(repoRoot, 'bin', 'unimargin.mjs'),
+      'devnet',
+      '--datadir',
+      datadir,
+      '--port',
+      String(port),
+      '--l1-port',
+      '0',
+      '--log-level',
+      'warn',
+      ...args,
+    ],
     { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let out = ''

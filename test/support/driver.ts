@@ -34,13 +34,31 @@ export class Driver {
     const account = privateKeyToAccount(DEV_ACCOUNTS[who][1])
     const nonce = this.nonces.get(who) ?? 0
     this.nonces.set(who, nonce + 1)
-    const raw = await account.signTransaction({ chainId: 31338, type: 'eip1559', to, value, nonce, gas: 21_000n, maxFeePerGas: parseGwei('10'), maxPriorityFeePerGas: 1n })
+    const raw = await account.signTransaction({
+      chainId: 31338,
+      type: 'eip1559',
+      to,
+      value,
+      nonce,
+      gas: 21_000n,
+      maxFeePerGas: parseGwei('10'),
+      maxPriorityFeePerGas: 1n,
+    })
     await this.node.sendRawTransaction(hexToBytes(raw))
   }
 
   /** Sends from any `account` with an explicit nonce. */
   async sendAs(account: ReturnType<typeof privateKeyToAccount>, nonce: number, to: Hex, data: Hex, tip = 1n): Promise<Hex> {
-    const raw = await account.signTransaction({ chainId: 31338, type: 'eip1559', to, data, nonce, gas: 3_000_000n, maxFeePerGas: parseGwei('10'), maxPriorityFeePerGas: tip })
+    const raw = await account.signTransaction({
+      chainId: 31338,
+      type: 'eip1559',
+      to,
+      data,
+      nonce,
+      gas: 3_000_000n,
+      maxFeePerGas: parseGwei('10'),
+      maxPriorityFeePerGas: tip,
+    })
     return this.node.sendRawTransaction(hexToBytes(raw))
   }
 }

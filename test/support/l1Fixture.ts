@@ -2,21 +2,13 @@
  * Test fixture: an Anvil L1 with fast finality (`safe` = latest − 2, `finalized` = latest − 4),
  * the devnet contracts deployed, and helpers to deposit, mine and reorg. For tests only.
  */
-import {
-  type Address,
-  type Hex,
-  type PublicClient,
-  createPublicClient,
-  createWalletClient,
-  getAddress,
-  http,
-} from 'viem'
+import { type Address, createPublicClient, createWalletClient, getAddress, type Hex, http, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { DEV_ACCOUNTS } from '../../genesis/dev.ts'
 import { type AnvilInstance, startAnvil } from '../../app/devnet/anvil.ts'
-import { compileBridgeContracts } from '../../bridge/contracts/compile.ts'
 import { type DevnetDeployment, deployDevnet } from '../../app/devnet/deployDevnet.ts'
+import { compileBridgeContracts } from '../../bridge/contracts/compile.ts'
 import { portalAbi, testTokenAbi } from '../../bridge/portalAbi.ts'
+import { DEV_ACCOUNTS } from '../../genesis/dev.ts'
 
 /** Dev account `i` as a viem local account. */
 export const devAccount = (i: number) => privateKeyToAccount(DEV_ACCOUNTS[i][1])
@@ -34,13 +26,7 @@ export interface TestL1 {
   /** Deposits ETH from dev account `from` to `to` on `portal`; returns its L1 block. */
   depositETH(a: { from: number; to: Address; wei: bigint; portal?: Address }): Promise<bigint>
   /** Approves and deposits an ERC-20; returns the deposit's L1 block. */
-  depositERC20(a: {
-    from: number
-    to: Address
-    token: Address
-    amount: bigint
-    portal?: Address
-  }): Promise<bigint>
+  depositERC20(a: { from: number; to: Address; token: Address; amount: bigint; portal?: Address }): Promise<bigint>
   /** Deploys another portal (sequencer dev account 0) listing the devnet tokens. */
   deployPortal(challengePeriodSeconds?: number): Promise<{ portal: Address; block: bigint }>
   stop(): Promise<void>
@@ -59,8 +45,7 @@ export async function startTestL1(opts: { challengePeriodSeconds?: number } = {}
     const pub = createPublicClient({ transport: http(anvil.url), pollingInterval: 50, cacheTime: 0 }) as PublicClient
     const rpc = async <T>(method: string, params: unknown[] = []) =>
       (await pub.request({ method: method as never, params: params as never })) as T
-    const walletOf = (i: number) =>
-      createWalletClient({ transport: http(anvil.url), account: devAccount(i), pollingInterval: 50 })
+    const walletOf = (i: number) => createWalletClient({ transport: http(anvil.url), account: devAccount(i), pollingInterval: 50 })
     interface Call {
       address: Address
       abi: unknown

@@ -61,11 +61,7 @@ interface Running {
   output: () => string
 }
 
-async function spawnNode(
-  datadir: string,
-  port: number,
-  opts: StartNodeOptions,
-): Promise<Running> {
+async function spawnNode(datadir: string, port: number, opts: StartNodeOptions): Promise<Running> {
   const args = [
     binPath,
     'start',
@@ -87,9 +83,7 @@ async function spawnNode(
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
-  const exited = new Promise<ExitStatus>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  )
+  const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
   const listening = new Promise<void>((resolve) => {
     const onData = (d: Buffer) => {
       out += String(d)
@@ -106,18 +100,11 @@ async function spawnNode(
     await Promise.race([
       listening,
       exited.then((s) => {
-        throw new Error(
-          `unimargin exited at start (code ${s.code}, signal ${s.signal}):\n${out.trim()}`,
-        )
+        throw new Error(`unimargin exited at start (code ${s.code}, signal ${s.signal}):\n${out.trim()}`)
       }),
       new Promise((_, reject) => {
         timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `unimargin printed no 'listening on' line within ${timeoutMs} ms:\n${out.trim()}`,
-              ),
-            ),
+          () => reject(new Error(`unimargin printed no 'listening on' line within ${timeoutMs} ms:\n${out.trim()}`)),
           timeoutMs,
         )
       }),
@@ -132,11 +119,7 @@ async function spawnNode(
   return { child, exited, output: () => out }
 }
 
-async function stopRunning(
-  run: Running,
-  signal: NodeJS.Signals,
-  timeoutMs: number,
-): Promise<ExitStatus> {
+async function stopRunning(run: Running, signal: NodeJS.Signals, timeoutMs: number): Promise<ExitStatus> {
   const { child } = run
   if (child.exitCode !== null || child.signalCode !== null) return run.exited
   child.kill(signal)

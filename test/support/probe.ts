@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import type { Address, Hex, TransactionReceipt } from 'viem'
 import { type CompiledContract, compileSolidity } from '../../lib/solc.ts'
-import { type publicHttp, walletHttp } from './clients.ts'
+import type { publicHttp, walletHttp } from './clients.ts'
 
 /** Probe compiled with solc-js. */
 export function probeContract(): CompiledContract {

@@ -13,10 +13,7 @@ export interface RpcResponse {
 }
 
 /** POSTs `body` verbatim; returns the HTTP status and the parsed body (or its text). */
-export async function postRaw(
-  url: string,
-  body: string,
-): Promise<{ status: number; body: any; text: string }> {
+export async function postRaw(url: string, body: string): Promise<{ status: number; body: any; text: string }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -36,10 +33,7 @@ let nextId = 1
 
 /** One call; resolves with the whole response (result or error), never throws on an RPC error. */
 export async function rpc(url: string, method: string, params: unknown[] = []): Promise<RpcResponse> {
-  const { body, text, status } = await postRaw(
-    url,
-    JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
-  )
+  const { body, text, status } = await postRaw(url, JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }))
   if (body === undefined) throw new Error(`${method}: HTTP ${status}, not JSON: ${text.slice(0, 200)}`)
   return body as RpcResponse
 }
@@ -115,11 +109,7 @@ export async function openWs(wsUrl: string): Promise<WsRpc> {
         }
         const timer = setTimeout(() => {
           waiters.delete(check)
-          reject(
-            new Error(
-              `subscription ${sub}: ${(notes.get(sub) ?? []).length} of ${count} notifications in ${timeoutMs} ms`,
-            ),
-          )
+          reject(new Error(`subscription ${sub}: ${(notes.get(sub) ?? []).length} of ${count} notifications in ${timeoutMs} ms`))
         }, timeoutMs)
         waiters.add(check)
         check()
