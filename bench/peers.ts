@@ -57,10 +57,10 @@ const hardhatDir = join(repoRoot, 'bench', 'hardhat')
 
 /**
  * Whether our node can be started from this checkout, and if not, why not.
- * (`bin/unimargin.mjs` imports `chain/cli.ts`, which builds on `chain/node.ts`.)
+ * (`bin/unimargin.mjs` imports `app/cli.ts`, which builds on `chain/node.ts`.)
  */
 export function nodeAvailability(): { available: true } | { available: false; reason: string } {
-  for (const file of ['bin/unimargin.mjs', 'chain/cli.ts', 'chain/node.ts']) {
+  for (const file of ['bin/unimargin.mjs', 'app/cli.ts', 'chain/node.ts']) {
     if (!existsSync(join(repoRoot, file))) {
       return { available: false, reason: `${file} is missing in this checkout` }
     }
