@@ -8,6 +8,7 @@ import type { StateManagerInterface } from '@ethereumjs/common'
 import { createVM, type VM } from '@ethereumjs/vm'
 import { definePrecompile, type PrecompileSpec } from './precompiles/definePrecompile.ts'
 import { trackMessages } from './precompiles/messageStack.ts'
+import { budgetOpcodes, type WorkBudget } from './workBudget.ts'
 import { createAddressFromString } from '@ethereumjs/util'
 
 export interface ChainVmOptions {
@@ -15,6 +16,11 @@ export interface ChainVmOptions {
   state: StateManagerInterface
   blockHashes: EVMMockBlockchainInterface
   precompiles: readonly PrecompileSpec[]
+  /**
+   * Bounds the EVM's work (execution/workBudget.ts): it yields to the event loop every few ms
+   * and, with a deadline or an abort signal, stops. Without one the EVM runs unchecked.
+   */
+  budget?: WorkBudget
 }
 
 function customPrecompiles(specs: readonly PrecompileSpec[]) {
@@ -31,6 +37,7 @@ export async function createChainEvm(opts: ChainVmOptions): Promise<EVM> {
     stateManager: opts.state,
     blockchain: opts.blockHashes,
     customPrecompiles: customPrecompiles(opts.precompiles),
+    ...(opts.budget ? { customOpcodes: budgetOpcodes(opts.common, opts.budget) as never } : {}),
   })
   trackMessages(evm)
   return evm
