@@ -33,7 +33,8 @@ import { createChainVm } from '../execution/chainVm.ts'
 import { decodeRawTx } from '../execution/rawTx.ts'
 import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
-import { call as runCall, estimateGas as runEstimate, type CallContext } from '../execution/call.ts'
+import { call as runCall, estimateGas as runEstimate, type CallContext, RPC_GAS_CAP } from '../execution/call.ts'
+import { RPC_EVM_TIMEOUT_MS, WorkBudget, WorkBudgetExceeded } from '../execution/workBudget.ts'
 import { createChainCommon, createSharedTxCommon } from '../execution/common.ts'
 import { decodeBlock, isSystemTx } from '../execution/systemTx.ts'
 import { writeGenesisPrices } from '../execution/oracle/oracleStore.ts'
@@ -70,6 +71,7 @@ import { Mempool, toPoolTx } from './mempool.ts'
 import type {
   AccountProof,
   BlockTag,
+  CallBounds,
   CallRequest,
   CallResult,
   ChainApi,
@@ -99,6 +101,12 @@ export interface NodeOptions {
    * at the address of a system precompile replaces it.
    */
   precompiles?: readonly PrecompileSpec[]
+  /** Most gas one eth_call / eth_estimateGas may use (default `RPC_GAS_CAP`, geth's 50,000,000). */
+  rpcGasCap?: bigint
+  /** Time limit of one eth_call / eth_estimateGas, ms (default `RPC_EVM_TIMEOUT_MS`, geth's 5 s). */
+  rpcEvmTimeoutMs?: number
+  /** How long `stopProducing` lets the block in progress run on, ms (default `STOP_GRACE_MS`). */
+  stopGraceMs?: number
 }
 
 /** Code of a precompile account: INVALID (0xfe). */
@@ -108,6 +116,11 @@ const PRECOMPILE_CODE_STUB = Uint8Array.of(0xfe)
  * loop answer RPC requests. Anvil mines on its own thread; ours shares the one JS thread.
  */
 const MAX_BUSY_MS = 4
+/**
+ * How long `stopProducing` lets the block in progress finish, ms; then the transaction running
+ * is stopped at its next jump and the block dropped (a block's worth of gas can take seconds).
+ */
+const STOP_GRACE_MS = 1_000
 
 /** How many recent blocks (with receipts) stay in memory. */
 const RECENT_BLOCKS = 512
@@ -170,6 +183,10 @@ export class Node implements ChainApi, GovernanceApi {
   private producing?: Promise<void>
   private closed = false
   private dbClosed = false
+  /** Aborted when shutdown starts: every eth_call / eth_estimateGas in flight stops. */
+  private readonly callsAbort = new AbortController()
+  /** Aborted `STOP_GRACE_MS` after shutdown starts: the block in progress stops and is dropped. */
+  private readonly blockAbort = new AbortController()
   /** Decodes transactions (and stored blocks) without a `Common` copy per transaction. */
   private readonly txCommon: Common
   private lastBlockAt = Date.now()
@@ -234,6 +251,9 @@ export class Node implements ChainApi, GovernanceApi {
       state: this.state,
       blockHashes: this.blockHashes,
       precompiles: this.precompiles,
+      // No deadline (a mined transaction runs to its gas): it only yields, so RPC answers during
+      // a heavy transaction, and stops on shutdown.
+      budget: new WorkBudget({ signal: this.blockAbort.signal }),
     })
     this.executor = new BlockExecutor(this.vm, this.state, this.common)
     await this.margin?.load(this.state)
@@ -312,7 +332,10 @@ export class Node implements ChainApi, GovernanceApi {
         }
         this.producing = this.produceBlock()
           .then(() => undefined)
-          .catch((err) => this.log.error({ err }, 'block production failed'))
+          .catch((err) => {
+            if (err instanceof ShuttingDownError) this.log.info('block in progress dropped at shutdown')
+            else this.log.error({ err }, 'block production failed')
+          })
           .finally(() => {
             this.producing = undefined
             if (!this.closed) schedule(Math.max(0, this.opts.blockTimeMs - (Date.now() - started)))
@@ -357,6 +380,8 @@ export class Node implements ChainApi, GovernanceApi {
       // The pool's runs are taken when the loop starts: transactions admitted while the block
       // yields (below) wait for the next block.
       for (const ptx of this.mempool.executable(nonces, baseFee)) {
+        // Shutting down: the block ends with what it has.
+        if (this.closed) break
         if (performance.now() - busySince > MAX_BUSY_MS) {
           // Let waiting RPC requests in: they read committed state only (the head, `stateAt`),
           // never this block's, and a full block would otherwise hold them for 100+ ms.
@@ -370,6 +395,8 @@ export class Node implements ChainApi, GovernanceApi {
           continue
         }
         const out = await this.executor.apply(ptx.tx, createAddressFromString(ptx.sender))
+        // Stopped by shutdown (past the grace): the block is dropped, the transaction kept.
+        if ('error' in out && this.blockAbort.signal.aborted) throw new ShuttingDownError()
         if ('error' in out) {
           this.log.debug({ tx: ptx.hash, error: out.error }, 'transaction dropped')
           this.mempool.dropFrom(ptx)
@@ -511,14 +538,23 @@ export class Node implements ChainApi, GovernanceApi {
   }
 
   /**
-   * Stops taking transactions and making blocks; resolves once the block in progress is
-   * committed. Reads keep working until `close`.
+   * Stops taking transactions and making blocks, and aborts every eth_call / eth_estimateGas in
+   * flight; resolves once the block in progress is committed with the transactions it has run,
+   * or, when its transaction still runs after `STOP_GRACE_MS`, dropped. Reads keep working
+   * until `close`.
    */
   async stopProducing(): Promise<void> {
     this.closed = true
+    this.callsAbort.abort()
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
-    await this.producing
+    if (this.producing === undefined) return
+    const grace = setTimeout(() => this.blockAbort.abort(), this.opts.stopGraceMs ?? STOP_GRACE_MS)
+    try {
+      await this.producing
+    } finally {
+      clearTimeout(grace)
+    }
   }
 
   /** Stops block production (finishing the block in progress) and closes the store. */
@@ -814,24 +850,41 @@ export class Node implements ChainApi, GovernanceApi {
     return listProposals(state)
   }
 
-  private async callContext(tag: BlockTag): Promise<CallContext> {
+  private async callContext(tag: BlockTag, bounds?: CallBounds): Promise<CallContext> {
+    if (this.closed) throw new ShuttingDownError()
     const { state, block } = await this.stateAt(tag)
     return {
       common: this.common,
       state,
       block,
       blockHashes: this.blockHashes,
-      gasCap: this.opts.genesis.gasLimit,
+      gasCap: this.opts.rpcGasCap ?? RPC_GAS_CAP,
+      blockGasLimit: this.opts.genesis.gasLimit,
       precompiles: this.precompiles,
+      budget: new WorkBudget({
+        timeoutMs: this.opts.rpcEvmTimeoutMs ?? RPC_EVM_TIMEOUT_MS,
+        deadline: bounds?.deadline,
+        signal: this.callsAbort.signal,
+      }),
     }
   }
 
-  async call(req: CallRequest, tag: BlockTag, overrides?: StateOverrides): Promise<CallResult> {
-    return runCall(await this.callContext(tag), req, overrides)
+  /** Aborted by shutdown: the caller hears that the node is shutting down. */
+  private async bounded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (err) {
+      if (err instanceof WorkBudgetExceeded && err.reason === 'aborted') throw new ShuttingDownError()
+      throw err
+    }
   }
 
-  async estimateGas(req: CallRequest, tag: BlockTag, overrides?: StateOverrides): Promise<bigint> {
-    return runEstimate(await this.callContext(tag), req, overrides)
+  async call(req: CallRequest, tag: BlockTag, overrides?: StateOverrides, bounds?: CallBounds): Promise<CallResult> {
+    return this.bounded(async () => runCall(await this.callContext(tag, bounds), req, overrides))
+  }
+
+  async estimateGas(req: CallRequest, tag: BlockTag, overrides?: StateOverrides, bounds?: CallBounds): Promise<bigint> {
+    return this.bounded(async () => runEstimate(await this.callContext(tag, bounds), req, overrides))
   }
 
   gasPrice(): bigint {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { BlockHashes } from './blockHashes.ts'
 import { createChainEvm } from './chainVm.ts'
 import { createChainCommon } from './common.ts'
-import { WorkBudget, WorkBudgetExceeded } from './workBudget.ts'
+import { formatDuration, WorkBudget, WorkBudgetExceeded } from './workBudget.ts'
 
 const common = createChainCommon(31338n)
 const caller = createAddressFromString(`0x${'11'.repeat(20)}`)
@@ -45,12 +45,33 @@ describe('WorkBudget in the EVM', () => {
     expect([b.exceptionError?.error, b.executionGasUsed]).toEqual(['out of gas', 1_000_000n])
   })
 
+  it('charges the CALL and CREATE families exactly as the fork does', async () => {
+    const codes = {
+      call: '0x5f5f5f5f5f60045af100',
+      callcode: '0x5f5f5f5f5f60045af200',
+      delegatecall: '0x5f5f5f5f60045af400',
+      staticcall: '0x5f5f5f5f60045afa00',
+      create: '0x5f5f5ff000',
+      create2: '0x5f5f5f5ff500',
+    }
+    for (const [name, code] of Object.entries(codes)) {
+      const gas = async (budget?: WorkBudget) => {
+        const r = await (await evmWith(code, budget)).runCall({ to: target, caller, gasLimit: 1_000_000n })
+        return [r.execResult.exceptionError?.error, r.execResult.executionGasUsed]
+      }
+      const plain = await gas()
+      expect(plain[0], name).toBeUndefined()
+      expect(await gas(new WorkBudget()), name).toEqual(plain)
+    }
+  })
+
   it("stops an endless loop at the budget's deadline with geth's words", async () => {
     const evm = await evmWith(ENDLESS, new WorkBudget({ timeoutMs: 50 }))
     const err = await evm.runCall({ to: target, caller, gasLimit: 2n ** 62n }).catch((e) => e)
     expect(err).toBeInstanceOf(WorkBudgetExceeded)
     expect(err).toMatchObject({ reason: 'timeout', message: 'execution aborted (timeout = 50ms)' })
     expect(new WorkBudgetExceeded('timeout', 5000).message).toBe('execution aborted (timeout = 5s)')
+    expect([formatDuration(1500), formatDuration(90_000), formatDuration(60_000)]).toEqual(['1.5s', '1m30s', '1m0s'])
   })
 
   it('stops when its signal aborts', async () => {

@@ -11,7 +11,7 @@
  * runs without one (a mined transaction runs to its gas) and only yields, and stops on shutdown.
  */
 import type { Common } from '@ethereumjs/common'
-import { getOpcodesForHF } from '@ethereumjs/evm'
+import { getOpcodesForHF, paramsEVM } from '@ethereumjs/evm'
 
 /** geth's `--rpc.evmtimeout` default: how long one eth_call may run, milliseconds. */
 export const RPC_EVM_TIMEOUT_MS = 5_000
@@ -35,13 +35,15 @@ export class WorkBudgetExceeded extends Error {
     /** The budget's time limit, for `execution aborted (timeout = 5s)`. */
     readonly timeoutMs?: number,
   ) {
-    super(reason === 'timeout' ? `execution aborted (timeout = ${formatSeconds(timeoutMs ?? 0)})` : 'execution aborted')
+    super(reason === 'timeout' ? `execution aborted (timeout = ${formatDuration(timeoutMs ?? 0)})` : 'execution aborted')
   }
 }
 
-/** `5000` → `5s`, `1500` → `1.5s`, as Go prints a `time.Duration`. */
-function formatSeconds(ms: number): string {
-  return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`
+/** `5000` → `5s`, `1500` → `1.5s`, `90000` → `1m30s`, `50` → `50ms`, as Go prints a `time.Duration`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`
+  if (ms < 60_000) return `${ms / 1000}s`
+  return `${Math.floor(ms / 60_000)}m${(ms % 60_000) / 1000}s`
 }
 
 export interface WorkBudgetOptions {
@@ -66,6 +68,7 @@ export interface WorkBudgetOptions {
 export class WorkBudget {
   /** `performance.now()` after which `check` throws; Infinity for none. */
   readonly deadline: number
+  /** The time limit that binds, ms (its own or what was left of a shared deadline); none without. */
   readonly timeoutMs?: number
   private readonly signal?: AbortSignal
   private readonly yieldAfterMs: number
@@ -73,9 +76,11 @@ export class WorkBudget {
   private ticks = 0
 
   constructor(opts: WorkBudgetOptions = {}) {
-    const own = opts.timeoutMs === undefined ? Infinity : performance.now() + opts.timeoutMs
+    const now = performance.now()
+    const own = opts.timeoutMs === undefined ? Infinity : now + opts.timeoutMs
     this.deadline = Math.min(own, opts.deadline ?? Infinity)
-    this.timeoutMs = opts.timeoutMs
+    // The limit that binds, for the error: its own, or what is left of a batch's.
+    this.timeoutMs = this.deadline === own ? opts.timeoutMs : Math.max(0, Math.round(this.deadline - now))
     this.signal = opts.signal
     this.yieldAfterMs = opts.yieldAfterMs ?? YIELD_AFTER_MS
   }
@@ -132,7 +137,10 @@ export interface BudgetOpcode {
 export function budgetOpcodes(common: Common, budget: WorkBudget): BudgetOpcode[] {
   let tables = forkTables.get(common)
   if (tables === undefined) {
-    tables = getOpcodesForHF(common)
+    // The EVM's gas parameters, which `createEVM` adds to the Common it is given, on a copy.
+    const withEvmParams = common.copy()
+    withEvmParams.updateParams(paramsEVM)
+    tables = getOpcodesForHF(withEvmParams)
     forkTables.set(common, tables)
   }
   const { opcodes, handlers, dynamicGasHandlers } = tables

@@ -190,7 +190,7 @@ export const ethMethods: RpcMethods = {
     }
   },
 
-  eth_call: async (p, { chain }) => {
+  eth_call: async (p, { chain, deadline }) => {
     const [c, b, o, blockOverrides] = arity(p, 1, 4)
     const req = parseCallRequest(c, 0)
     const tag = parseBlockTag(b, 1)
@@ -198,17 +198,17 @@ export const ethMethods: RpcMethods = {
     if (blockOverrides !== undefined && blockOverrides !== null) {
       throw new InvalidParamsError('block overrides are not supported', 3)
     }
-    const res = await chain.call(req, tag, overrides)
+    const res = await chain.call(req, tag, overrides, { deadline })
     if (res.ok) return res.returnData
     if (res.reverted) {
       throw new ExecutionRevertedRpcError(res.returnData, res.reason ?? revertReason(res.returnData))
     }
     throw new ServerError(res.error)
   },
-  eth_estimateGas: async (p, { chain }) => {
+  eth_estimateGas: async (p, { chain, deadline }) => {
     const [c, b, o] = arity(p, 1, 3)
     const req = parseCallRequest(c, 0)
-    const gas = await chain.estimateGas(req, parseBlockTag(b, 1), parseStateOverrides(o, 2))
+    const gas = await chain.estimateGas(req, parseBlockTag(b, 1), parseStateOverrides(o, 2), { deadline })
     return quantity(gas)
   },
   eth_feeHistory: async (p, { chain }) => {
