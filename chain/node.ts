@@ -61,6 +61,7 @@ import {
   NoMarginConfigError,
   NonceTooLowError,
   ShuttingDownError,
+  TooManyLogsError,
   UnknownBlockError,
   UnknownProposalError,
   WrongChainIdError,
@@ -714,7 +715,7 @@ export class Node implements ChainApi, GovernanceApi {
     return receipts[loc.index]
   }
 
-  async getLogs(filter: LogFilter): Promise<StoredLog[]> {
+  async getLogs(filter: LogFilter, limit?: number): Promise<StoredLog[]> {
     let from = filter.fromBlock
     let to = filter.toBlock
     if (filter.blockHash !== undefined) {
@@ -731,6 +732,7 @@ export class Node implements ChainApi, GovernanceApi {
       for (const r of await this.getBlockReceipts(n)) {
         for (const log of r.logs) if (logMatches(log, filter)) out.push(log)
       }
+      if (limit !== undefined && out.length > limit) throw new TooManyLogsError(limit, from, n > from ? n - 1n : undefined)
     }
     return out
   }

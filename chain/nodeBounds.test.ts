@@ -6,7 +6,7 @@ import { hexToBytes, parseGwei } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
-import { ShuttingDownError } from './errors.ts'
+import { ShuttingDownError, TooManyLogsError } from './errors.ts'
 import { createNode, type Node, type NodeOptions } from './node.ts'
 import type { Hex } from './types.ts'
 
@@ -66,6 +66,33 @@ describe('Node: bounded calls', () => {
     setTimeout(() => void node.stopProducing(), 50)
     expect(await running).toBeInstanceOf(ShuttingDownError)
     await expect(node.estimateGas({ to: LOOP }, 'latest', loopCode)).rejects.toBeInstanceOf(ShuttingDownError)
+  })
+})
+
+describe('Node: bounded log queries', () => {
+  it('refuses a query over its limit, with a range that fits', async () => {
+    const node = await open()
+    // Two blocks whose one transaction (a creation) emits three logs each: LOG0 ×3 in init code.
+    for (let nonce = 0; nonce < 2; nonce++) {
+      const raw = await alice.signTransaction({
+        chainId: 31338,
+        type: 'eip1559',
+        data: '0x5f5fa05f5fa05f5fa000',
+        nonce,
+        gas: 100_000n,
+        maxFeePerGas: parseGwei('10'),
+        maxPriorityFeePerGas: parseGwei('1'),
+      })
+      await node.sendRawTransaction(hexToBytes(raw))
+      await node.produceBlock()
+    }
+    const all = { fromBlock: 0n, toBlock: 2n }
+    expect(await node.getLogs(all)).toHaveLength(6)
+    expect(await node.getLogs(all, 6)).toHaveLength(6)
+    const err = await node.getLogs(all, 4).catch((e) => e)
+    expect(err).toBeInstanceOf(TooManyLogsError)
+    expect(err.shortMessage).toBe('query returned more than 4 results. Try with this block range [0x0, 0x1].')
+    expect((await node.getLogs(all, 2).catch((e) => e)).shortMessage).toBe('query returned more than 2 results. Try with this block range [0x0, 0x0].')
   })
 })
 

@@ -151,7 +151,8 @@ export interface ChainApi {
   getReceipt(hash: Hex): Promise<StoredReceipt | undefined>
   /** All receipts of a block, in order. */
   getBlockReceipts(n: bigint): Promise<StoredReceipt[]>
-  getLogs(filter: LogFilter): Promise<StoredLog[]>
+  /** Logs matching `filter`; more than `limit` (when given) throws TooManyLogsError. */
+  getLogs(filter: LogFilter, limit?: number): Promise<StoredLog[]>
   getBalance(address: Hex, block: BlockTag): Promise<bigint>
   /** For 'pending' this counts the mempool's queued nonces too. */
   getTransactionCount(address: Hex, block: BlockTag): Promise<bigint>

@@ -41,6 +41,8 @@ import type { RpcContext, RpcMethods, SubscriptionHandler } from './types.ts'
 
 /** Widest block range one eth_getLogs / eth_getFilterLogs may span. */
 export const MAX_LOG_BLOCK_RANGE = 10_000n
+/** Most logs one eth_getLogs / eth_getFilterLogs answers (Infura's and Alchemy's limit). */
+export const MAX_LOG_RESULTS = 10_000
 /** Most blocks one eth_feeHistory may span (geth's limit). */
 export const MAX_FEE_HISTORY_BLOCKS = 1024
 
@@ -104,11 +106,17 @@ export async function resolveLogFilter(chain: ChainApi, raw: RawLogFilter): Prom
     if (typeof tag === 'bigint') return tag
     return chain.resolveBlock(tag)
   }
+  const reversed = (from: bigint, to: bigint) =>
+    new InvalidParamsError(`invalid block range params: fromBlock ${quantity(from)} is after toBlock ${quantity(to)}`, 0)
+  // As geth: two numbers the wrong way round are refused before either is looked at.
+  if (typeof raw.fromBlock === 'bigint' && typeof raw.toBlock === 'bigint' && raw.fromBlock > raw.toBlock) {
+    throw reversed(raw.fromBlock, raw.toBlock)
+  }
   const from = await resolve(raw.fromBlock)
   let to = await resolve(raw.toBlock)
+  if (from > to) throw reversed(from, to)
   if (from > head) return []
   if (to > head) to = head
-  if (from > to) throw new ServerError('invalid block range params')
   const span = to - from + 1n
   if (span > MAX_LOG_BLOCK_RANGE) {
     throw new LimitExceededError(
@@ -122,7 +130,7 @@ export async function resolveLogFilter(chain: ChainApi, raw: RawLogFilter): Prom
 async function getLogs(chain: ChainApi, raw: RawLogFilter): Promise<StoredLog[]> {
   const filter = await resolveLogFilter(chain, raw)
   if (Array.isArray(filter)) return []
-  return chain.getLogs(filter)
+  return chain.getLogs(filter, MAX_LOG_RESULTS)
 }
 
 async function txInBlock(ctx: RpcContext, tag: BlockTag, indexParam: unknown) {
