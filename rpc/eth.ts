@@ -14,6 +14,7 @@ import {
   ServerError,
 } from './errors.ts'
 import { matchLog } from './filters.ts'
+import { deliver, groupsPer, SubscriberGroups } from './subscriberGroups.ts'
 import {
   formatBlock,
   formatHeader,
@@ -353,12 +354,73 @@ export const ethMethods: RpcMethods = {
   },
 }
 
+/** All `newHeads` subscribers of a server: each block's header is formatted once. */
+const headGroups = groupsPer<null>((ctx) => {
+  const groups: SubscriberGroups<null> = new SubscriberGroups(() => {
+    const fn = (block: { header: Parameters<typeof formatHeader>[0] }) => {
+      const header = formatHeader(block.header)
+      for (const g of groups.list()) deliver(g, header, (err) => ctx.logger.error({ err }, 'newHeads notification failed'))
+    }
+    ctx.events.on('block', fn)
+    return () => ctx.events.off('block', fn)
+  })
+  return groups
+})
+
 const newHeads: SubscriptionHandler = (args, ctx, emit) => {
   if (args.length > 0) throw new InvalidParamsError('too many arguments, want at most 1')
-  const fn = (block: { header: Parameters<typeof formatHeader>[0] }) => emit(formatHeader(block.header))
-  ctx.events.on('block', fn)
-  return () => ctx.events.off('block', fn)
+  return headGroups(ctx).add('', null, emit)
 }
+
+/** A `logs` subscription's criteria; subscriptions with the same ones share their matching. */
+interface LogCriteria {
+  from?: bigint
+  to?: bigint
+  addresses?: Hex[]
+  topics?: (Hex | Hex[] | null)[]
+}
+
+/**
+ * The same criteria, however written, give the same key: addresses and topic alternatives in any
+ * order or repeated, a one-hash alternative list or the hash, trailing wildcards or none.
+ */
+function criteriaKey(c: LogCriteria): string {
+  const topics = (c.topics ?? []).map((t) => {
+    if (!Array.isArray(t)) return t
+    const alternatives = [...new Set(t)].sort()
+    return alternatives.length === 1 ? alternatives[0] : alternatives
+  })
+  while (topics.length > 0 && topics[topics.length - 1] === null) topics.pop()
+  return JSON.stringify([
+    c.from?.toString() ?? null,
+    c.to?.toString() ?? null,
+    c.addresses ? [...new Set(c.addresses)].sort() : null,
+    topics,
+  ])
+}
+
+/** All `logs` subscribers of a server, grouped by criteria: each group matches a block once. */
+const logGroups = groupsPer<LogCriteria>((ctx) => {
+  const groups: SubscriberGroups<LogCriteria> = new SubscriberGroups(() => {
+    const fn = (block: { header: { number: bigint } }, receipts: { logs: StoredLog[] }[]) => {
+      const n = block.header.number
+      for (const g of groups.list()) {
+        const { from, to, addresses, topics } = g.value
+        if ((from !== undefined && n < from) || (to !== undefined && n > to)) continue
+        for (const r of receipts) {
+          for (const log of r.logs) {
+            if (matchLog(log, addresses, topics)) {
+              deliver(g, formatLog(log), (err) => ctx.logger.error({ err }, 'logs notification failed'))
+            }
+          }
+        }
+      }
+    }
+    ctx.events.on('block', fn)
+    return () => ctx.events.off('block', fn)
+  })
+  return groups
+})
 
 const logs: SubscriptionHandler = (args, ctx, emit) => {
   if (args.length > 1) throw new InvalidParamsError('too many arguments, want at most 2')
@@ -370,30 +432,36 @@ const logs: SubscriptionHandler = (args, ctx, emit) => {
   if (from !== undefined && to !== undefined && from > to) {
     throw new InvalidParamsError('invalid from and to block combination', 1)
   }
-  const fn = (block: { header: { number: bigint } }, receipts: { logs: StoredLog[] }[]) => {
-    const n = block.header.number
-    if ((from !== undefined && n < from) || (to !== undefined && n > to)) return
-    for (const r of receipts) {
-      for (const log of r.logs) if (matchLog(log, f.addresses, f.topics)) emit(formatLog(log))
-    }
-  }
-  ctx.events.on('block', fn)
-  return () => ctx.events.off('block', fn)
+  const criteria: LogCriteria = { from, to, addresses: f.addresses, topics: f.topics }
+  return logGroups(ctx).add(criteriaKey(criteria), criteria, emit)
 }
+
+/** All `newPendingTransactions` subscribers of a server: hashes, or transactions looked up once. */
+const pendingGroups = groupsPer<boolean>((ctx) => {
+  const groups: SubscriberGroups<boolean> = new SubscriberGroups(() => {
+    const onError = (err: unknown) => ctx.logger.error({ err }, 'newPendingTransactions notification failed')
+    const fn = (hash: Hex) => {
+      for (const g of groups.list()) {
+        if (!g.value) {
+          deliver(g, hash, onError)
+          continue
+        }
+        ctx.chain.getTransaction(hash).then(
+          (found) => found && deliver(g, formatTransaction(found.tx), onError),
+          (err) => ctx.logger.warn({ err, hash }, 'pending transaction lookup failed'),
+        )
+      }
+    }
+    ctx.events.on('pendingTransaction', fn)
+    return () => ctx.events.off('pendingTransaction', fn)
+  })
+  return groups
+})
 
 const newPendingTransactions: SubscriptionHandler = (args, ctx, emit) => {
   if (args.length > 1) throw new InvalidParamsError('too many arguments, want at most 2')
   const full = args[0] === undefined || args[0] === null ? false : parseBool(args[0], 1)
-  const fn = full
-    ? (hash: Hex) => {
-        ctx.chain.getTransaction(hash).then(
-          (found) => found && emit(formatTransaction(found.tx)),
-          (err) => ctx.logger.warn({ err, hash }, 'pending transaction lookup failed'),
-        )
-      }
-    : (hash: Hex) => emit(hash)
-  ctx.events.on('pendingTransaction', fn)
-  return () => ctx.events.off('pendingTransaction', fn)
+  return pendingGroups(ctx).add(full ? 'full' : 'hash', full, emit)
 }
 
 /** The `eth_subscribe` kinds of geth: `newHeads`, `logs`, `newPendingTransactions`. */
