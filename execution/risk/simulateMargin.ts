@@ -1,5 +1,5 @@
 import { marginPortfolio } from './marginPortfolio.ts'
-import { buildMarketState } from './marketState.ts'
+import { buildMarketState, type MarketState } from './marketState.ts'
 import { resolvePortfolio, toBookEntries } from './portfolio.ts'
 import { type RiskReport, buildRiskReport } from './report.ts'
 import type { Market, RiskParams } from './types.ts'
@@ -7,7 +7,8 @@ import type { Market, RiskParams } from './types.ts'
 /**
  * `margin_simulate` in one call: resolve the portfolio (ids, names, inline options), price the
  * market at `nowSeconds`, margin, format. Throws InvalidPortfolioError / InvalidMarketError
- * naming the bad field.
+ * naming the bad field (a portfolio over `PORTFOLIO_LIMITS` among them). `priced`, the state of
+ * `market` at `nowSeconds` under `params`, is reused when the portfolio names no inline option.
  *
  * @example simulateMargin(devMarket, devRiskParams, 1767225600, { balances: [{ asset: 'USDC', amount: '1000' }] })
  */
@@ -16,8 +17,10 @@ export function simulateMargin(
   params: RiskParams,
   nowSeconds: number,
   portfolio: unknown,
+  priced?: MarketState,
 ): RiskReport {
   const resolved = resolvePortfolio(portfolio, market)
-  const state = buildMarketState(resolved.market, params, nowSeconds)
+  const state =
+    priced !== undefined && resolved.market === market ? priced : buildMarketState(resolved.market, params, nowSeconds)
   return buildRiskReport(marginPortfolio(state, toBookEntries(resolved, state)))
 }
