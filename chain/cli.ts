@@ -70,6 +70,13 @@ export interface StartOptions {
   bridgeConfig?: string
   /** `--sequencer-key`: the L1 key that posts commitments. */
   sequencerKey?: string
+  /** `--txpool-*`: the mempool's bounds (geth's `--txpool.*`); its defaults where absent. */
+  txpoolSlots?: number
+  txpoolQueue?: number
+  txpoolAccountSlots?: number
+  txpoolAccountQueue?: number
+  /** `--txpool-lifetime`, seconds. */
+  txpoolLifetime?: number
 }
 
 /** What `unimargin devnet` adds to a start (chain/devnet.ts). */
@@ -95,6 +102,13 @@ export async function start(o: StartOptions, hooks: StartHooks = {}): Promise<vo
     heartbeatMs: o.heartbeat,
     logger,
     produce: false,
+    mempool: {
+      totalSlots: o.txpoolSlots,
+      totalQueue: o.txpoolQueue,
+      accountSlots: o.txpoolAccountSlots,
+      accountQueue: o.txpoolAccountQueue,
+      lifetimeMs: o.txpoolLifetime === undefined ? undefined : o.txpoolLifetime * 1000,
+    },
   })
   let bridge: BridgeRuntime | undefined
   if (o.l1Rpc && bridgeSetup) {
@@ -175,7 +189,7 @@ export async function start(o: StartOptions, hooks: StartHooks = {}): Promise<vo
   logger.info({ url: rpc.url, chainId: Number(genesis.chainId), head: Number(node.headNumber()) }, 'node started')
 
   let stopping = false
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, exitCode = 0) => {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'shutting down')
@@ -187,12 +201,13 @@ export async function start(o: StartOptions, hooks: StartHooks = {}): Promise<vo
       await node.close()
       await hooks.afterStop?.()
       logger.info('stopped cleanly')
-      process.exit(0)
+      process.exit(exitCode)
     } catch (err) {
       logger.error({ err }, 'shutdown failed')
       process.exit(1)
     }
   }
+  node.onFatal(() => void stop('store failure', 1))
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
 }
@@ -220,6 +235,11 @@ export function buildProgram(): Command {
     .option('--l1-rpc <url>', 'L1 JSON-RPC URL: runs the bridge (sources from genesis `bridge`, or --bridge-config)')
     .option('--bridge-config <file>', 'a devnet.json (portal, tokens, challengePeriodSeconds) to bridge the dev genesis with')
     .option('--sequencer-key <hex>', 'L1 key that posts commitments (env UNIMARGIN_SEQUENCER_KEY; dev account 0 with the dev genesis)')
+    .option('--txpool-slots <n>', 'transactions the mempool holds, executable and queued', intOption('--txpool-slots', 1, 1_000_000), 5120)
+    .option('--txpool-queue <n>', 'of which queued behind a nonce gap', intOption('--txpool-queue', 0, 1_000_000), 1024)
+    .option('--txpool-account-slots <n>', 'executable transactions a sender keeps when the pool is full', intOption('--txpool-account-slots', 0, 1_000_000), 16)
+    .option('--txpool-account-queue <n>', 'queued transactions per sender', intOption('--txpool-account-queue', 0, 1_000_000), 64)
+    .option('--txpool-lifetime <s>', 'seconds queued transactions stay while their sender makes no progress', intOption('--txpool-lifetime', 1, 31_536_000), 10_800)
     .action((o: StartOptions) => start(o))
   registerDevnetCommand(program, intOption)
   registerGovCommands(program)

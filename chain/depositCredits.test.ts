@@ -104,6 +104,21 @@ describe('deposit credits in blocks', () => {
     expect(await credits.lastCreditedDepositId!({ chainId: 31337, portal: PORTAL })).toBe(2n)
   })
 
+  it('consumes the id of a deposit too large to credit, and credits the next one', async () => {
+    const { node, credits } = await nodeWithCredits()
+    const before = await balance(node, alice, 1)
+    // 2^200 USDC base units is 2^200·10^12 wad: past what a balance may hold (lib/fixed MAX_WAD).
+    const done = credits.credit([deposit(1n, alice, USDC_L1, 2n ** 200n), deposit(2n, alice, USDC_L1, 3_000_000n)])
+    const block = (await node.produceBlock())!
+    expect(await done).toEqual({ l2Block: block.header.number })
+    expect(await balance(node, alice, 1)).toBe(before + 3n * 10n ** 18n)
+    expect(await credits.lastCreditedDepositId!({ chainId: 31337, portal: PORTAL })).toBe(2n)
+    expect(await node.getBlockDeposits(block.header.number)).toMatchObject([
+      { depositId: '1', account: alice, assetId: null, amountWad: '0' },
+      { depositId: '2', account: alice, assetId: 1, amountWad: '3000000000000000000' },
+    ])
+  })
+
   it('the same credits give the same state root on another node (pure function of the blocks)', async () => {
     const a = await nodeWithCredits()
     const b = await nodeWithCredits()

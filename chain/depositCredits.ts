@@ -30,6 +30,7 @@ import { MARGIN_ADDRESS } from '../execution/precompiles/addresses.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { encodeLog } from '../execution/eventLog.ts'
 import { isSystemTx, type SystemLog, SystemTransaction } from '../execution/systemTx.ts'
+import { MAX_WAD } from '../lib/fixed.ts'
 import { UmaStore } from '../state/umaStore.ts'
 
 /** One deposit as a block credited it (what the block store records). */
@@ -213,6 +214,7 @@ export function createDepositCredits(opts: {
       const store = new UmaStore(state)
       const record: CreditedDeposit[] = []
       const next = new Map<string, bigint>()
+      const creditedTo = new Map<string, bigint>()
       for (const d of batches.flatMap((b) => b.deposits)) {
         const key = `${d.sourceChainId}:${d.portal.toLowerCase()}`
         const last = next.get(key) ?? (await store.lastCreditedDepositId(d.sourceChainId, d.portal))
@@ -224,14 +226,25 @@ export function createDepositCredits(opts: {
           continue
         }
         next.set(key, d.depositId)
-        const asset = byToken.get(d.token.toLowerCase())
+        const mapped = byToken.get(d.token.toLowerCase())
         const account = d.l2Recipient.toLowerCase() as Hex
-        const amountWad = asset ? l1ToWad(d.amountL1, asset.decimals) : 0n
-        if (!asset) {
+        let asset = mapped
+        let amountWad = mapped ? l1ToWad(d.amountL1, mapped.decimals) : 0n
+        if (!mapped) {
           opts.logger?.warn(
             { depositId: d.depositId, token: d.token },
             'bridge: deposit of a token with no L2 asset; its id is consumed, nothing credited',
           )
+        } else {
+          // A credit that would take the balance past what the chain stores (an absurd L1 amount)
+          // cannot be made; like an unmapped token, its id is consumed so later deposits go on.
+          const key = `${account}:${mapped.assetId}`
+          const after = (creditedTo.get(key) ?? (await store.balance(account, mapped.assetId))) + amountWad
+          if (after > MAX_WAD) {
+            opts.logger?.warn({ depositId: d.depositId, amountL1: d.amountL1.toString() }, 'bridge: deposit too large to credit; its id is consumed, nothing credited')
+            asset = undefined
+            amountWad = 0n
+          } else creditedTo.set(key, after)
         }
         record.push({
           sourceChainId: d.sourceChainId,

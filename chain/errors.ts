@@ -27,14 +27,6 @@ export class NonceTooLowError extends BaseError {
   }
 }
 
-/** The nonce leaves a gap larger than the mempool keeps queued for one sender. */
-export class NonceTooHighError extends BaseError {
-  override name = 'NonceTooHighError'
-  constructor(readonly sender: Hex, readonly expected: bigint, readonly got: bigint) {
-    super(`nonce too high: address ${sender}, tx: ${got} state: ${expected}`)
-  }
-}
-
 export class InsufficientFundsError extends BaseError {
   override name = 'InsufficientFundsError'
   constructor(readonly sender: Hex, readonly balance: bigint, readonly cost: bigint) {
@@ -89,11 +81,35 @@ export class AlreadyKnownError extends BaseError {
   }
 }
 
-/** The pool, or one sender's share of it, is full. */
+/** The pool has no room for this transaction and none it holds may make way for it. */
 export class TxPoolFullError extends BaseError {
   override name = 'TxPoolFullError'
   constructor(what: string) {
     super(`txpool is full: ${what}`)
+  }
+}
+
+/**
+ * The pool is full and this transaction pays no more than the cheapest one that could make way
+ * for it (geth's ErrUnderpriced; the wording wallets match on, the figures in `details`).
+ */
+export class TxUnderpricedError extends BaseError {
+  override name = 'TxUnderpricedError'
+  constructor(details: string) {
+    super('transaction underpriced', { details })
+  }
+}
+
+/**
+ * The sender already has as many transactions queued behind a nonce gap as the pool keeps for
+ * one account (geth's ErrAccountLimitExceeded wording, with what to do about it).
+ */
+export class AccountLimitExceededError extends BaseError {
+  override name = 'AccountLimitExceededError'
+  constructor(readonly sender: Hex, readonly limit: number, readonly nextNonce: bigint) {
+    super(
+      `account limit exceeded: address ${sender} already has ${limit} transactions queued behind a nonce gap; send nonce ${nextNonce} first`,
+    )
   }
 }
 

@@ -5,9 +5,11 @@
 import type { Block } from '@ethereumjs/block'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { bytesToHex } from '@ethereumjs/util'
-import { marginOfHoldings } from '../execution/margin/accountMargin.ts'
+import { holdingsToEntries, marginOfHoldings } from '../execution/margin/accountMargin.ts'
 import { marketAt, type PricedMarket } from '../execution/margin/marketAt.ts'
 import type { MarginEnv } from '../execution/margin/types.ts'
+import { liquidationPrices } from '../execution/risk/liquidationPrices.ts'
+import { marginPortfolio } from '../execution/risk/marginPortfolio.ts'
 import { buildRiskReport, type RiskReport } from '../execution/risk/report.ts'
 import { simulateMargin } from '../execution/risk/simulateMargin.ts'
 import { formatAmount, formatWad, wadToNumber } from '../lib/fixed.ts'
@@ -122,7 +124,8 @@ export class MarginReads implements MarginApi {
   async getRiskReport(address: Hex, tag: BlockTag): Promise<RiskReport> {
     const { state, priced } = await this.priced(tag)
     const holdings = await new UmaStore(state).holdings(address.toLowerCase() as Hex)
-    return buildRiskReport(marginOfHoldings(holdings, priced.state))
+    const entries = holdingsToEntries(holdings, priced.state)
+    return buildRiskReport(marginPortfolio(priced.state, entries), liquidationPrices(priced.state, entries))
   }
 
   async simulate(portfolio: unknown): Promise<RiskReport> {
@@ -183,7 +186,8 @@ export class MarginReads implements MarginApi {
       const { state, priced } = await this.priced(n)
       const holdings = await new UmaStore(state).holdings(INSURANCE_FUND_ADDRESS)
       const view = holdingsView(holdings, priced)
-      const report = buildRiskReport(marginOfHoldings(holdings, priced.state))
+      // Only equity and MM are read here: no liquidation-price search.
+      const report = buildRiskReport(marginOfHoldings(holdings, priced.state), [])
       const events = logs.filter((l) => l.blockNumber === n)
       history.push({
         blockNumber: Number(n),

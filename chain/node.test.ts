@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { bytesToHex } from '@ethereumjs/util'
 import pino from 'pino'
 import { hexToBytes, parseEther, parseGwei } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
 import {
@@ -15,9 +15,12 @@ import {
   InvalidTransactionError,
   NonceTooLowError,
   ReplacementUnderpricedError,
+  TxUnderpricedError,
   WrongChainIdError,
 } from './errors.ts'
+import type { MempoolLimits } from './mempool.ts'
 import { createNode, type Node } from './node.ts'
+import { feederKeysFor, startPriceFeeder } from './priceFeeder.ts'
 
 const logger = pino({ level: 'silent' })
 const alice = privateKeyToAccount(DEV_ACCOUNTS[0][1])
@@ -25,10 +28,10 @@ const bob = privateKeyToAccount(DEV_ACCOUNTS[1][1])
 const dirs: string[] = []
 const nodes: Node[] = []
 
-async function open(datadir?: string): Promise<{ node: Node; datadir: string }> {
+async function open(datadir?: string, mempool?: Partial<MempoolLimits>): Promise<{ node: Node; datadir: string }> {
   const dir = datadir ?? mkdtempSync(join(tmpdir(), 'um-node-'))
   if (!datadir) dirs.push(dir)
-  const node = await createNode({ datadir: dir, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false })
+  const node = await createNode({ datadir: dir, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false, mempool })
   nodes.push(node)
   return { node, datadir: dir }
 }
@@ -100,6 +103,12 @@ describe('Node', () => {
       FeeTooLowError,
     )
     await expect(node.sendRawTransaction(await transfer(1, { chainId: 1 }))).rejects.toBeInstanceOf(WrongChainIdError)
+    // The message names the id the transaction was signed for, for typed and legacy ones alike.
+    await expect(node.sendRawTransaction(await transfer(1, { chainId: 5 }))).rejects.toThrow(
+      'invalid chain id: have 5, want 31338',
+    )
+    const legacy = await alice.signTransaction({ chainId: 1, type: 'legacy', to: bob.address, nonce: 1, gas: 21_000n, gasPrice: parseGwei('10') })
+    await expect(node.sendRawTransaction(hexToBytes(legacy))).rejects.toThrow('invalid chain id: have 1, want 31338')
     await expect(node.sendRawTransaction(Uint8Array.of(1, 2, 3))).rejects.toBeInstanceOf(InvalidTransactionError)
     await expect(node.sendRawTransaction(await transfer(1, { value: 9n }))).resolves.toMatch(/^0x/)
   })
@@ -113,6 +122,44 @@ describe('Node', () => {
     await node.produceBlock()
     expect(await node.getReceipt(first)).toBeUndefined()
     expect((await node.getReceipt(second))?.status).toBe(1)
+  })
+
+  it('checks the balance against all of the sender’s pooled transactions before this one', async () => {
+    const { node } = await open()
+    const poor = privateKeyToAccount(generatePrivateKey())
+    // 21,000 gas at 10 gwei = 0.00021 ETH each: room for two with 0.0005 ETH.
+    await node.sendRawTransaction(await transfer(0, { to: poor.address, value: parseEther('0.0005') }))
+    await node.produceBlock()
+    await node.sendRawTransaction(await transfer(0, { from: poor, value: 0n }))
+    await node.sendRawTransaction(await transfer(1, { from: poor, value: 0n }))
+    await expect(node.sendRawTransaction(await transfer(2, { from: poor, value: 0n }))).rejects.toThrow(
+      /^insufficient funds for gas \* price \+ value: address 0x[0-9a-f]{40} have 500000000000000 want 630000000000000$/,
+    )
+  })
+
+  it('puts feeders’ price updates first in a block and never refuses one for a full pool', async () => {
+    const { node } = await open(undefined, { totalSlots: 3, totalQueue: 1, accountSlots: 0 })
+    for (let n = 0; n < 3; n++) await node.sendRawTransaction(await transfer(n, { maxFee: parseGwei('50'), tip: parseGwei('5') }))
+    await expect(node.sendRawTransaction(await transfer(0, { from: bob }))).rejects.toBeInstanceOf(TxUnderpricedError)
+    const feeder = startPriceFeeder({
+      chain: node,
+      chainId: 31338n,
+      feederKeys: feederKeysFor(devGenesis().margin!.config.oracle)!,
+      underlyings: devGenesis().margin!.config.market.underlyings,
+      intervalMs: 3_600_000,
+      logger,
+    })
+    try {
+      // It tips 0.001 gwei, against alice's 5, and still takes the place of alice's last one.
+      const update = (await feeder.tick())!
+      expect(node.mempool.size).toBe(3)
+      const block = (await node.produceBlock())!
+      expect(bytesToHex(block.transactions[0].hash())).toBe(update)
+      expect((await node.getReceipt(update))?.status).toBe(1)
+      expect(block.transactions).toHaveLength(3)
+    } finally {
+      await feeder.stop()
+    }
   })
 
   it('holds a nonce gap until it is filled', async () => {

@@ -30,7 +30,7 @@ import {
 import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockExecutor.ts'
 import { BlockHashes } from '../execution/blockHashes.ts'
 import { createChainVm } from '../execution/chainVm.ts'
-import { decodeRawTx } from '../execution/rawTx.ts'
+import { decodeRawTx, signedChainId } from '../execution/rawTx.ts'
 import type { PrecompileSpec } from '../execution/precompiles/definePrecompile.ts'
 import { SYSTEM_ACCOUNTS } from '../execution/precompiles/addresses.ts'
 import { call as runCall, estimateGas as runEstimate, type CallContext, RPC_GAS_CAP } from '../execution/call.ts'
@@ -48,14 +48,14 @@ import { listProposals, type Proposal, readProposal } from '../genesis/proposals
 import type { Genesis } from '../genesis/types.ts'
 import { ChainDb } from '../state/chainDb.ts'
 import { decodeReceipts } from '../state/receiptCodec.ts'
-import { openStateManager } from '../state/stateManager.ts'
+import { openStateManager, stateRootReadable } from '../state/stateManager.ts'
+import { isStoreFailure, StoreFailureError } from '../lib/errors.ts'
 import {
   BlockImportError,
   FeeTooLowError,
   FloorDataGasError,
   GasLimitExceededError,
   GenesisMismatchError,
-  InsufficientFundsError,
   IntrinsicGasTooLowError,
   InvalidTransactionError,
   NoMarginConfigError,
@@ -68,7 +68,8 @@ import {
 } from './errors.ts'
 import { logMatches, bloomMayMatch } from './logFilter.ts'
 import { HeadAccounts } from './headAccounts.ts'
-import { Mempool, toPoolTx } from './mempool.ts'
+import { Mempool, type MempoolLimits, type PoolTx, toPoolTx } from './mempool.ts'
+import { HeadFeeders, isPriceSubmission } from './priceUpdatePriority.ts'
 import type {
   AccountProof,
   BlockTag,
@@ -108,6 +109,8 @@ export interface NodeOptions {
   rpcEvmTimeoutMs?: number
   /** How long `stopProducing` lets the block in progress run on, ms (default `STOP_GRACE_MS`). */
   stopGraceMs?: number
+  /** Mempool bounds; geth's defaults where absent (`DEFAULT_MEMPOOL_LIMITS`). */
+  mempool?: Partial<MempoolLimits>
 }
 
 /** Code of a precompile account: INVALID (0xfe). */
@@ -168,9 +171,11 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
 export class Node implements ChainApi, GovernanceApi {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
-  readonly mempool = new Mempool()
+  readonly mempool: Mempool
   /** Senders' accounts at the head, for admission (one state read per sender and block). */
   private readonly headAccounts = new HeadAccounts<Block>()
+  /** The governed feeder set at the head, whose price updates go first. */
+  private readonly headFeeders = new HeadFeeders<Block>()
   private readonly events = new EventEmitter()
   private readonly blockHashes = new BlockHashes()
   private readonly recent = new Map<bigint, CachedBlock>()
@@ -204,6 +209,7 @@ export class Node implements ChainApi, GovernanceApi {
     readonly margin?: MarginSystem,
   ) {
     this.chainId = opts.genesis.chainId
+    this.mempool = new Mempool(opts.mempool)
     this.txCommon = createSharedTxCommon(this.chainId)
     this.events.setMaxListeners(0)
   }
@@ -241,7 +247,13 @@ export class Node implements ChainApi, GovernanceApi {
     const headNumber = (await this.db.getHead()) ?? 0n
     const head = await this.getBlockByNumber(headNumber)
     if (head === undefined) throw new UnknownBlockError(`head ${headNumber} missing from the store`)
+    if (!(await stateRootReadable(this.db.trie, head.header.stateRoot))) {
+      throw new StoreFailureError(
+        `the store in ${this.opts.datadir} is damaged: the state root of head #${headNumber} is missing`,
+      )
+    }
     this.head = head
+    this.mempool.setBaseFee(this.nextBaseFee(head))
     for (let n = headNumber > 256n ? headNumber - 256n : 0n; n <= headNumber; n++) {
       const b = await this.getBlockByNumber(n)
       if (b) this.blockHashes.record(n, b.hash())
@@ -255,6 +267,7 @@ export class Node implements ChainApi, GovernanceApi {
       // No deadline (a mined transaction runs to its gas): it only yields, so RPC answers during
       // a heavy transaction, and stops on shutdown.
       budget: new WorkBudget({ signal: this.blockAbort.signal }),
+      onContained: (err, where) => this.log.warn({ err, ...where }, 'precompile exception contained as a revert'),
     })
     this.executor = new BlockExecutor(this.vm, this.state, this.common)
     await this.margin?.load(this.state)
@@ -334,7 +347,8 @@ export class Node implements ChainApi, GovernanceApi {
         this.producing = this.produceBlock()
           .then(() => undefined)
           .catch((err) => {
-            if (err instanceof ShuttingDownError) this.log.info('block in progress dropped at shutdown')
+            if (isStoreFailure(err)) this.fail(err)
+            else if (err instanceof ShuttingDownError) this.log.info('block in progress dropped at shutdown')
             else this.log.error({ err }, 'block production failed')
           })
           .finally(() => {
@@ -344,6 +358,23 @@ export class Node implements ChainApi, GovernanceApi {
       }, delay)
     }
     schedule(this.opts.blockTimeMs)
+  }
+
+  /**
+   * The store failed under a block (DESIGN.md, "Containment": the one fatal failure): nothing of
+   * the block was committed; production stops and `onFatal` listeners are told (the CLI exits).
+   */
+  private fail(err: unknown): void {
+    this.log.fatal({ err }, 'the store failed: block production stopped, nothing of the block was committed')
+    this.closed = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    this.events.emit('fatal', err)
+  }
+
+  /** Calls `fn` once the node has stopped on a store failure. */
+  onFatal(fn: (err: unknown) => void): void {
+    this.events.once('fatal', fn)
   }
 
   /** Base fee of the block after `parent` (EIP-1559, with the genesis floor). */
@@ -368,27 +399,32 @@ export class Node implements ChainApi, GovernanceApi {
       baseFeePerGas: baseFee,
       coinbase: this.opts.genesis.coinbase,
     }
+    const feeders = await this.feedersAt(parent)
     return this.buildBlock(env, undefined, undefined, async () => {
-      const nonces = new Map<Hex, bigint>()
+      const expired = this.mempool.expire()
+      if (expired.length > 0) this.log.debug({ txs: expired.length }, 'queued transactions expired')
+      let busySince = performance.now()
+      const busy = () => performance.now() - busySince > MAX_BUSY_MS
+      const letRequestsIn = async () => {
+        // Waiting RPC requests read committed state only (the head, `stateAt`), never this
+        // block's, and a full block would otherwise hold them for 100+ ms.
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        busySince = performance.now()
+      }
+      // Every sender's nonce at the parent (cold accounts of a full pool of 5,120 senders: ~200 ms).
       for (const sender of this.mempool.senders()) {
+        if (busy()) await letRequestsIn()
         const acct = await this.state.getAccount(createAddressFromString(sender))
-        const nonce = acct?.nonce ?? 0n
-        nonces.set(sender, nonce)
-        this.mempool.prune(sender, nonce)
+        this.mempool.reconcile(sender, acct?.nonce ?? 0n)
       }
       const blocked = new Set<Hex>()
-      let busySince = performance.now()
       // The pool's runs are taken when the loop starts: transactions admitted while the block
-      // yields (below) wait for the next block.
-      for (const ptx of this.mempool.executable(nonces, baseFee)) {
+      // yields (below) wait for the next block. Feeders' price updates go first.
+      const isPriority = (ptx: PoolTx) => feeders.has(ptx.sender) && isPriceSubmission(ptx.tx)
+      for (const ptx of this.mempool.executable(baseFee, { isPriority, blocked })) {
         // Shutting down: the block ends with what it has.
         if (this.closed) break
-        if (performance.now() - busySince > MAX_BUSY_MS) {
-          // Let waiting RPC requests in: they read committed state only (the head, `stateAt`),
-          // never this block's, and a full block would otherwise hold them for 100+ ms.
-          await new Promise<void>((resolve) => setImmediate(resolve))
-          busySince = performance.now()
-        }
+        if (busy()) await letRequestsIn()
         if (blocked.has(ptx.sender)) continue
         if (this.executor.gasLeft < 21_000n) break
         if (ptx.tx.gasLimit > this.executor.gasLeft) {
@@ -457,9 +493,17 @@ export class Node implements ChainApi, GovernanceApi {
     try {
       const touch = (a: Hex) => this.margin?.touch(a)
       let credited: readonly CreditedDeposit[] | undefined
-      if (imported === undefined) {
-        credited = await this.systemOps?.beforeTransactions(this.state, env.number, touch)
-      } else if (imported.length > 0) {
+      if (imported === undefined && this.systemOps !== undefined) {
+        // A system operation that throws is rolled back and the block goes on without it; its
+        // deposits go back to the queue.
+        const ops = this.systemOps
+        const out = await this.executor.contained(() => ops.beforeTransactions(this.state, env.number, touch))
+        if (out.ok) credited = out.value
+        else {
+          this.log.error({ err: out.error, block: Number(env.number) }, 'deposit credits failed; rolled back, retried next block')
+          ops.aborted()
+        }
+      } else if (imported !== undefined && imported.length > 0) {
         await applyCreditedDeposits(this.state, imported, touch)
         credited = imported
       }
@@ -467,8 +511,15 @@ export class Node implements ChainApi, GovernanceApi {
         this.executor.applySystem(depositSystemTx(env.number, credited), depositLogs(credited))
       }
       await fill()
-      if (this.margin) {
-        const eob = await this.margin.endOfBlock(this.state, this.executor.timestamp)
+      const margin = this.margin
+      const eobRun = margin && (await this.executor.contained(() => margin.endOfBlock(this.state, this.executor.timestamp)))
+      if (eobRun && !eobRun.ok) {
+        // Deterministic like everything else in the block: a replaying node fails the same way.
+        this.log.error({ err: eobRun.error, block: Number(env.number) }, 'end-of-block pass failed; rolled back, the block goes on without it')
+        await margin!.load(this.state)
+      }
+      if (eobRun?.ok) {
+        const eob = eobRun.value
         if (eob.settled.length > 0) this.log.info({ settled: eob.settled.map((x) => x.instrumentId) }, 'options settled')
         const { liquidated, waitingOnStalePrice } = eob.liquidation
         if (liquidated.length > 0) {
@@ -478,11 +529,17 @@ export class Node implements ChainApi, GovernanceApi {
             'accounts liquidated',
           )
         }
+        if (eob.liquidation.failed.length > 0) {
+          this.log.error({ block: Number(env.number), failed: eob.liquidation.failed }, 'liquidations failed and were rolled back')
+        }
         if (waitingOnStalePrice.length > 0) {
           this.log.warn({ accounts: waitingOnStalePrice.length }, 'liquidations wait for a fresh oracle price')
         }
       }
       const { block, receipts } = await this.executor.seal()
+      if (!(await stateRootReadable(this.db.trie, block.header.stateRoot))) {
+        throw new StoreFailureError(`block ${env.number}: its state root ${bytesToHex(block.header.stateRoot)} is not in the store`)
+      }
       if (expected !== undefined && !equalsBytes(block.hash(), expected.hash())) {
         const why = equalsBytes(block.header.stateRoot, expected.header.stateRoot)
           ? 'block hash differs'
@@ -523,7 +580,8 @@ export class Node implements ChainApi, GovernanceApi {
     this.lastBlockAt = Date.now()
     this.blockHashes.record(n, block.hash())
     this.remember(n, { block, receipts })
-    for (const r of receipts) this.mempool.remove(r.transactionHash)
+    this.mempool.removeMined(receipts.map((r) => r.transactionHash))
+    this.mempool.setBaseFee(this.nextBaseFee(block))
     if (receipts.length > 0) {
       this.log.debug({ number: n, txs: receipts.length, gasUsed: block.header.gasUsed }, 'block')
     }
@@ -587,16 +645,33 @@ export class Node implements ChainApi, GovernanceApi {
     const baseFee = this.nextBaseFee(this.head)
     const maxFee = maxFeePerGas(tx)
     if (maxFee < baseFee) throw new FeeTooLowError(maxFee, baseFee)
-    const head = this.head
-    const account =
-      (await this.headAccounts.get(head, sender, async () => (await this.readHeadState()).getAccount(senderAddr))) ??
-      new Account()
+    // The account and the feeder set as of one head: a block accepted while they are read has
+    // already moved the pool on to the next head.
+    let account: Account
+    let feeders: ReadonlySet<Hex>
+    for (;;) {
+      const head = this.head
+      account =
+        (await this.headAccounts.get(head, sender, async () => (await this.readHeadState()).getAccount(senderAddr))) ??
+        new Account()
+      feeders = await this.feedersAt(head)
+      if (head === this.head) break
+    }
     if (tx.nonce < account.nonce) throw new NonceTooLowError(senderAddr.toString() as Hex, account.nonce, tx.nonce)
-    const cost = tx.gasLimit * maxFee + tx.value
-    if (account.balance < cost) throw new InsufficientFundsError(senderAddr.toString() as Hex, account.balance, cost)
-    this.mempool.add(toPoolTx(tx, sender, hash), account.nonce)
+    const priority = feeders.has(sender) && isPriceSubmission(tx)
+    // The pool checks the balance against this and the sender's pooled transactions before it.
+    const { evicted } = this.mempool.add(toPoolTx(tx, sender, hash, priority), account)
+    if (evicted.length > 0) this.log.debug({ tx: hash, evicted: evicted.map((e) => e.hash) }, 'evicted to make room')
     this.events.emit('pendingTransaction', hash)
     return hash
+  }
+
+  /** The governed oracle feeder set at `head` (lower case; empty without a margin genesis). */
+  private feedersAt(head: Block): ReadonlySet<Hex> | Promise<ReadonlySet<Hex>> {
+    return this.headFeeders.get(head, async () => {
+      const config = await readGovernedConfig(await this.readHeadState())
+      return config?.oracle.feeders ?? []
+    })
   }
 
   private decode(raw: Uint8Array): TypedTransaction {
@@ -606,11 +681,11 @@ export class Node implements ChainApi, GovernanceApi {
     try {
       tx = decodeRawTx(raw, this.txCommon)
     } catch (err) {
+      // A transaction signed for another chain does not decode with this chain's Common; the id
+      // it was signed for is read from its bytes (@ethereumjs's message words it per type).
+      const signedFor = signedChainId(raw)
+      if (signedFor !== undefined && signedFor !== this.chainId) throw new WrongChainIdError(this.chainId, signedFor)
       const msg = (err as Error).message ?? ''
-      const m = /chain ?id.*?(\d+).*?(\d+)/i.exec(msg)
-      if (/chain ?id/i.test(msg)) {
-        throw new WrongChainIdError(this.chainId, m ? BigInt(m[2]) : -1n)
-      }
       throw new InvalidTransactionError(msg.split('\n')[0] || 'undecodable', { cause: err })
     }
     if (!tx.isSigned()) throw new InvalidTransactionError('transaction is not signed')

@@ -59,7 +59,7 @@ const GAS_PER_UNDERLYING = 80_000n
  *
  * @example feederKeysFor(devGenesis().margin!.config.oracle) // [DEV_ACCOUNTS[9][1]]
  */
-export function feederKeysFor(oracle: OracleConfig): Hex[] | undefined {
+export function feederKeysFor(oracle: Pick<OracleConfig, 'feeders' | 'threshold'>): Hex[] | undefined {
   const known = new Map(DEV_ACCOUNTS.map(([address, key]) => [address.toLowerCase(), key]))
   const keys = oracle.feeders.map((f) => known.get(f.toLowerCase())).filter((k): k is Hex => k !== undefined)
   return keys.length >= oracle.threshold && keys.length > 0 ? keys.slice(0, Math.max(1, oracle.threshold)) : undefined

@@ -58,4 +58,33 @@ describe('createPriceWalk', () => {
     expect(volLo).toBeGreaterThanOrEqual(0.05)
     expect(volHi).toBeLessThanOrEqual(3)
   })
+
+  it('never moves a quote by more than maxStepMove in one step, even after a long pause', () => {
+    const w = createPriceWalk({ start, seed: 5, timeScale: 600 })
+    let prev = w.current()
+    let worst = 0
+    for (let i = 0; i < 200; i++) {
+      // a day between updates, scaled 600×: moves far beyond ±20 % if left alone
+      const next = w.step(86_400)
+      next.forEach((q, k) => {
+        worst = Math.max(worst, Math.abs(q.price / prev[k].price - 1), Math.abs(q.vol / prev[k].vol - 1))
+      })
+      prev = next
+    }
+    expect(worst).toBeGreaterThan(0.19)
+    expect(worst).toBeLessThanOrEqual(0.2 + 1e-12)
+    const tight = createPriceWalk({ start, seed: 5, maxStepMove: 0.01 })
+    const q = tight.step(86_400)
+    expect(Math.abs(q[0].price / 3000 - 1)).toBeLessThanOrEqual(0.01 + 1e-12)
+  })
+
+  it("stays inside the Oracle's caps for a start near them", () => {
+    const w = createPriceWalk({ start: [{ id: 1, price: 1e12, vol: 0.6 }, { id: 2, price: 1e-8, vol: 0.6 }], seed: 2, timeScale: 1_000_000 })
+    for (let i = 0; i < 2000; i++) {
+      const [a, b] = w.step(2)
+      // as the feeder rounds them
+      expect(Number(a.price.toPrecision(10))).toBeLessThan(1e12)
+      expect(Number(b.price.toPrecision(10))).toBeGreaterThan(1e-8)
+    }
+  })
 })

@@ -1,6 +1,10 @@
 /**
  * A seeded random walk of prices and vols for the dev price feeder. Not consensus code: the
- * chain only sees the signed numbers, so this may use `Math.exp`/`Math.sqrt` freely.
+ * chain only sees the signed numbers, so this may use `Math.exp`/`Math.sqrt` freely. It stays
+ * inside what the Oracle accepts (execution/oracle/priceBounds.ts): each step moves a quote by at
+ * most `maxStepMove` (default ±20 %, inside the dev `oracle.maxMove` of ±50 %), prices stay within
+ * [start/5, start·5] and inside the caps [10^-8, 10^12] USD with room for rounding, vols within
+ * [0.05, 3] (caps [0.0001, 10]).
  */
 import { createRandom } from '../execution/risk/random.ts'
 
@@ -25,6 +29,11 @@ export interface PriceWalkOptions {
    * prices as 20 minutes of the market would at its vol). Default 600.
    */
   timeScale?: number
+  /**
+   * Largest relative move of a price or a vol in one step (0.2 = ±20 %), so one update never
+   * exceeds the Oracle's `maxMove` even after a long pause. Default 0.2.
+   */
+  maxStepMove?: number
 }
 
 /** A random walk: `step(dtSeconds)` advances every quote and returns the new ones. */
@@ -38,6 +47,11 @@ const YEAR_SECONDS = 31_536_000
 const PRICE_BAND = 5
 const VOL_MIN = 0.05
 const VOL_MAX = 3
+/** Inside the Oracle's price caps [10^-8, 10^12] by 0.1 %: the feeder rounds to 10 digits. */
+const PRICE_MIN = 1.001e-8
+const PRICE_MAX = 0.999e12
+
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x))
 
 /**
  * Creates the walk: geometric Brownian motion at each quote's own vol (time-scaled), and a vol
@@ -50,6 +64,7 @@ const VOL_MAX = 3
 export function createPriceWalk(opts: PriceWalkOptions): PriceWalk {
   const rnd = createRandom(opts.seed)
   const timeScale = opts.timeScale ?? 600
+  const m = opts.maxStepMove ?? 0.2
   const anchors = opts.start.map((q) => ({ ...q }))
   const quotes = opts.start.map((q) => ({ ...q }))
   const normal = () => Math.sqrt(-2 * Math.log(rnd.nextUnit())) * Math.cos(2 * Math.PI * rnd.nextUnit())
@@ -61,10 +76,15 @@ export function createPriceWalk(opts: PriceWalkOptions): PriceWalk {
         const q = quotes[i]
         const a = anchors[i]
         const sigma = q.vol
-        q.price = reflect(q.price * Math.exp(sigma * Math.sqrt(t) * normal() - 0.5 * sigma * sigma * t), a.price / PRICE_BAND, a.price * PRICE_BAND)
+        const lo = Math.max(PRICE_MIN, a.price / PRICE_BAND)
+        const hi = Math.min(PRICE_MAX, a.price * PRICE_BAND)
+        const price = reflect(q.price * Math.exp(sigma * Math.sqrt(t) * normal() - 0.5 * sigma * sigma * t), lo, hi)
+        // The step's cap first, then the band: q is inside the band, so the band only moves the
+        // figure back towards q and the step stays within its cap.
+        q.price = clamp(clamp(price, q.price * (1 - m), q.price * (1 + m)), lo, hi)
         const revert = Math.min(1, 50 * t)
-        const vol = q.vol + revert * (a.vol - q.vol)
-        q.vol = reflect(vol * Math.exp(0.01 * normal()), VOL_MIN, VOL_MAX)
+        const vol = reflect((q.vol + revert * (a.vol - q.vol)) * Math.exp(0.01 * normal()), VOL_MIN, VOL_MAX)
+        q.vol = clamp(clamp(vol, q.vol * (1 - m), q.vol * (1 + m)), VOL_MIN, VOL_MAX)
       }
       return this.current()
     },

@@ -10,7 +10,9 @@ import { Capability, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { Bloom, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
 import type { Hex, StoredLog, StoredReceipt } from '../chain/types.ts'
+import { isStoreFailure, StoreFailureError } from '../lib/errors.ts'
 import { ZERO_BLOOM_HEX } from '../state/receiptCodec.ts'
+import { checkpointDepth } from '../state/stateManager.ts'
 import { bloomToHex } from './logsBloom.ts'
 import { orderedTrieRoot } from './orderedTrieRoot.ts'
 import { SYSTEM_SENDER, SYSTEM_TX_TYPE, type SystemLog, type SystemTransaction } from './systemTx.ts'
@@ -114,16 +116,28 @@ export class BlockExecutor {
 
   /**
    * Runs `tx`; on success it is part of the block. A transaction the block cannot take (nonce,
-   * balance, gas) leaves no trace and comes back as a rejection value.
+   * balance, gas) — or one whose run threw — leaves no trace and comes back as a rejection value:
+   * the executor itself closes every checkpoint the run left open, back to the block's state
+   * before it (an exception thrown out of the EVM skips the EVM's own reverts).
+   *
+   * @throws StoreFailureError (or the store's own error) when the store failed: fatal.
    */
   async apply(tx: TypedTransaction, sender: Address): Promise<StoredReceipt | RejectedTx> {
     const env = this.env!
     if (tx.gasLimit > this.gasLeft) return { tx, error: 'block gas limit reached' }
+    const depth = checkpointDepth(this.state)
     let result: Awaited<ReturnType<typeof runTx>>
     try {
       result = await runTx(this.vm, { tx, block: this.envBlock, blockGasUsed: this.gasUsed })
     } catch (err) {
+      await this.unwindTo(depth)
+      if (isStoreFailure(err)) throw err
       return { tx, error: (err as Error).message }
+    }
+    if (checkpointDepth(this.state) !== depth) {
+      // runTx returned with checkpoints still open: nothing of this run can be trusted.
+      await this.unwindTo(depth)
+      return { tx, error: 'internal error: unbalanced state checkpoints' }
     }
     const index = this.txs.length
     this.txs.push(tx)
@@ -187,10 +201,47 @@ export class BlockExecutor {
     })
   }
 
-  /** Commits the block's state, computes the roots and builds the block. */
+  /**
+   * Reverts checkpoints until `depth` are open: the state is back where it was when `depth` was
+   * read, whatever a failed run left open.
+   */
+  private async unwindTo(depth: number): Promise<void> {
+    while (checkpointDepth(this.state) > depth) await this.state.revert()
+    this.vm.evm.journal.cleanJournal()
+  }
+
+  /**
+   * Runs `op` (a system operation: deposit credits, the end-of-block pass) inside its own
+   * checkpoint. When it throws, its writes are rolled back and the error comes back as a value
+   * (the block goes on without it); a store failure is thrown on.
+   */
+  async contained<T>(op: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+    const depth = checkpointDepth(this.state)
+    await this.state.checkpoint()
+    try {
+      const value = await op()
+      if (checkpointDepth(this.state) !== depth + 1) throw new Error('unbalanced state checkpoints')
+      await this.state.commit()
+      return { ok: true, value }
+    } catch (error) {
+      await this.unwindTo(depth)
+      if (isStoreFailure(error)) throw error
+      return { ok: false, error }
+    }
+  }
+
+  /**
+   * Commits the block's state, computes the roots and builds the block.
+   *
+   * @throws StoreFailureError when the state would not be fully in the trie (a checkpoint left
+   *   open): such a root names nodes that were never written.
+   */
   async seal(): Promise<SealedBlock> {
     const env = this.env!
     await this.state.commit()
+    if (checkpointDepth(this.state) !== 0) {
+      throw new StoreFailureError(`block ${env.number}: ${checkpointDepth(this.state)} state checkpoints still open at seal`)
+    }
     const stateRoot = await this.state.getStateRoot()
     const bloom = new Uint8Array(256)
     for (const r of this.partial) {
@@ -239,6 +290,6 @@ export class BlockExecutor {
   async abort(): Promise<void> {
     if (this.env === undefined) return
     this.env = undefined
-    await this.state.revert()
+    await this.unwindTo(0)
   }
 }

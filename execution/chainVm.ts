@@ -6,7 +6,7 @@ import type { Common } from '@ethereumjs/common'
 import { createEVM, type EVM, type EVMMockBlockchainInterface } from '@ethereumjs/evm'
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { createVM, type VM } from '@ethereumjs/vm'
-import { definePrecompile, type PrecompileSpec } from './precompiles/definePrecompile.ts'
+import { type ContainedErrorSink, definePrecompile, type PrecompileSpec } from './precompiles/definePrecompile.ts'
 import { trackMessages } from './precompiles/messageStack.ts'
 import { budgetOpcodes, type WorkBudget } from './workBudget.ts'
 import { createAddressFromString } from '@ethereumjs/util'
@@ -21,12 +21,14 @@ export interface ChainVmOptions {
    * and, with a deadline or an abort signal, stops. Without one the EVM runs unchecked.
    */
   budget?: WorkBudget
+  /** Hears of every exception a precompile turned into a revert (a bug to log). */
+  onContained?: ContainedErrorSink
 }
 
-function customPrecompiles(specs: readonly PrecompileSpec[]) {
+function customPrecompiles(specs: readonly PrecompileSpec[], onContained?: ContainedErrorSink) {
   return specs.map((spec) => ({
     address: createAddressFromString(spec.address),
-    function: definePrecompile(spec),
+    function: definePrecompile(spec, onContained),
   }))
 }
 
@@ -36,7 +38,7 @@ export async function createChainEvm(opts: ChainVmOptions): Promise<EVM> {
     common: opts.common,
     stateManager: opts.state,
     blockchain: opts.blockHashes,
-    customPrecompiles: customPrecompiles(opts.precompiles),
+    customPrecompiles: customPrecompiles(opts.precompiles, opts.onContained),
     ...(opts.budget ? { customOpcodes: budgetOpcodes(opts.common, opts.budget) as never } : {}),
   })
   trackMessages(evm)

@@ -6,7 +6,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
 import { DEV_ACCOUNTS } from '../genesis/dev.ts'
 import { createSharedTxCommon } from './common.ts'
-import { decodeRawTx, unsignedPayload } from './rawTx.ts'
+import { decodeRawTx, signedChainId, unsignedPayload } from './rawTx.ts'
 
 const alice = privateKeyToAccount(DEV_ACCOUNTS[0][1])
 const bob = privateKeyToAccount(DEV_ACCOUNTS[1][1])
@@ -95,5 +95,28 @@ describe('unsignedPayload', () => {
         bytesToHex(plain.getMessageToVerifySignature()),
       )
     }
+  })
+})
+
+describe('signedChainId', () => {
+  it('reads the chain id every transaction type was signed for', async () => {
+    const base = { to: bob.address, value: 1n, nonce: 0, gas: 21_000n }
+    for (const chainId of [1, 31338, 999_999_999]) {
+      const txs = [
+        await alice.signTransaction({ ...base, chainId, type: 'legacy', gasPrice: 1n }),
+        await alice.signTransaction({ ...base, chainId, type: 'eip2930', gasPrice: 1n }),
+        await alice.signTransaction({ ...base, chainId, type: 'eip1559', maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }),
+      ]
+      for (const hex of txs) expect(signedChainId(hexToBytes(hex))).toBe(BigInt(chainId))
+    }
+  })
+
+  it('is undefined for a pre-EIP-155 legacy transaction and for bytes that are no transaction', () => {
+    // nonce, gasPrice, gas, to, value, data, v = 27, r, s
+    const unprotected = RLP.encode([0, 1, 21000, bob.address, 1, '0x', 27, 1, 1])
+    expect(signedChainId(unprotected)).toBeUndefined()
+    expect(signedChainId(new Uint8Array())).toBeUndefined()
+    expect(signedChainId(hexToBytes('0xdeadbeef'))).toBeUndefined()
+    expect(signedChainId(hexToBytes('0x02c0'))).toBeUndefined()
   })
 })

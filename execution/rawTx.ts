@@ -12,8 +12,9 @@
  * decoded transaction re-encodes to exactly what it was decoded from (`rawTx.test.ts`).
  */
 import type { Common } from '@ethereumjs/common'
+import { RLP } from '@ethereumjs/rlp'
 import { Capability, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx'
-import { Address, bigIntToUnpaddedBytes } from '@ethereumjs/util'
+import { Address, bigIntToUnpaddedBytes, bytesToBigInt } from '@ethereumjs/util'
 import { keccak256 } from '../lib/keccak.ts'
 
 /**
@@ -104,4 +105,30 @@ function payloadLength(b: Uint8Array, i: number): number {
 function rlpBytes(v: Uint8Array): number[] {
   if (v.length === 1 && v[0] < 0x80) return [v[0]]
   return [0x80 + v.length, ...v]
+}
+
+/**
+ * The chain id a raw signed transaction was signed for, read from its bytes without validating
+ * the rest: a typed transaction's first field; a legacy one's from `v` (EIP-155: `v = 35 + 2·id`
+ * or 36 + 2·id). Undefined for a pre-EIP-155 legacy transaction (`v` 27 or 28) and for bytes that
+ * are not an RLP list of the right shape. For the refusal message of a transaction signed for
+ * another chain (@ethereumjs says so in prose that names the id in different places per type).
+ *
+ * @example signedChainId(hexToBytes(await account.signTransaction({ chainId: 1, … }))) // 1n
+ */
+export function signedChainId(raw: Uint8Array): bigint | undefined {
+  if (raw.length === 0) return undefined
+  const typed = raw[0] < 0x80
+  let fields: unknown
+  try {
+    fields = RLP.decode(typed ? raw.subarray(1) : raw)
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(fields)) return undefined
+  const field = typed ? fields[0] : fields[6]
+  if (!(field instanceof Uint8Array) || field.length > 32) return undefined
+  const value = bytesToBigInt(field)
+  if (typed) return value
+  return value >= 35n ? (value - 35n) / 2n : undefined
 }

@@ -4,17 +4,19 @@ import { devGenesis } from './dev.ts'
 import type { GovernedConfig } from './marginTypes.ts'
 
 const base = (): GovernedConfig => devGenesis().margin!.config
+/** The block the changes are checked in: the dev genesis time (2026-01-01T00:00:00Z). */
+const NOW = { timestamp: 1_767_225_600n }
 const A = '0x1111111111111111111111111111111111111111'
 const B = '0x2222222222222222222222222222222222222222'
 
 function refused(change: unknown, config = base()) {
-  const r = applyChange(config, typeof change === 'string' ? change : JSON.stringify(change))
+  const r = applyChange(config, typeof change === 'string' ? change : JSON.stringify(change), NOW)
   if (r.ok) throw new Error(`accepted ${JSON.stringify(change)}`)
   return r
 }
 
 function accepted(change: unknown, config = base()): GovernedConfig {
-  const r = applyChange(config, JSON.stringify(change))
+  const r = applyChange(config, JSON.stringify(change), NOW)
   if (!r.ok) throw new Error(r.reason)
   return r.config
 }
@@ -37,17 +39,17 @@ describe('applyChange: risk parameters', () => {
     [{ scanRange: { ETH: 1 } }, 'scanRange.ETH', 'scanRange.ETH: must be in (0, 1)'],
     [{ scanRange: { BTC: 0 } }, 'scanRange.BTC', 'scanRange.BTC: must be in (0, 1)'],
     [{ spotShocks: [-1, 1] }, 'spotShocks', 'spotShocks: must hold 0'],
-    [{ spotShocks: [-1.5, 0, 1] }, 'spotShocks[0]', 'spotShocks[0]: must be within [-1, 1]'],
+    [{ spotShocks: [-1.5, 0, 1] }, 'spotShocks[0]', 'spotShocks[0]: must be in [-1, 1]'],
     [{ volShocks: [-1, 0] }, 'volShocks[0]', 'volShocks[0]: must be in (-1, 5)'],
     [{ volShocks: [0, 5] }, 'volShocks[1]', 'volShocks[1]: must be in (-1, 5)'],
     [{ extremeCover: 1.1 }, 'extremeCover', 'extremeCover: must be in [0, 1]'],
-    [{ maxOracleAge: 0 }, 'maxOracleAge', 'maxOracleAge: must be an integer ≥ 1'],
+    [{ maxOracleAge: 0 }, 'maxOracleAge', 'maxOracleAge: must be an integer in [1, 3600]'],
     [{ haircut: { DOGE: 0.1 } }, 'haircut.DOGE', 'haircut.DOGE: unknown asset'],
     [{ scanRange: { DOGE: 0.1 } }, 'scanRange.DOGE', 'scanRange.DOGE: unknown underlying'],
     [{ haircut: { WETH: '0.2' } }, 'haircut.WETH', 'haircut.WETH: expected a finite number'],
     [{ volatility: 1 }, 'volatility', 'volatility: unknown parameter'],
     [{ es: { enabled: 'yes' } }, 'es.enabled', 'es.enabled: expected true or false'],
-    [{ es: { paths: 10 } }, 'es.paths', 'es.paths: must be an integer in [100, 100000]'],
+    [{ es: { paths: 10 } }, 'es.paths', 'es.paths: must be an integer in [100, 20000]'],
   ])('refuses %j naming %s', (change, field, reason) => {
     expect(refused(change)).toEqual({ ok: false, field, reason })
   })
@@ -103,7 +105,7 @@ describe('applyChange: registries, oracle, council', () => {
 
   it('changes the oracle feeders and threshold, threshold within the feeder count', () => {
     const c = accepted({ oracle: { feeders: [B, A], threshold: 2 } })
-    expect(c.oracle).toEqual({ feeders: [A, B], threshold: 2 })
+    expect(c.oracle).toEqual({ feeders: [A, B], threshold: 2, maxMove: 0.5 })
     expect(refused({ oracle: { threshold: 2 } }).reason).toBe('oracle.threshold: exceeds the number of feeders (1)')
     expect(refused({ oracle: { threshold: 0 } }).reason).toBe('oracle.threshold: must be an integer ≥ 1')
     expect(refused({ oracle: { feeders: [] } }).reason).toBe('oracle.feeders: must not be empty')
@@ -140,5 +142,118 @@ describe('applyChange: malformed documents', () => {
     const before = JSON.stringify(c)
     accepted({ haircut: { WETH: 0.2 }, protocols: { add: [A] }, council: { quorum: 3 } }, c)
     expect(JSON.stringify(c)).toBe(before)
+  })
+})
+
+describe('applyChange: whole values (issue 14)', () => {
+  it('refuses {"es":{"correlation":{"ETH-BTC":1}}}: the matrix would not be positive definite', () => {
+    expect(refused({ es: { correlation: { 'ETH-BTC': 1 } } })).toEqual({
+      ok: false,
+      field: 'es.correlation',
+      reason: 'es.correlation: must be positive definite over ETH, BTC, ETHUSDC-LP (Cholesky pivot ≤ 1e-9 at BTC)',
+    })
+  })
+
+  it('refuses a 3×3 that is not positive definite although each pair is in [-1, 1]', () => {
+    const r = refused({ es: { correlation: { 'ETH-BTC': 0.9, 'ETH-ETHUSDC-LP': 0.9, 'BTC-ETHUSDC-LP': -0.9 } } })
+    expect(r.field).toBe('es.correlation')
+    expect(r.reason).toMatch(/^es\.correlation: must be positive definite/)
+  })
+
+  it('checks the matrix as merged: a pair that is fine alone is refused with what is stored', () => {
+    const c = accepted({ es: { correlation: { 'ETH-ETHUSDC-LP': 0.5 } } })
+    expect(c.riskParams.es.correlation).toEqual({ 'ETH-BTC': 0.8, 'ETH-ETHUSDC-LP': 0.5 })
+    expect(refused({ es: { correlation: { 'BTC-ETHUSDC-LP': -0.9 } } }, c).reason).toMatch(/must be positive definite/)
+  })
+
+  it('refuses unknown underlyings, asymmetric pairs and a diagonal other than 1 in correlation keys', () => {
+    expect(refused({ es: { correlation: { 'ETH-DOGE': 0.1 } } }).field).toBe('es.correlation.ETH-DOGE')
+    expect(refused({ es: { correlation: { 'BTC-ETH': 0.5 } } }).reason).toBe(
+      'es.correlation.ETH-BTC: must equal BTC-ETH (the matrix is symmetric)',
+    )
+    expect(refused({ es: { correlation: { 'BTC-BTC': 0.9 } } }).field).toBe('es.correlation.BTC-BTC')
+  })
+
+  it.each([
+    [{ maxOracleAge: 3601 }, 'maxOracleAge: must be an integer in [1, 3600]'],
+    [{ es: { paths: 20_001 } }, 'es.paths: must be an integer in [100, 20000]'],
+    [{ es: { horizonSeconds: 31 * 86_400 } }, 'es.horizonSeconds: must be an integer in [1, 2592000]'],
+    [{ extremeMultiple: 50 }, 'extremeMultiple: must be in [1, 20]'],
+    [{ spotShocks: [0, ...Array.from({ length: 64 }, () => 0.5)] }, 'spotShocks: must hold at most 64 entries'],
+    [{ volShocks: Array.from({ length: 65 }, () => 0) }, 'volShocks: must hold at most 64 entries'],
+    [{ oracle: { maxMove: 0 } }, 'oracle.maxMove: must be in (0, 10]'],
+    [{ oracle: { maxMove: 11 } }, 'oracle.maxMove: must be in (0, 10]'],
+    [{ oracle: { maxMove: '0.5' } }, 'oracle.maxMove: must be a finite number'],
+    [{ oracle: { feeders: [A, A] } }, 'oracle.feeders: holds an address twice'],
+    [{ oracle: { feeders: Array.from({ length: 33 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`) } }, 'oracle.feeders: must hold at most 32 addresses'],
+    [{ council: { members: Array.from({ length: 33 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`) } }, 'council.members: must hold at most 32 addresses'],
+    [{ council: { timelockBlocks: 10_000_001 } }, 'council.timelockBlocks: must be an integer in [0, 10000000]'],
+    [{ protocols: { add: ['0x0000000000000000000000000000000000000000'] } }, 'protocols.add[0]: must not be the zero address'],
+    [{ protocols: { add: [A], remove: [A] } }, `protocols.add[0]: ${A} is also in remove`],
+  ])('refuses %j: %s', (change, reason) => {
+    expect(refused(change).reason).toBe(reason)
+  })
+
+  it('changes oracle.maxMove within (0, 10], keeping the feeders', () => {
+    const c = accepted({ oracle: { maxMove: 0.25 } })
+    expect(c.oracle).toEqual({ ...base().oracle, maxMove: 0.25 })
+    expect(accepted({ oracle: { maxMove: 10 } }).oracle.maxMove).toBe(10)
+  })
+
+  it('refuses a feeder set that leaves the threshold out of reach (checked on the result)', () => {
+    const two = accepted({ oracle: { feeders: [A, B], threshold: 2 } })
+    expect(refused({ oracle: { feeders: [A] } }, two).reason).toBe('oracle.threshold: exceeds the number of feeders (1)')
+  })
+})
+
+describe('applyChange: instrument additions (issue 14)', () => {
+  const opt = (over: Record<string, unknown>) => ({ id: 200, type: 'option', underlying: 'ETH', strike: 4000, expiry: 1_798_704_000, kind: 'call', ...over })
+  it.each([
+    [opt({ expiry: Number(NOW.timestamp) }), `instruments.add[0].expiry: must be after the block's time (${NOW.timestamp})`],
+    [opt({ expiry: 1_700_000_000 }), `instruments.add[0].expiry: must be after the block's time (${NOW.timestamp})`],
+    [opt({ expiry: Number(NOW.timestamp) + 315_360_001 }), `instruments.add[0].expiry: must be at most 315360000 seconds after the block's time (${NOW.timestamp})`],
+    [opt({ strike: 2e12 }), 'instruments.add[0].strike: must be in (0, 1000000000000]'],
+    [opt({ id: 2 ** 32 }), 'instruments.add[0].id: must be an integer in [1, 4294967295]'],
+    [opt({ name: 'n'.repeat(65) }), 'instruments.add[0].name: must be a string of 1 to 64 characters'],
+  ])('refuses %j', (inst, reason) => {
+    expect(refused({ instruments: { add: [inst] } }).reason).toBe(reason)
+  })
+
+  it('refuses more than 64 instruments in one change', () => {
+    const add = Array.from({ length: 65 }, (_, i) => ({ id: 300 + i, name: `X${i}`, type: 'perp', underlying: 'BTC' }))
+    expect(refused({ instruments: { add } }).reason).toBe('instruments.add: must hold at most 64 instruments')
+  })
+
+  it('judges expiries against the block it is given (so execute re-checks them)', () => {
+    const change = JSON.stringify({ instruments: { add: [opt({ expiry: 1_767_300_000 })] } })
+    expect(applyChange(base(), change, { timestamp: 1_767_225_600n }).ok).toBe(true)
+    expect(applyChange(base(), change, { timestamp: 1_767_300_000n })).toMatchObject({ ok: false, field: 'instruments.add[0].expiry' })
+  })
+})
+
+describe('applyChange: prototype keys (issue 14)', () => {
+  it.each([
+    ['{"__proto__":{"imMultiplier":1}}', '__proto__'],
+    ['{"haircut":{"__proto__":{"WETH":0.9}}}', 'haircut.__proto__'],
+    ['{"es":{"correlation":{"constructor":0.5}}}', 'es.correlation.constructor'],
+    ['{"instruments":{"add":[{"id":99,"type":"perp","underlying":"ETH","prototype":1}]}}', 'instruments.add[0].prototype'],
+    ['{"oracle":{"constructor":{"prototype":{}}}}', 'oracle.constructor'],
+    ['{"imMultiplier":1.5,"constructor":1}', 'constructor'],
+  ])('refuses %s naming %s', (text, field) => {
+    expect(refused(text)).toEqual({ ok: false, field, reason: `${field}: forbidden key` })
+  })
+
+  it('leaves Object.prototype untouched and the config as it was', () => {
+    const c = base()
+    const before = JSON.stringify(c)
+    refused('{"__proto__":{"polluted":true},"haircut":{"WETH":0.2}}', c)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect(JSON.stringify(c)).toBe(before)
+  })
+
+  it('refuses documents nested deeper than 16', () => {
+    const r = refused(`{"es":${'['.repeat(20)}${']'.repeat(20)}}`)
+    expect(r.reason).toBe('malformed change: nested deeper than 16')
+    expect(r.field).toBeUndefined()
   })
 })

@@ -9,11 +9,21 @@ import { InvalidMarketError } from '../execution/risk/errors.ts'
 import { instrumentName } from '../execution/risk/instrumentName.ts'
 import { patchRiskParams } from '../execution/risk/riskParams.ts'
 import type { Instrument, RiskParams } from '../execution/risk/types.ts'
+import { nullProtoCopy, scanJson } from '../lib/jsonKeys.ts'
 import type { GovernedConfig } from './marginTypes.ts'
 import { checkRiskParamBounds } from './riskParamBounds.ts'
+import { checkInstrumentBounds, checkSystemBounds, SYSTEM_BOUNDS } from './systemBounds.ts'
 
 /** Longest change document accepted, in bytes of UTF-8. */
 export const MAX_CHANGE_BYTES = 8192
+/** Deepest nesting of objects and arrays in a change document (the deepest real one is 4). */
+export const MAX_CHANGE_DEPTH = 16
+
+/** Where a change is checked: the block of the `propose` or `execute` call. */
+export interface ChangeContext {
+  /** The block's timestamp, unix seconds: new options must expire after it. */
+  timestamp: bigint
+}
 
 /** Outcome of {@link applyChange}: the new config, or the revert reason. */
 export type ChangeResult =
@@ -71,27 +81,18 @@ function int(v: unknown, path: string, min: number): number {
 
 const SYSTEM_KEYS = ['protocols', 'instruments', 'oracle', 'council'] as const
 
+/** The `fail` of the shared bound checkers: a refusal naming the field. */
+const refusal = (field: string, problem: string) => new Refused(field, `${field}: ${problem}`)
+
+/** Patches the risk parameters; the whole set is checked after (`checkRiskParamBounds`). */
 function applyRiskPatch(config: GovernedConfig, patch: Record<string, unknown>): RiskParams {
-  let params: RiskParams
   try {
-    params = patchRiskParams(config.riskParams, patch, '$')
+    return patchRiskParams(config.riskParams, patch, '$')
   } catch (err) {
     if (!(err instanceof InvalidMarketError)) throw err
     const field = err.field.replace(/^\$\.?/, '')
     return refuse(field, err.shortMessage.slice(err.field.length + 2))
   }
-  if (isRecord(patch.scanRange)) {
-    for (const k of Object.keys(patch.scanRange)) {
-      if (!config.market.underlyings.some((u) => u.symbol === k)) refuse(`scanRange.${k}`, 'unknown underlying')
-    }
-  }
-  if (isRecord(patch.haircut)) {
-    for (const k of Object.keys(patch.haircut)) {
-      if (!config.market.assets.some((a) => a.symbol === k)) refuse(`haircut.${k}`, 'unknown asset')
-    }
-  }
-  checkRiskParamBounds(params, config.market, (field, problem) => new Refused(field, `${field}: ${problem}`))
-  return params
 }
 
 function applyProtocols(protocols: Hex[], v: unknown): Hex[] {
@@ -101,6 +102,10 @@ function applyProtocols(protocols: Hex[], v: unknown): Hex[] {
   const set = new Set(protocols)
   const add = v.add === undefined ? [] : addressList(v.add, 'protocols.add', false)
   const remove = v.remove === undefined ? [] : addressList(v.remove, 'protocols.remove', false)
+  add.forEach((a, i) => {
+    if (remove.includes(a)) refuse(`protocols.add[${i}]`, `${a} is also in remove`)
+    if (BigInt(a) === 0n) refuse(`protocols.add[${i}]`, 'must not be the zero address')
+  })
   remove.forEach((a, i) => {
     if (!set.has(a)) refuse(`protocols.remove[${i}]`, `${a} is not registered`)
     set.delete(a)
@@ -112,7 +117,7 @@ function applyProtocols(protocols: Hex[], v: unknown): Hex[] {
   return [...set].sort()
 }
 
-function parseInstrument(x: unknown, p: string, config: GovernedConfig): Instrument {
+function parseInstrument(x: unknown, p: string, config: GovernedConfig, ctx: ChangeContext): Instrument {
   if (!isRecord(x)) return refuse(p, 'must be an object')
   onlyKeys(x, ['id', 'name', 'type', 'underlying', 'strike', 'expiry', 'kind'], p)
   const id = int(x.id, `${p}.id`, 1)
@@ -132,23 +137,32 @@ function parseInstrument(x: unknown, p: string, config: GovernedConfig): Instrum
       refuse(`${p}.strike`, 'must be a positive number')
     }
     const expiry = int(x.expiry, `${p}.expiry`, 1)
+    if (BigInt(expiry) <= ctx.timestamp) refuse(`${p}.expiry`, `must be after the block's time (${ctx.timestamp})`)
+    const ahead = SYSTEM_BOUNDS.instruments.maxExpiryAheadSeconds
+    if (BigInt(expiry) > ctx.timestamp + BigInt(ahead)) {
+      refuse(`${p}.expiry`, `must be at most ${ahead} seconds after the block's time (${ctx.timestamp})`)
+    }
     spec = { type: 'option', underlying, strike: x.strike as number, expiry, kind: x.kind as 'call' | 'put' }
   } else {
     return refuse(`${p}.type`, 'must be "perp" or "option"')
   }
   const name = x.name === undefined ? instrumentName(spec) : x.name
   if (typeof name !== 'string' || name.length === 0) refuse(`${p}.name`, 'must be a non-empty string')
-  return { id, name: name as string, ...spec }
+  const inst: Instrument = { id, name: name as string, ...spec }
+  checkInstrumentBounds(inst, config.market, refusal, p)
+  return inst
 }
 
-function applyInstruments(config: GovernedConfig, v: unknown): Instrument[] {
+function applyInstruments(config: GovernedConfig, v: unknown, ctx: ChangeContext): Instrument[] {
   if (!isRecord(v)) return refuse('instruments', 'must be an object { add }')
   onlyKeys(v, ['add'], 'instruments')
   if (!Array.isArray(v.add) || v.add.length === 0) refuse('instruments.add', 'must be a non-empty array')
+  const most = SYSTEM_BOUNDS.instruments.maxPerChange
+  if ((v.add as unknown[]).length > most) refuse('instruments.add', `must hold at most ${most} instruments`)
   const out = [...config.market.instruments]
   ;(v.add as unknown[]).forEach((x, i) => {
     const p = `instruments.add[${i}]`
-    const inst = parseInstrument(x, p, config)
+    const inst = parseInstrument(x, p, config, ctx)
     if (out.some((o) => o.id === inst.id)) refuse(`${p}.id`, `duplicate id ${inst.id}`)
     if (out.some((o) => o.name === inst.name)) refuse(`${p}.name`, `duplicate name ${inst.name}`)
     out.push(inst)
@@ -157,12 +171,15 @@ function applyInstruments(config: GovernedConfig, v: unknown): Instrument[] {
 }
 
 function applyOracle(oracle: GovernedConfig['oracle'], v: unknown): GovernedConfig['oracle'] {
-  if (!isRecord(v)) return refuse('oracle', 'must be an object { feeders, threshold }')
-  onlyKeys(v, ['feeders', 'threshold'], 'oracle')
+  if (!isRecord(v)) return refuse('oracle', 'must be an object { feeders, threshold, maxMove }')
+  onlyKeys(v, ['feeders', 'threshold', 'maxMove'], 'oracle')
   const feeders = v.feeders === undefined ? oracle.feeders : addressList(v.feeders, 'oracle.feeders', true).sort()
   const threshold = v.threshold === undefined ? oracle.threshold : int(v.threshold, 'oracle.threshold', 1)
-  if (threshold > feeders.length) refuse('oracle.threshold', `exceeds the number of feeders (${feeders.length})`)
-  return { feeders, threshold }
+  if (v.maxMove !== undefined && (typeof v.maxMove !== 'number' || !Number.isFinite(v.maxMove))) {
+    refuse('oracle.maxMove', 'must be a finite number')
+  }
+  const maxMove = v.maxMove === undefined ? oracle.maxMove : (v.maxMove as number)
+  return { feeders, threshold, maxMove }
 }
 
 function applyCouncil(council: GovernedConfig['council'], v: unknown): GovernedConfig['council'] {
@@ -172,11 +189,15 @@ function applyCouncil(council: GovernedConfig['council'], v: unknown): GovernedC
   const quorum = v.quorum === undefined ? council.quorum : int(v.quorum, 'council.quorum', 1)
   const timelockBlocks =
     v.timelockBlocks === undefined ? council.timelockBlocks : int(v.timelockBlocks, 'council.timelockBlocks', 0)
-  if (quorum > members.length) refuse('council.quorum', `exceeds the council size (${members.length})`)
   return { members, quorum, timelockBlocks }
 }
 
-/** Parses a change document: a non-empty JSON object no longer than MAX_CHANGE_BYTES. */
+/**
+ * Parses a change document: a non-empty JSON object no longer than MAX_CHANGE_BYTES, nested at
+ * most MAX_CHANGE_DEPTH deep, with no `__proto__`, `constructor` or `prototype` key at any
+ * depth (refused naming the key's path). The result has null-prototype objects throughout, so
+ * no merge below can reach or change a prototype.
+ */
 function parseChange(changeJson: string): Record<string, unknown> {
   if (Buffer.byteLength(changeJson, 'utf8') > MAX_CHANGE_BYTES) malformed(`longer than ${MAX_CHANGE_BYTES} bytes`)
   let doc: unknown
@@ -186,42 +207,57 @@ function parseChange(changeJson: string): Record<string, unknown> {
     return malformed((err as Error).message)
   }
   if (!isRecord(doc)) return malformed('must be a JSON object')
+  const scan = scanJson(doc)
+  if (scan.forbidden !== undefined) refuse(scan.forbidden, 'forbidden key')
+  if (scan.depth > MAX_CHANGE_DEPTH) malformed(`nested deeper than ${MAX_CHANGE_DEPTH}`)
   if (Object.keys(doc).length === 0) malformed('changes nothing')
-  return doc
+  return nullProtoCopy(doc) as Record<string, unknown>
 }
 
 /**
- * Applies a change document to `config` and checks every bound of SPEC section 7.
+ * Applies a change document to `config` and checks every bound of SPEC section 7 on the
+ * config that results, as a whole (genesis/riskParamBounds.ts, correlationBounds.ts,
+ * systemBounds.ts list them all): so a change is refused for what it leaves, not only for its
+ * own members (a correlation that makes the matrix singular, a feeder removal below the
+ * threshold).
  *
  * Accepted members (any mix, in one object):
  * - risk parameters as `margin_getRiskParams` names them: `{"haircut": {"WETH": 0.2}}`,
  *   `{"es": {"enabled": false}}`, `{"imMultiplier": 1.5}` (objects merge, arrays replace);
  * - `{"protocols": {"add": [address], "remove": [address]}}`;
  * - `{"instruments": {"add": [{id, name?, type, underlying, strike?, expiry?, kind?}]}}`
- *   (`name` defaults to the listed name, e.g. `ETH-20261231-3000-C`);
- * - `{"oracle": {"feeders": [address], "threshold": n}}` (either member);
+ *   (`name` defaults to the listed name, e.g. `ETH-20261231-3000-C`; at most 64 per change;
+ *   an option's expiry after `ctx.timestamp` and at most 10 years later);
+ * - `{"oracle": {"feeders": [address], "threshold": n, "maxMove": x}}` (any member);
  * - `{"council": {"members": [address], "quorum": n, "timelockBlocks": n}}` (any member).
  *
+ * Keys `__proto__`, `constructor` and `prototype` are refused at any depth (`"es.__proto__:
+ * forbidden key"`).
+ *
+ * @param ctx the block the change is checked in (`propose`, and again at `execute`).
  * @returns the new config, or a refusal whose `reason` is the revert reason.
  * @example
- * applyChange(config, '{"haircut":{"WETH":0.99}}')
+ * applyChange(config, '{"haircut":{"WETH":0.99}}', { timestamp: block.timestamp })
  * // { ok: false, field: 'haircut.WETH', reason: 'haircut.WETH: must be in [0, 0.95]' }
  */
-export function applyChange(config: GovernedConfig, changeJson: string): ChangeResult {
+export function applyChange(config: GovernedConfig, changeJson: string, ctx: ChangeContext): ChangeResult {
   try {
     const change = parseChange(changeJson)
-    const riskPatch: Record<string, unknown> = {}
+    const riskPatch: Record<string, unknown> = Object.create(null)
     for (const k of Object.keys(change)) {
       if (!(SYSTEM_KEYS as readonly string[]).includes(k)) riskPatch[k] = change[k]
     }
     const next: GovernedConfig = { ...config }
     if (change.instruments !== undefined) {
-      next.market = { ...config.market, instruments: applyInstruments(config, change.instruments) }
+      next.market = { ...config.market, instruments: applyInstruments(config, change.instruments, ctx) }
     }
     if (change.protocols !== undefined) next.protocols = applyProtocols(config.protocols, change.protocols)
     if (change.oracle !== undefined) next.oracle = applyOracle(config.oracle, change.oracle)
     if (change.council !== undefined) next.council = applyCouncil(config.council, change.council)
     if (Object.keys(riskPatch).length > 0) next.riskParams = applyRiskPatch(config, riskPatch)
+    // Whole-value checks on what the change leaves, whichever members it touched.
+    checkRiskParamBounds(next.riskParams, next.market, refusal)
+    checkSystemBounds(next, refusal)
     return { ok: true, config: next }
   } catch (err) {
     if (!(err instanceof Refused)) throw err

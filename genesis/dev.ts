@@ -62,8 +62,9 @@ export function devGenesisDocument(): Record<string, unknown> {
       market: devMarket,
       riskParams: devRiskParams,
       protocols: [DEV_OPTIONS_VENUE, DEV_PERP_VENUE],
-      // Dev oracle: feeder set = dev account 9, threshold 1.
-      oracle: { feeders: [DEV_ACCOUNTS[9][0]], threshold: 1 },
+      // Dev oracle: feeder set = dev account 9, threshold 1; an update moves a price or a vol
+      // by at most ±50 %.
+      oracle: { feeders: [DEV_ACCOUNTS[9][0]], threshold: 1, maxMove: 0.5 },
       // Dev governance: council = dev accounts 0, 1, 2, quorum 2, timelock 4 blocks.
       council: {
         members: [DEV_ACCOUNTS[0][0], DEV_ACCOUNTS[1][0], DEV_ACCOUNTS[2][0]],

@@ -21,6 +21,11 @@ export interface OracleConfig {
   feeders: Hex[]
   /** Distinct feeder signatures needed. */
   threshold: number
+  /**
+   * Largest move of a price or a vol in one update, as a share of the stored figure (0.5 =
+   * ±50 %); in (0, 10] (execution/oracle/priceBounds.ts). Dev genesis 0.5.
+   */
+  maxMove: number
 }
 
 /**

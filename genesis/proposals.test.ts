@@ -10,7 +10,8 @@ import { execute, listProposals, proposalCount, propose, readProposal, vote } fr
 const config = devGenesis().margin!.config
 const [m0, m1, m2] = config.council.members
 const outsider: Hex = '0x9999999999999999999999999999999999999999'
-const at = (caller: Hex, blockNumber: number) => ({ caller, blockNumber: BigInt(blockNumber) })
+/** The dev genesis time plus one 250 ms block per block number (well before the dev expiries). */
+const at = (caller: Hex, blockNumber: number) => ({ caller, blockNumber: BigInt(blockNumber), timestamp: 1_767_225_600n + BigInt(blockNumber) })
 const HAIRCUT = '{"haircut":{"WETH":0.2}}'
 
 let state: MerkleStateManager
@@ -119,6 +120,29 @@ describe('proposals: refusals', () => {
       reason: 'protocols.add[0]: 0x1111111111111111111111111111111111111111 is already registered',
     })
     expect((await readProposal(state, b))!.state).toBe('queued')
+  })
+
+  it('refuses at propose, naming the parameter, a correlation that is not positive definite and a __proto__ key', async () => {
+    expect(await propose(state, at(m0, 1), '{"es":{"correlation":{"ETH-BTC":1}}}')).toEqual({
+      ok: false,
+      reason: 'es.correlation: must be positive definite over ETH, BTC, ETHUSDC-LP (Cholesky pivot ≤ 1e-9 at BTC)',
+    })
+    expect(await propose(state, at(m0, 1), '{"__proto__":{"imMultiplier":1}}')).toEqual({ ok: false, reason: '__proto__: forbidden key' })
+    expect(await proposalCount(state)).toBe(0n)
+  })
+
+  it("execute checks a new option's expiry against its own block's time", async () => {
+    // Proposed at the genesis time + 1 s, expiring 20 s later; executed once that time has passed.
+    const expiry = 1_767_225_600 + 21
+    const id = await proposeOk(
+      JSON.stringify({ instruments: { add: [{ id: 500, type: 'option', underlying: 'ETH', strike: 3000, expiry, kind: 'put' }] } }),
+    )
+    for (const m of [m0, m1]) await vote(state, at(m, 2), id, true)
+    expect(await execute(state, at(m0, 30), id)).toEqual({
+      ok: false,
+      reason: `instruments.add[0].expiry: must be after the block's time (${1_767_225_600 + 30})`,
+    })
+    expect((await execute(state, at(m0, 20), id)).ok).toBe(true)
   })
 
   it('a council change governs the next proposals: quorum 3 needs three yes-votes', async () => {

@@ -57,6 +57,8 @@ export interface GovernanceStep {
   /** `msg.sender`, any case. */
   caller: Hex
   blockNumber: bigint
+  /** The block's timestamp, unix seconds (a change's new options must expire after it). */
+  timestamp: bigint
 }
 
 /** Slot of `proposalCount` (uint256). */
@@ -143,7 +145,7 @@ export async function propose(
 ): Promise<{ ok: true; id: bigint } | Refusal> {
   const config = await councilConfig(state, gas)
   if (!config.council.members.includes(lower(step.caller))) return { ok: false, reason: 'not council' }
-  const checked = applyChange(config, changeJson)
+  const checked = applyChange(config, changeJson, { timestamp: step.timestamp })
   if (!checked.ok) return { ok: false, reason: checked.reason }
   const s = store(state, gas)
   const id = (await s.word(PROPOSAL_COUNT_SLOT)) + 1n
@@ -236,7 +238,7 @@ export async function execute(
   if (st !== code('queued')) return { ok: false, reason: 'no quorum' }
   if (step.blockNumber < (await s.word(field(id, F_EXECUTABLE_AT)))) return { ok: false, reason: 'timelock' }
   const config = await councilConfig(state, gas)
-  const applied = applyChange(config, await s.string(field(id, F_CHANGE)))
+  const applied = applyChange(config, await s.string(field(id, F_CHANGE)), { timestamp: step.timestamp })
   if (!applied.ok) return { ok: false, reason: applied.reason }
   await s.setWord(field(id, F_STATE), code('executed'))
   await s.setWord(field(id, F_EXECUTED_AT), step.blockNumber)

@@ -1,50 +1,128 @@
 /**
- * The bounds of SPEC section 7 on the risk parameters, checked at genesis and at `propose`.
- * `fail(field, problem)` builds the error to throw, so genesis and governance each name the
- * parameter their own way.
+ * The bounds of SPEC section 7 on the risk parameters, checked at genesis and at `propose` /
+ * `execute` on the whole parameter set (not only the patched members). Every bound is listed in
+ * {@link RISK_PARAM_BOUNDS} and {@link MAX_SHOCKS}; `es.correlation` is checked as a matrix by
+ * genesis/correlationBounds.ts. `fail(field, problem)` builds the error to throw, so genesis and
+ * governance each name the parameter their own way.
  */
 import type { Market, RiskParams } from '../execution/risk/types.ts'
+import { checkCorrelationBounds } from './correlationBounds.ts'
 
 type Fail = (field: string, problem: string) => Error
 
-function need(ok: boolean, fail: Fail, field: string, problem: string): void {
-  if (!ok) throw fail(field, problem)
+/** A closed, open or half-open interval of numbers, optionally of integers only. */
+export interface Interval {
+  lo: number
+  hi: number
+  /** `(lo, …`: lo itself refused. */
+  loOpen?: boolean
+  /** `…, hi)`: hi itself refused. */
+  hiOpen?: boolean
+  integer?: boolean
 }
 
-const isNum = (x: number) => typeof x === 'number' && Number.isFinite(x)
+const closed = (lo: number, hi: number): Interval => ({ lo, hi })
+const open = (lo: number, hi: number): Interval => ({ lo, hi, loOpen: true, hiOpen: true })
+const ints = (lo: number, hi: number): Interval => ({ lo, hi, integer: true })
 
-/** Throws `fail(field, problem)` for the first parameter out of its bounds. */
+/**
+ * Every numeric bound on the risk parameters (SPEC sections 6 and 7). Besides these:
+ * `scanRange` and `haircut` name every underlying / asset of the market and nothing else;
+ * `spotShocks` (which must hold 0) and `volShocks` hold 1 to {@link MAX_SHOCKS} entries;
+ * `es.correlation` is a positive-definite correlation matrix over the market's underlyings.
+ */
+export const RISK_PARAM_BOUNDS = {
+  /** Per underlying: spot move of the outermost scenario. */
+  scanRange: open(0, 1),
+  /** Each entry: a fraction of scanRange. */
+  spotShocks: closed(-1, 1),
+  /** Each entry: a relative vol move (σ·(1 + v) stays > 0). */
+  volShocks: open(-1, 5),
+  extremeMultiple: closed(1, 20),
+  extremeCover: closed(0, 1),
+  volFloor: open(0, 5),
+  shortOptionMinimum: closed(0, 1),
+  /** Per asset. */
+  haircut: closed(0, 0.95),
+  imMultiplier: closed(1, 5),
+  riskRate: open(-1, 1),
+  'es.confidence': open(0.5, 1),
+  /** Seconds: at most 30 days. */
+  'es.horizonSeconds': ints(1, 2_592_000),
+  /** Simulated paths: what one account's ES costs every block is linear in it. */
+  'es.paths': ints(100, 20_000),
+  /** Seconds: a price older than an hour is never fresh. */
+  maxOracleAge: ints(1, 3_600),
+  liquidationPenalty: closed(0, 0.5),
+  liquidationBuffer: closed(0, 5),
+} as const satisfies Record<string, Interval>
+
+/** Most entries in `spotShocks`, and in `volShocks` (the scan is their product per underlying). */
+export const MAX_SHOCKS = 64
+
+/** `[lo, hi]`, `(lo, hi)`, … as the refusals print it. */
+export function describeInterval(b: Interval): string {
+  return `${b.integer ? 'an integer ' : ''}in ${b.loOpen ? '(' : '['}${b.lo}, ${b.hi}${b.hiOpen ? ')' : ']'}`
+}
+
+/** True when `v` is a finite number (an integer if asked) inside `b`. */
+export function inInterval(v: unknown, b: Interval): boolean {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return false
+  if (b.integer && !Number.isSafeInteger(v)) return false
+  return (b.loOpen ? v > b.lo : v >= b.lo) && (b.hiOpen ? v < b.hi : v <= b.hi)
+}
+
+/** Throws `fail(field, 'must be <interval>')` unless `v` is in `b`. */
+export function checkInterval(v: unknown, b: Interval, fail: Fail, field: string): void {
+  if (!inInterval(v, b)) throw fail(field, `must be ${describeInterval(b)}`)
+}
+
+const own = (o: object, k: string) => Object.hasOwn(o, k)
+
+function checkKeyed(
+  map: Readonly<Record<string, number>>,
+  names: readonly string[],
+  what: 'underlying' | 'asset',
+  b: Interval,
+  fail: Fail,
+  field: string,
+): void {
+  for (const name of names) if (!own(map, name)) throw fail(`${field}.${name}`, `is required for every ${what}`)
+  for (const k of Object.keys(map).sort()) {
+    if (!names.includes(k)) throw fail(`${field}.${k}`, `unknown ${what}`)
+    checkInterval(map[k], b, fail, `${field}.${k}`)
+  }
+}
+
+function checkShocks(list: readonly number[], b: Interval, fail: Fail, field: string): void {
+  if (list.length === 0) throw fail(field, 'must not be empty')
+  if (list.length > MAX_SHOCKS) throw fail(field, `must hold at most ${MAX_SHOCKS} entries`)
+  list.forEach((s, i) => checkInterval(s, b, fail, `${field}[${i}]`))
+}
+
+/**
+ * Throws `fail(field, problem)` for the first parameter out of its bounds, fields named as
+ * `margin_getRiskParams` names them (`haircut.WETH`, `es.paths`).
+ */
 export function checkRiskParamBounds(p: RiskParams, market: Market, fail: Fail): void {
-  for (const u of market.underlyings) {
-    need(p.scanRange[u.symbol] !== undefined, fail, `scanRange.${u.symbol}`, 'is required for every underlying')
-  }
-  for (const [k, v] of Object.entries(p.scanRange)) {
-    need(isNum(v) && v > 0 && v < 1, fail, `scanRange.${k}`, 'must be in (0, 1)')
-  }
-  need(p.spotShocks.length > 0, fail, 'spotShocks', 'must not be empty')
-  p.spotShocks.forEach((s, i) => need(isNum(s) && s >= -1 && s <= 1, fail, `spotShocks[${i}]`, 'must be within [-1, 1]'))
-  need(p.spotShocks.includes(0), fail, 'spotShocks', 'must hold 0')
-  need(p.volShocks.length > 0, fail, 'volShocks', 'must not be empty')
-  p.volShocks.forEach((s, i) => need(isNum(s) && s > -1 && s < 5, fail, `volShocks[${i}]`, 'must be in (-1, 5)'))
-  need(isNum(p.extremeMultiple) && p.extremeMultiple >= 1 && p.extremeMultiple <= 20, fail, 'extremeMultiple', 'must be in [1, 20]')
-  need(isNum(p.extremeCover) && p.extremeCover >= 0 && p.extremeCover <= 1, fail, 'extremeCover', 'must be in [0, 1]')
-  need(isNum(p.volFloor) && p.volFloor > 0 && p.volFloor < 5, fail, 'volFloor', 'must be in (0, 5)')
-  need(isNum(p.shortOptionMinimum) && p.shortOptionMinimum >= 0 && p.shortOptionMinimum <= 1, fail, 'shortOptionMinimum', 'must be in [0, 1]')
-  for (const a of market.assets) {
-    need(p.haircut[a.symbol] !== undefined, fail, `haircut.${a.symbol}`, 'is required for every asset')
-  }
-  for (const [k, v] of Object.entries(p.haircut)) {
-    need(isNum(v) && v >= 0 && v <= 0.95, fail, `haircut.${k}`, 'must be in [0, 0.95]')
-  }
-  need(isNum(p.imMultiplier) && p.imMultiplier >= 1 && p.imMultiplier <= 5, fail, 'imMultiplier', 'must be in [1, 5]')
-  need(isNum(p.riskRate) && p.riskRate > -1 && p.riskRate < 1, fail, 'riskRate', 'must be in (-1, 1)')
-  need(isNum(p.es.confidence) && p.es.confidence > 0.5 && p.es.confidence < 1, fail, 'es.confidence', 'must be in (0.5, 1)')
-  need(Number.isSafeInteger(p.es.horizonSeconds) && p.es.horizonSeconds >= 1, fail, 'es.horizonSeconds', 'must be an integer ≥ 1')
-  need(Number.isSafeInteger(p.es.paths) && p.es.paths >= 100 && p.es.paths <= 100_000, fail, 'es.paths', 'must be an integer in [100, 100000]')
-  for (const [k, v] of Object.entries(p.es.correlation)) {
-    need(isNum(v) && v >= -1 && v <= 1, fail, `es.correlation.${k}`, 'must be in [-1, 1]')
-  }
-  need(Number.isSafeInteger(p.maxOracleAge) && p.maxOracleAge >= 1, fail, 'maxOracleAge', 'must be an integer ≥ 1')
-  need(isNum(p.liquidationPenalty) && p.liquidationPenalty >= 0 && p.liquidationPenalty <= 0.5, fail, 'liquidationPenalty', 'must be in [0, 0.5]')
-  need(isNum(p.liquidationBuffer) && p.liquidationBuffer >= 0 && p.liquidationBuffer <= 5, fail, 'liquidationBuffer', 'must be in [0, 5]')
+  const B = RISK_PARAM_BOUNDS
+  checkKeyed(p.scanRange, market.underlyings.map((u) => u.symbol), 'underlying', B.scanRange, fail, 'scanRange')
+  checkShocks(p.spotShocks, B.spotShocks, fail, 'spotShocks')
+  if (!p.spotShocks.includes(0)) throw fail('spotShocks', 'must hold 0')
+  checkShocks(p.volShocks, B.volShocks, fail, 'volShocks')
+  checkInterval(p.extremeMultiple, B.extremeMultiple, fail, 'extremeMultiple')
+  checkInterval(p.extremeCover, B.extremeCover, fail, 'extremeCover')
+  checkInterval(p.volFloor, B.volFloor, fail, 'volFloor')
+  checkInterval(p.shortOptionMinimum, B.shortOptionMinimum, fail, 'shortOptionMinimum')
+  checkKeyed(p.haircut, market.assets.map((a) => a.symbol), 'asset', B.haircut, fail, 'haircut')
+  checkInterval(p.imMultiplier, B.imMultiplier, fail, 'imMultiplier')
+  checkInterval(p.riskRate, B.riskRate, fail, 'riskRate')
+  if (typeof p.es.enabled !== 'boolean') throw fail('es.enabled', 'must be true or false')
+  checkInterval(p.es.confidence, B['es.confidence'], fail, 'es.confidence')
+  checkInterval(p.es.horizonSeconds, B['es.horizonSeconds'], fail, 'es.horizonSeconds')
+  checkInterval(p.es.paths, B['es.paths'], fail, 'es.paths')
+  checkCorrelationBounds(p.es.correlation, market, fail, 'es.correlation')
+  checkInterval(p.maxOracleAge, B.maxOracleAge, fail, 'maxOracleAge')
+  checkInterval(p.liquidationPenalty, B.liquidationPenalty, fail, 'liquidationPenalty')
+  checkInterval(p.liquidationBuffer, B.liquidationBuffer, fail, 'liquidationBuffer')
 }

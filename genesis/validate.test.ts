@@ -69,7 +69,7 @@ describe('parseGenesis margin section', () => {
       quorum: 2,
       timelockBlocks: 4,
     })
-    expect(m.config.oracle).toEqual({ feeders: [DEV_ACCOUNTS[9][0].toLowerCase()], threshold: 1 })
+    expect(m.config.oracle).toEqual({ feeders: [DEV_ACCOUNTS[9][0].toLowerCase()], threshold: 1, maxMove: 0.5 })
     expect(m.accounts[DEV_ACCOUNTS[3][0].toLowerCase() as `0x${string}`]).toEqual({
       USDC: 1_000_000n * 10n ** 18n,
       WETH: 100n * 10n ** 18n,
@@ -92,5 +92,39 @@ describe('parseGenesis margin section', () => {
     const acct = DEV_ACCOUNTS[0][0]
     expect(refusal(withMargin((m) => (m.accounts[acct] = { DOGE: '1' }))).field).toBe(`margin.accounts.${acct}.DOGE`)
     expect(refusal(withMargin((m) => (m.accounts[acct] = { USDC: 'lots' }))).field).toBe(`margin.accounts.${acct}.USDC`)
+  })
+
+  it('checks the governed bounds as a whole, with the same checkers as propose', () => {
+    const pd = refusal(withMargin((m) => (m.riskParams.es.correlation = { 'ETH-BTC': 1 })))
+    expect(pd.field).toBe('margin.riskParams.es.correlation')
+    expect(pd.message).toMatch(/must be positive definite/)
+    expect(refusal(withMargin((m) => (m.riskParams.es.correlation = { 'ETH-DOGE': 0.1 }))).field).toBe(
+      'margin.riskParams.es.correlation.ETH-DOGE',
+    )
+    expect(refusal(withMargin((m) => (m.riskParams.scanRange.DOGE = 0.1))).field).toBe('margin.riskParams.scanRange.DOGE')
+    expect(refusal(withMargin((m) => (m.riskParams.maxOracleAge = 7200))).field).toBe('margin.riskParams.maxOracleAge')
+    expect(refusal(withMargin((m) => (m.riskParams.es.paths = 50_000))).field).toBe('margin.riskParams.es.paths')
+    expect(refusal(withMargin((m) => delete m.oracle.maxMove)).field).toBe('margin.oracle.maxMove')
+    expect(refusal(withMargin((m) => (m.oracle.maxMove = 20))).field).toBe('margin.oracle.maxMove')
+    expect(refusal(withMargin((m) => (m.council.timelockBlocks = 20_000_000))).field).toBe('margin.council.timelockBlocks')
+    expect(refusal(withMargin((m) => (m.market.instruments[2].strike = 1e15))).field).toBe('margin.market.instruments[2].strike')
+    expect(refusal(withMargin((m) => (m.market.instruments[0].id = 2 ** 32))).field).toBe('margin.market.instruments[0].id')
+  })
+
+  it("keeps the market's prices and vols within the oracle's caps", () => {
+    expect(refusal(withMargin((m) => (m.market.underlyings[0].price = 1e13))).field).toBe('margin.market.underlyings[0].price')
+    expect(refusal(withMargin((m) => (m.market.underlyings[0].price = 1e-9))).field).toBe('margin.market.underlyings[0].price')
+    expect(refusal(withMargin((m) => (m.market.underlyings[1].vol = 11))).field).toBe('margin.market.underlyings[1].vol')
+    expect(refusal(withMargin((m) => (m.market.underlyings[1].vol = 0.00001))).field).toBe('margin.market.underlyings[1].vol')
+    expect(refusal(withMargin((m) => (m.market.assets[0].price = 1e13))).field).toBe('margin.market.assets[0].price')
+  })
+
+  it('refuses __proto__, constructor and prototype keys anywhere, and symbols objects inherit', () => {
+    const proto = JSON.parse(JSON.stringify(base).replace('"riskParams":{', '"riskParams":{"__proto__":{"imMultiplier":1},'))
+    expect(refusal(proto).field).toBe('margin.riskParams.__proto__')
+    const deep = JSON.parse(JSON.stringify(base).replace('"correlation":{', '"correlation":{"constructor":0.5,'))
+    expect(refusal(deep).field).toBe('margin.riskParams.es.correlation.constructor')
+    expect(refusal(JSON.parse('{"chainId":1,"alloc":{},"prototype":1}')).field).toBe('prototype')
+    expect(refusal(withMargin((m) => (m.market.underlyings[2].symbol = 'constructor'))).field).toBe('margin.market.underlyings[2].symbol')
   })
 })

@@ -3,6 +3,7 @@
  * JSON path of the field (`alloc.0xab….balance`), so a user can fix the file at once.
  */
 import type { Hex } from 'viem'
+import { scanJson } from '../lib/jsonKeys.ts'
 import { GenesisError } from './errors.ts'
 import type { Genesis, GenesisAccount } from './types.ts'
 import { parseBridgeGenesis } from './validateBridge.ts'
@@ -85,12 +86,15 @@ function parseAccount(v: unknown, field: string): GenesisAccount {
 }
 
 /**
- * Validates a genesis document (already JSON-parsed).
+ * Validates a genesis document (already JSON-parsed). Keys `__proto__`, `constructor` and
+ * `prototype` are refused at any depth.
  *
  * @throws GenesisError naming the first bad field.
  */
 export function parseGenesis(doc: unknown): Genesis {
   if (!isRecord(doc)) throw new GenesisError('(root)', 'must be a JSON object')
+  const forbidden = scanJson(doc).forbidden
+  if (forbidden !== undefined) throw new GenesisError(forbidden, 'forbidden key (__proto__, constructor, prototype)')
   for (const k of Object.keys(doc)) {
     if (!TOP_LEVEL.has(k)) throw new GenesisError(k, 'unknown field')
   }

@@ -1,14 +1,20 @@
 /**
- * Validates the `margin` section of a genesis file. Every refusal names its JSON path.
+ * Validates the `margin` section of a genesis file. Every refusal names its JSON path. The bounds
+ * are governance's own (genesis/riskParamBounds.ts, correlationBounds.ts, systemBounds.ts), so a
+ * genesis can hold nothing a proposal could not; underlying prices and vols are within the
+ * oracle's caps (execution/oracle/priceBounds.ts).
  */
 import type { Hex } from 'viem'
 import { InvalidMarketError } from '../execution/risk/errors.ts'
 import { patchRiskParams } from '../execution/risk/riskParams.ts'
 import type { Asset, Instrument, Market, RiskParams, Underlying } from '../execution/risk/types.ts'
-import { parseWad } from '../lib/fixed.ts'
+import { priceInBounds, volInBounds } from '../execution/oracle/priceBounds.ts'
+import { numberToWad, parseWad } from '../lib/fixed.ts'
+import { isForbiddenKey, scanJson } from '../lib/jsonKeys.ts'
 import { GenesisError } from './errors.ts'
 import type { GenesisBalances, MarginGenesis } from './marginTypes.ts'
 import { checkRiskParamBounds } from './riskParamBounds.ts'
+import { checkSystemBounds } from './systemBounds.ts'
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -45,6 +51,20 @@ function str(v: unknown, path: string): string {
   return v
 }
 
+/** A symbol: also a key of `scanRange`/`haircut`, so never a name objects inherit. */
+function symbol(v: unknown, path: string): string {
+  const s = str(v, path)
+  if (isForbiddenKey(s)) throw new GenesisError(path, `may not be ${JSON.stringify(s)}`)
+  return s
+}
+
+/** A figure the oracle could have accepted: price in [10^-8, 10^12] USD, vol in [0.0001, 10]. */
+function oracleFigure(v: number, kind: 'price' | 'vol', path: string): number {
+  const ok = kind === 'price' ? priceInBounds(numberToWad(v)) : volInBounds(numberToWad(v))
+  if (!ok) throw new GenesisError(path, kind === 'price' ? 'must be in [1e-8, 1e12]' : 'must be in [0.0001, 10]')
+  return v
+}
+
 function uniqueIds<T extends { id: number }>(list: T[], path: string): void {
   const seen = new Set<number>()
   list.forEach((x, i) => {
@@ -67,7 +87,9 @@ function parseMarket(v: unknown, path: string): Market {
     const vol = finite(u.vol, `${p}.vol`)
     if (price <= 0) throw new GenesisError(`${p}.price`, 'must be positive')
     if (vol <= 0) throw new GenesisError(`${p}.vol`, 'must be positive')
-    return { id: posInt(u.id, `${p}.id`), symbol: str(u.symbol, `${p}.symbol`), price, vol }
+    oracleFigure(price, 'price', `${p}.price`)
+    oracleFigure(vol, 'vol', `${p}.vol`)
+    return { id: posInt(u.id, `${p}.id`), symbol: symbol(u.symbol, `${p}.symbol`), price, vol }
   })
   uniqueIds(underlyings, `${path}.underlyings`)
   const symbols = new Set(underlyings.map((u) => u.symbol))
@@ -80,11 +102,11 @@ function parseMarket(v: unknown, path: string): Market {
     if (underlying === null && a.price === undefined) throw new GenesisError(`${p}.price`, 'is required when underlying is null')
     const asset: Asset = {
       id: posInt(a.id, `${p}.id`),
-      symbol: str(a.symbol, `${p}.symbol`),
+      symbol: symbol(a.symbol, `${p}.symbol`),
       decimals: posInt(a.decimals, `${p}.decimals`, 0),
       underlying,
     }
-    if (a.price !== undefined) asset.price = finite(a.price, `${p}.price`)
+    if (a.price !== undefined) asset.price = oracleFigure(finite(a.price, `${p}.price`), 'price', `${p}.price`)
     return asset
   })
   uniqueIds(assets, `${path}.assets`)
@@ -136,6 +158,8 @@ function parseBalances(v: unknown, path: string, market: Market): GenesisBalance
  */
 export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
   if (!isRecord(v)) throw new GenesisError(path, 'must be an object')
+  const forbidden = scanJson(v, path).forbidden
+  if (forbidden !== undefined) throw new GenesisError(forbidden, 'forbidden key')
   onlyKeys(v, ['market', 'riskParams', 'protocols', 'oracle', 'council', 'accounts'], path)
   const market = parseMarket(v.market, `${path}.market`)
   if (!isRecord(v.riskParams)) throw new GenesisError(`${path}.riskParams`, 'is required and must be an object')
@@ -150,15 +174,14 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
   }
   checkRiskParamBounds(riskParams, market, (field, problem) => new GenesisError(`${path}.riskParams.${field}`, problem))
   if (!isRecord(v.oracle)) throw new GenesisError(`${path}.oracle`, 'is required')
-  onlyKeys(v.oracle, ['feeders', 'threshold'], `${path}.oracle`)
+  onlyKeys(v.oracle, ['feeders', 'threshold', 'maxMove'], `${path}.oracle`)
   const feeders = addressList(v.oracle.feeders, `${path}.oracle.feeders`)
   const threshold = posInt(v.oracle.threshold, `${path}.oracle.threshold`)
-  if (threshold > feeders.length) throw new GenesisError(`${path}.oracle.threshold`, 'exceeds the number of feeders')
+  const maxMove = finite(v.oracle.maxMove, `${path}.oracle.maxMove`)
   if (!isRecord(v.council)) throw new GenesisError(`${path}.council`, 'is required')
   onlyKeys(v.council, ['members', 'quorum', 'timelockBlocks'], `${path}.council`)
   const members = addressList(v.council.members, `${path}.council.members`)
   const quorum = posInt(v.council.quorum, `${path}.council.quorum`)
-  if (quorum > members.length) throw new GenesisError(`${path}.council.quorum`, 'exceeds the council size')
   const timelockBlocks = posInt(v.council.timelockBlocks, `${path}.council.timelockBlocks`, 0)
   const accounts: MarginGenesis['accounts'] = {}
   if (v.accounts !== undefined) {
@@ -167,16 +190,15 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
       accounts[address(a, `${path}.accounts.${a}`)] = parseBalances(v.accounts[a], `${path}.accounts.${a}`, market)
     }
   }
-  return {
-    config: {
-      market,
-      riskParams,
-      protocols: v.protocols === undefined ? [] : addressList(v.protocols, `${path}.protocols`),
-      oracle: { feeders, threshold },
-      council: { members, quorum, timelockBlocks },
-    },
-    accounts,
+  const config: MarginGenesis['config'] = {
+    market,
+    riskParams,
+    protocols: v.protocols === undefined ? [] : addressList(v.protocols, `${path}.protocols`),
+    oracle: { feeders, threshold, maxMove },
+    council: { members, quorum, timelockBlocks },
   }
+  checkSystemBounds(config, (field, problem) => new GenesisError(`${path}.${field}`, problem))
+  return { config, accounts }
 }
 
 /** A complete-looking base so the genesis's riskParams must name every parameter. */

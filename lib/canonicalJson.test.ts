@@ -18,4 +18,8 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson({ a: { b: Number.NaN } })).toThrow(/a\.b is not a finite number/)
     expect(() => canonicalJson({ a: 1n })).toThrow(/bigint/)
   })
+
+  it('keeps a __proto__ member as a member, never as the prototype', () => {
+    expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":2}}'))).toBe('{"__proto__":{"x":2},"b":1}')
+  })
 })

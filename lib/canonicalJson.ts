@@ -13,7 +13,8 @@ function canonical(value: unknown, path: string): unknown {
   }
   if (Array.isArray(value)) return value.map((v, i) => canonical(v === undefined ? null : v, `${path}[${i}]`))
   if (typeof value === 'object') {
-    const out: Record<string, unknown> = {}
+    // No prototype: a `__proto__` member stays a member instead of becoming the prototype.
+    const out: Record<string, unknown> = Object.create(null)
     for (const k of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[k]
       if (v !== undefined) out[k] = canonical(v, path ? `${path}.${k}` : k)

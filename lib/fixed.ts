@@ -8,8 +8,50 @@
  * goes through it, so a report's string and the state's integer always agree.
  */
 
+import { ValueOutOfRangeError } from './errors.ts'
+
 /** 10^18: one whole unit in wad. */
 export const WAD = 10n ** 18n
+
+/**
+ * The largest magnitude of any signed wad the chain stores — a balance, a position size, an entry
+ * price: 2^192 wad (about 6.3·10^39 whole units). Far below int256 (2^255), so a sum of a few
+ * such values or a product with a bounded price cannot overflow the storage word.
+ */
+export const MAX_WAD = 1n << 192n
+
+/** The largest size or price one trade may carry: 2^120 wad (about 1.3·10^18 whole units), so size·price/1e18 < 2^181. */
+export const MAX_TRADE_WAD = 1n << 120n
+
+/**
+ * The largest magnitude of a position: 2^140 wad (about 1.4·10^24 units). With oracle prices
+ * capped far below 2^100 wad, a position's value, settlement payoff or P&L stays below 2^180 wad.
+ */
+export const MAX_POSITION_WAD = 1n << 140n
+
+const INT256_LIMIT = 1n << 255n
+
+/**
+ * Returns `value` when |value| ≤ `limit` (MAX_WAD by default); otherwise throws `ValueOutOfRangeError(what)` — where
+ * the value is computed, so the call that computed it reverts with `"<what> out of range"`.
+ *
+ * @example checkWad(balance + delta, 'balance')
+ */
+export function checkWad(value: bigint, what: string, limit: bigint = MAX_WAD): bigint {
+  if (value > limit || value < -limit) throw new ValueOutOfRangeError(what, value)
+  return value
+}
+
+/**
+ * A kernel figure (equity, IM, MM) as wad by the one rounding rule, refused as
+ * `ValueOutOfRangeError(what)` when it is not finite or does not fit an int256.
+ */
+export function figureToWad(x: number, what: string): bigint {
+  if (!Number.isFinite(x)) throw new ValueOutOfRangeError(what, x)
+  const w = numberToWad(x)
+  if (w >= INT256_LIMIT || w < -INT256_LIMIT) throw new ValueOutOfRangeError(what, x)
+  return w
+}
 
 const DECIMALS = 18
 

@@ -180,7 +180,6 @@ const DOMAIN_ERRORS: Entry[] = [
     InvalidTransactionError: (e) => new ServerError(e.shortMessage),
     WrongChainIdError: (e) => new ServerError(e.shortMessage),
     NonceTooLowError: (e) => new ServerError(e.shortMessage),
-    NonceTooHighError: (e) => new ServerError(e.shortMessage),
     InsufficientFundsError: (e) => new ServerError(e.shortMessage),
     IntrinsicGasTooLowError: (e) => new ServerError(e.shortMessage),
     FloorDataGasError: (e) => new ServerError(e.shortMessage),
@@ -189,6 +188,8 @@ const DOMAIN_ERRORS: Entry[] = [
     ReplacementUnderpricedError: (e) => new ServerError(e.shortMessage),
     AlreadyKnownError: (e) => new ServerError(e.shortMessage),
     TxPoolFullError: (e) => new ServerError(e.shortMessage),
+    TxUnderpricedError: (e) => new ServerError(e.shortMessage),
+    AccountLimitExceededError: (e) => new ServerError(e.shortMessage),
     // geth answers state queries at a block it does not have with "header not found".
     UnknownBlockError: (e) =>
       new ServerError(

@@ -23,6 +23,7 @@ import {
   toRpcError,
 } from './errors.ts'
 import { ethMethods, ethSubscriptions } from './eth.ts'
+import { registerDashboard } from './dashboard/serve.ts'
 import { createFilterStore } from './filters.ts'
 import { netMethods } from './net.ts'
 import type {
@@ -419,7 +420,8 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
         clientVersion: chain.clientVersion,
       }),
     )
-  app.get('/', health)
+  // GET / is the dashboard for a browser (SPEC 10), the health JSON for anything else.
+  registerDashboard(app, health)
   app.get('/health', health)
 
   // ----------------------------------------------------------------------------- WebSocket

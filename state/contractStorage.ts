@@ -6,6 +6,7 @@
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { type Address, bigIntToBytes, bytesToBigInt, setLengthLeft } from '@ethereumjs/util'
 import { concatBytes, type Hex, hexToBytes } from 'viem'
+import { ValueOutOfRangeError } from '../lib/errors.ts'
 import { keccak256 } from '../lib/keccak.ts'
 
 /** Cold storage read, as SLOAD (EIP-2929). */
@@ -72,7 +73,7 @@ export class ContractStorage {
 
   /** Writes the unsigned word at `slot` (0 clears it). */
   async setWord(slot: bigint, value: bigint): Promise<void> {
-    if (value < 0n || value >= TWO_256) throw new RangeError(`word out of range: ${value}`)
+    if (value < 0n || value >= TWO_256) throw new ValueOutOfRangeError('storage word', value)
     if (this.gas) {
       const before = await this.state.getStorage(this.address, word(slot))
       this.gas.charge(before.length === 0 ? GAS_WRITE_NEW : GAS_WRITE)
@@ -87,7 +88,7 @@ export class ContractStorage {
   }
 
   async setInt(slot: bigint, value: bigint): Promise<void> {
-    if (value < -TWO_255 || value >= TWO_255) throw new RangeError(`int256 out of range: ${value}`)
+    if (value < -TWO_255 || value >= TWO_255) throw new ValueOutOfRangeError('storage word', value)
     await this.setWord(slot, value < 0n ? value + TWO_256 : value)
   }
 

@@ -6,7 +6,7 @@ import type { Common } from '@ethereumjs/common'
 import { createMPT } from '@ethereumjs/mpt'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import type { Account, Address, DB } from '@ethereumjs/util'
-import { unpadBytes, ValueEncoding } from '@ethereumjs/util'
+import { equalsBytes, KECCAK256_RLP, unpadBytes, ValueEncoding } from '@ethereumjs/util'
 import { RLP } from '@ethereumjs/rlp'
 import { AccountObjectCache, CachedAccount } from './accountObjectCache.ts'
 
@@ -67,4 +67,23 @@ export async function openStateManager(
   })
   if (!opts.caches) return new MerkleStateManager({ trie, common: opts.common })
   return new CachedStateManager({ trie, common: opts.common, caches: createCaches() })
+}
+
+/**
+ * How many checkpoints are open on `state` (@ethereumjs keeps the count protected). The block
+ * pipeline reads it around each transaction to close whatever an exception left open.
+ */
+export function checkpointDepth(state: MerkleStateManager): number {
+  return (state as unknown as { _checkpointCount: number })._checkpointCount
+}
+
+/**
+ * Whether the state trie rooted at `root` can be read from `db`: its root node is there (the
+ * empty trie has none). A trie whose root node was never written reads as empty everywhere,
+ * so no block may name such a root.
+ */
+export async function stateRootReadable(db: DB<string, string | Uint8Array>, root: Uint8Array): Promise<boolean> {
+  if (equalsBytes(root, KECCAK256_RLP)) return true
+  const trie = await createMPT({ db, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes })
+  return trie.checkRoot(root)
 }

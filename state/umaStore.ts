@@ -24,6 +24,7 @@
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { createAddressFromString } from '@ethereumjs/util'
 import type { Hex } from 'viem'
+import { checkWad, MAX_POSITION_WAD, MAX_TRADE_WAD } from '../lib/fixed.ts'
 import { ContractStorage, dataSlot, type GasCharger, mappingSlot } from './contractStorage.ts'
 
 /** Address of the Margin precompile, whose storage holds the accounts. */
@@ -167,7 +168,9 @@ export class UmaStore {
     return this.s.int(mappingSlot(S_BALANCE, account, assetId))
   }
 
+  /** @throws ValueOutOfRangeError when |amount| > MAX_WAD (lib/fixed). */
   async setBalance(account: Hex, assetId: number, amount: bigint): Promise<void> {
+    checkWad(amount, 'balance')
     await this.s.setInt(mappingSlot(S_BALANCE, account, assetId), amount)
     if (amount === 0n) await this.assetSet(account).remove(BigInt(assetId))
     else {
@@ -191,7 +194,13 @@ export class UmaStore {
     }
   }
 
+  /**
+   * @throws ValueOutOfRangeError when |size| > MAX_POSITION_WAD or |entryPrice| > MAX_TRADE_WAD
+   *   (lib/fixed): an entry price is an average of trade prices.
+   */
   async setPosition(account: Hex, instrumentId: number, size: bigint, entryPrice: bigint): Promise<void> {
+    checkWad(size, 'position size', MAX_POSITION_WAD)
+    checkWad(entryPrice, 'entry price', MAX_TRADE_WAD)
     await this.s.setInt(mappingSlot(S_SIZE, account, instrumentId), size)
     await this.s.setInt(mappingSlot(S_ENTRY, account, instrumentId), size === 0n ? 0n : entryPrice)
     if (size === 0n) {

@@ -25,6 +25,7 @@ import { exampleArtifacts } from '../execution/contracts/exampleContracts.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { DEV_ACCOUNTS, DEV_OPTIONS_VENUE, DEV_PERP_VENUE, devGenesis } from '../genesis/dev.ts'
 import { UmaStore } from '../state/umaStore.ts'
+import { Driver } from './support/driver.ts'
 
 const W = 10n ** 18n
 const venueAbi = exampleArtifacts().OptionsVenue.abi
@@ -61,43 +62,6 @@ const trade: fc.Arbitrary<Trade> = fc
     instrument: t.perp ? t.perpId : t.option,
     price: t.perp ? ((t.perpId === 1 ? 3000 : 60000) * t.offset) / 1000 : t.premium,
   }))
-
-class Driver {
-  private nonces = new Map<number, number>()
-  constructor(readonly node: Node) {}
-
-  async send(who: number, to: Hex, data: Hex): Promise<void> {
-    const account = privateKeyToAccount(DEV_ACCOUNTS[who][1])
-    const nonce = this.nonces.get(who) ?? 0
-    this.nonces.set(who, nonce + 1)
-    const raw = await account.signTransaction({
-      chainId: 31338,
-      type: 'eip1559',
-      to,
-      data,
-      nonce,
-      gas: 3_000_000n,
-      maxFeePerGas: parseGwei('10'),
-      maxPriorityFeePerGas: 1n,
-    })
-    await this.node.sendRawTransaction(hexToBytes(raw))
-  }
-
-  /** Sends `value` wei from dev account `who` to `to`. */
-  async sendValue(who: number, to: Hex, value: bigint): Promise<void> {
-    const account = privateKeyToAccount(DEV_ACCOUNTS[who][1])
-    const nonce = this.nonces.get(who) ?? 0
-    this.nonces.set(who, nonce + 1)
-    const raw = await account.signTransaction({ chainId: 31338, type: 'eip1559', to, value, nonce, gas: 21_000n, maxFeePerGas: parseGwei('10'), maxPriorityFeePerGas: 1n })
-    await this.node.sendRawTransaction(hexToBytes(raw))
-  }
-
-  /** Sends from any `account` with an explicit nonce. */
-  async sendAs(account: ReturnType<typeof privateKeyToAccount>, nonce: number, to: Hex, data: Hex, tip = 1n): Promise<Hex> {
-    const raw = await account.signTransaction({ chainId: 31338, type: 'eip1559', to, data, nonce, gas: 3_000_000n, maxFeePerGas: parseGwei('10'), maxPriorityFeePerGas: tip })
-    return this.node.sendRawTransaction(hexToBytes(raw))
-  }
-}
 
 /** Σ sizes of every instrument over its holders, at the head. */
 async function openInterest(node: Node): Promise<Map<number, bigint>> {

@@ -2,7 +2,7 @@
  * Margin of one stored account: its holdings turned into kernel entries and margined as a
  * portfolio, and the SPEC section 4 rule for risk-increasing calls.
  */
-import { numberToWad, wadToNumber } from '../../lib/fixed.ts'
+import { figureToWad, wadToNumber } from '../../lib/fixed.ts'
 import type { Holdings } from '../../state/umaStore.ts'
 import type { BookEntry } from '../risk/accountBook.ts'
 import { marginPortfolio, type PortfolioMargin } from '../risk/marginPortfolio.ts'
@@ -34,11 +34,12 @@ export interface MarginFigures {
   maintenanceMargin: bigint
 }
 
+/** @throws ValueOutOfRangeError when a figure is not finite or does not fit an int256. */
 export function figuresOf(m: PortfolioMargin): MarginFigures {
   return {
-    equity: numberToWad(m.equity),
-    initialMargin: numberToWad(m.initialMargin),
-    maintenanceMargin: numberToWad(m.maintenanceMargin),
+    equity: figureToWad(m.equity, 'equity'),
+    initialMargin: figureToWad(m.initialMargin, 'initial margin'),
+    maintenanceMargin: figureToWad(m.maintenanceMargin, 'maintenance margin'),
   }
 }
 

@@ -21,9 +21,11 @@
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { encodeFunctionData, type Hex, hexToBytes } from 'viem'
 import type { GovernedConfig } from '../../genesis/marginTypes.ts'
-import { numberToWad, WAD } from '../../lib/fixed.ts'
-import { UmaStore } from '../../state/umaStore.ts'
+import { isStoreFailure } from '../../lib/errors.ts'
+import { figureToWad, numberToWad, WAD } from '../../lib/fixed.ts'
+import { type Holdings, UmaStore } from '../../state/umaStore.ts'
 import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../precompiles/addresses.ts'
+import { internalRevertReason } from '../precompiles/definePrecompile.ts'
 import { MARGIN_ABI } from '../precompiles/margin.ts'
 import { planLiquidation } from '../risk/liquidation.ts'
 import { encodeLog } from '../eventLog.ts'
@@ -59,6 +61,8 @@ export interface LiquidationPass {
   liquidated: AccountLiquidation[]
   /** Unhealthy accounts left alone because a price they depend on is stale. */
   waitingOnStalePrice: Hex[]
+  /** Accounts whose liquidation threw and was rolled back (contained; each with the reason). */
+  failed: { account: Hex; reason: string }[]
   /** The events, in order, for the block's system transaction. */
   logs: SystemLog[]
 }
@@ -87,7 +91,7 @@ export async function liquidateUnhealthy(
   priced: PricedMarket,
   config: GovernedConfig,
 ): Promise<LiquidationPass> {
-  const pass: LiquidationPass = { liquidated: [], waitingOnStalePrice: [], logs: [] }
+  const pass: LiquidationPass = { liquidated: [], waitingOnStalePrice: [], failed: [], logs: [] }
   const unhealthy = mirror.unhealthy().filter((h) => h.account !== INSURANCE_FUND_ADDRESS)
   if (unhealthy.length === 0) return pass
   const settlement = settlementAssetOf(config)
@@ -104,63 +108,23 @@ export async function liquidateUnhealthy(
       pass.waitingOnStalePrice.push(account)
       continue
     }
-    const plan = planLiquidation(priced.state, holdingsToEntries(holdings, priced.state), settlementItem)
-    // Decided on the figures the chain stores (wad), like `isLiquidatable`: never a healthy account.
-    if (numberToWad(plan.equityBefore) >= numberToWad(plan.maintenanceBefore)) continue
-    const done: AccountLiquidation = { account, closures: [], badDebt: 0n }
-    for (const c of plan.closures) {
-      const item = priced.state.items[c.item]
-      const price = numberToWad(c.price)
-      const penalty = numberToWad(c.penalty)
-      let applied: AppliedClosure
-      if (c.kind === 'position' && item.type !== 'asset') {
-        const pos = await store.position(account, item.id)
-        if (pos.size === 0n) continue
-        const closed = closedAmount(pos.size, c.size)
-        const long = closed > 0n
-        await settleFill(
-          store,
-          {
-            buyer: long ? fund : account,
-            seller: long ? account : fund,
-            instrumentId: item.id,
-            isOption: item.type === 'option',
-            size: abs(closed),
-            price,
-          },
-          settlement.id,
-        )
-        applied = { instrumentId: item.id, sizeClosed: closed, price, penalty }
-      } else if (c.kind === 'position') {
-        // The full-close fallback trades an asset balance into the settlement asset at mark:
-        // collateral sold (> 0) or a borrowing bought back (< 0).
-        const held = await store.balance(account, item.id)
-        if (held === 0n) continue
-        const amount = closedAmount(held, c.size)
-        await move(store, account, fund, item.id, amount)
-        await move(store, fund, account, settlement.id, (amount * price) / WAD)
-        applied = { instrumentId: COLLATERAL_FLAG + item.id, sizeClosed: amount, price, penalty }
-      } else {
-        const debtAsset = priced.state.items[c.debtItem!].id
-        const have = await store.balance(account, item.id)
-        const owe = await store.balance(account, debtAsset)
-        if (have <= 0n || owe >= 0n) continue
-        const sold = closedAmount(have, c.size)
-        const repaid = closedAmount(-owe, c.repaid!)
-        await move(store, account, fund, item.id, sold)
-        await move(store, fund, account, debtAsset, repaid)
-        applied = { instrumentId: COLLATERAL_FLAG + item.id, sizeClosed: sold, price, penalty }
-      }
-      if (penalty > 0n) await move(store, account, fund, settlement.id, penalty)
-      done.closures.push(applied)
-      pass.logs.push(encodeLog(MARGIN_ABI, MARGIN_ADDRESS, 'Liquidation', { account, ...applied }))
+    // Each account in its own checkpoint: one whose liquidation throws (figures out of range, a
+    // bug) is rolled back and reported, and the others are still liquidated.
+    await state.checkpoint()
+    let out: { done: AccountLiquidation; logs: SystemLog[] } | undefined
+    try {
+      out = await liquidateOne(store, account, holdings, priced, settlement.id, settlementItem)
+      await state.commit()
+    } catch (err) {
+      await state.revert()
+      if (isStoreFailure(err)) throw err
+      pass.failed.push({ account, reason: internalRevertReason(err) })
+      continue
     }
-    if (plan.badDebt > 0) done.badDebt = await absorbBadDebt(store, account, priced)
-    if (done.badDebt > 0n) {
-      pass.logs.push(encodeLog(MARGIN_ABI, MARGIN_ADDRESS, 'BadDebt', { account, amount: done.badDebt }))
-    }
-    if (done.closures.length > 0 || done.badDebt > 0n) {
-      pass.liquidated.push(done)
+    if (out === undefined) continue
+    pass.logs.push(...out.logs)
+    if (out.done.closures.length > 0 || out.done.badDebt > 0n) {
+      pass.liquidated.push(out.done)
       touched.add(account)
       touched.add(fund)
     }
@@ -170,6 +134,76 @@ export async function liquidateUnhealthy(
     mirror.remargin(priced.state)
   }
   return pass
+}
+
+/**
+ * Liquidates one unhealthy account (its prices fresh): the plan's closures as trades with the
+ * fund, their penalties, then bad debt. Undefined when the stored figures say it is healthy.
+ */
+async function liquidateOne(
+  store: UmaStore,
+  account: Hex,
+  holdings: Holdings,
+  priced: PricedMarket,
+  settlementId: number,
+  settlementItem: number,
+): Promise<{ done: AccountLiquidation; logs: SystemLog[] } | undefined> {
+  const fund = INSURANCE_FUND_ADDRESS
+  const logs: SystemLog[] = []
+  const plan = planLiquidation(priced.state, holdingsToEntries(holdings, priced.state), settlementItem)
+  // Decided on the figures the chain stores (wad), like `isLiquidatable`: never a healthy account.
+  if (figureToWad(plan.equityBefore, 'equity') >= figureToWad(plan.maintenanceBefore, 'maintenance margin')) return undefined
+  const done: AccountLiquidation = { account, closures: [], badDebt: 0n }
+  for (const c of plan.closures) {
+    const item = priced.state.items[c.item]
+    const price = numberToWad(c.price)
+    const penalty = numberToWad(c.penalty)
+    let applied: AppliedClosure
+    if (c.kind === 'position' && item.type !== 'asset') {
+      const pos = await store.position(account, item.id)
+      if (pos.size === 0n) continue
+      const closed = closedAmount(pos.size, c.size)
+      const long = closed > 0n
+      await settleFill(
+        store,
+        {
+          buyer: long ? fund : account,
+          seller: long ? account : fund,
+          instrumentId: item.id,
+          isOption: item.type === 'option',
+          size: abs(closed),
+          price,
+        },
+        settlementId,
+      )
+      applied = { instrumentId: item.id, sizeClosed: closed, price, penalty }
+    } else if (c.kind === 'position') {
+      // The full-close fallback trades an asset balance into the settlement asset at mark:
+      // collateral sold (> 0) or a borrowing bought back (< 0).
+      const held = await store.balance(account, item.id)
+      if (held === 0n) continue
+      const amount = closedAmount(held, c.size)
+      await move(store, account, fund, item.id, amount)
+      await move(store, fund, account, settlementId, (amount * price) / WAD)
+      applied = { instrumentId: COLLATERAL_FLAG + item.id, sizeClosed: amount, price, penalty }
+    } else {
+      const debtAsset = priced.state.items[c.debtItem!].id
+      const have = await store.balance(account, item.id)
+      const owe = await store.balance(account, debtAsset)
+      if (have <= 0n || owe >= 0n) continue
+      const sold = closedAmount(have, c.size)
+      const repaid = closedAmount(-owe, c.repaid!)
+      await move(store, account, fund, item.id, sold)
+      await move(store, fund, account, debtAsset, repaid)
+      applied = { instrumentId: COLLATERAL_FLAG + item.id, sizeClosed: sold, price, penalty }
+    }
+    if (penalty > 0n) await move(store, account, fund, settlementId, penalty)
+    done.closures.push(applied)
+    logs.push(encodeLog(MARGIN_ABI, MARGIN_ADDRESS, 'Liquidation', { account, ...applied }))
+  }
+  if (plan.badDebt > 0) done.badDebt = await absorbBadDebt(store, account, priced)
+  if (done.badDebt > 0n) logs.push(encodeLog(MARGIN_ABI, MARGIN_ADDRESS, 'BadDebt', { account, amount: done.badDebt }))
+  return { done, logs }
 }
 
 /** Moves `amount` (wad, either sign) of an asset from one account to another. */

@@ -6,6 +6,7 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
+import { isStoreFailure } from '../../lib/errors.ts'
 import { numberToWad, WAD } from '../../lib/fixed.ts'
 import { UmaStore } from '../../state/umaStore.ts'
 import { isStale } from '../oracle/isStale.ts'
@@ -50,10 +51,20 @@ export async function settleExpired(
     const strike = numberToWad(inst.strike!)
     const intrinsic = inst.kind === 'call' ? p.priceWad - strike : strike - p.priceWad
     const payoff = intrinsic > 0n ? intrinsic : 0n
-    for (const account of holders) {
-      const pos = await store.position(account, inst.id)
-      if (payoff !== 0n) await store.addBalance(account, usdc.id, floorDiv(pos.size * payoff, WAD))
-      await store.setPosition(account, inst.id, 0n, 0n)
+    // One instrument at a time in its own checkpoint: one that cannot settle (a payoff out of
+    // range) is rolled back and waits, and the rest of the block's pass goes on.
+    await state.checkpoint()
+    try {
+      for (const account of holders) {
+        const pos = await store.position(account, inst.id)
+        if (payoff !== 0n) await store.addBalance(account, usdc.id, floorDiv(pos.size * payoff, WAD))
+        await store.setPosition(account, inst.id, 0n, 0n)
+      }
+      await state.commit()
+    } catch (err) {
+      await state.revert()
+      if (isStoreFailure(err)) throw err
+      continue
     }
     settled.push({ instrumentId: inst.id, price: p.priceWad, accounts: holders })
   }

@@ -4,7 +4,7 @@
  * and for options the buyer pays `size × price` to the seller at once. Used by `settleTrade` and
  * by liquidation, which closes positions as trades with the insurance fund at mark.
  */
-import { WAD } from '../../lib/fixed.ts'
+import { checkWad, WAD } from '../../lib/fixed.ts'
 import type { GovernedConfig } from '../../genesis/marginTypes.ts'
 import type { UmaStore } from '../../state/umaStore.ts'
 import type { Hex } from 'viem'
@@ -33,10 +33,10 @@ export async function settleFill(
     const pos = await store.position(account, instrumentId)
     const fill = applyFill(pos.size, pos.entryPrice, signed, price, !isOption)
     await store.setPosition(account, instrumentId, fill.size, fill.entryPrice)
-    if (fill.realizedPnl !== 0n) await store.addBalance(account, settlementAssetId, fill.realizedPnl)
+    if (fill.realizedPnl !== 0n) await store.addBalance(account, settlementAssetId, checkWad(fill.realizedPnl, 'realized P&L'))
   }
   if (isOption) {
-    const premium = (size * price) / WAD
+    const premium = checkWad((size * price) / WAD, 'premium')
     await store.addBalance(buyer, settlementAssetId, -premium)
     await store.addBalance(seller, settlementAssetId, premium)
   }

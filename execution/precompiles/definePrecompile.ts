@@ -16,7 +16,7 @@ import {
   encodeFunctionResult,
   hexToBytes,
 } from 'viem'
-import { BaseError } from '../../lib/errors.ts'
+import { BaseError, isStoreFailure } from '../../lib/errors.ts'
 import { encodeLog } from '../eventLog.ts'
 import { GAS_BASE, GasMeter, logGas, OutOfGasError } from './gasMeter.ts'
 import { currentMessage } from './messageStack.ts'
@@ -28,6 +28,19 @@ export class Revert extends BaseError {
     super(reason)
   }
 }
+
+/**
+ * The revert reason of an exception that is not a `Revert`: a domain error's own short message
+ * (ours, so the same on every node), anything else — a bug, a JavaScript `RangeError` — just
+ * `"internal error"`, because a foreign message may differ between Node versions and a calling
+ * contract can read the revert data.
+ */
+export function internalRevertReason(err: unknown): string {
+  return err instanceof BaseError ? err.shortMessage : 'internal error'
+}
+
+/** Where a precompile reports what it contained (a bug it turned into a revert). */
+export type ContainedErrorSink = (err: unknown, where: { address: Hex; functionName?: string }) => void
 
 /** The block a precompile call runs in. */
 export interface CallBlock {
@@ -65,8 +78,12 @@ function revertData(reason: string): Uint8Array {
   return hexToBytes(encodeErrorResult({ abi: REVERT_ERROR_ABI, errorName: 'Error', args: [reason] }))
 }
 
-/** Builds the `PrecompileFunc` for `spec`. */
-export function definePrecompile(spec: PrecompileSpec): PrecompileFunc {
+/**
+ * Builds the `PrecompileFunc` for `spec`. Every exception of a handler ends the precompile's
+ * frame as a revert with a reason (DESIGN.md, "Containment"); only a failure of the store itself
+ * is thrown on, to stop the node. `onContained` hears of the exceptions that were not refusals.
+ */
+export function definePrecompile(spec: PrecompileSpec, onContained?: ContainedErrorSink): PrecompileFunc {
   const address = createAddressFromString(spec.address)
   const functions = new Map<string, AbiFunction>()
   for (const item of spec.abi) if (item.type === 'function') functions.set(item.name, item)
@@ -82,6 +99,7 @@ export function definePrecompile(spec: PrecompileSpec): PrecompileFunc {
       executionGasUsed: gas.used > input.gasLimit ? input.gasLimit : gas.used,
       exceptionError: new EVMError(EVMError.errorMessages.REVERT),
     })
+    let functionName: string | undefined
     try {
       gas.charge(GAS_BASE)
       const msg = currentMessage(input._EVM)
@@ -93,6 +111,7 @@ export function definePrecompile(spec: PrecompileSpec): PrecompileFunc {
       } catch {
         return fail('unknown function or bad arguments')
       }
+      functionName = decoded.functionName
       const fn = functions.get(decoded.functionName)!
       const mutates = fn.stateMutability !== 'view' && fn.stateMutability !== 'pure'
       if (msg.value > 0n && fn.stateMutability !== 'payable') return fail('not payable')
@@ -138,7 +157,9 @@ export function definePrecompile(spec: PrecompileSpec): PrecompileFunc {
           exceptionError: new EVMError(EVMError.errorMessages.OUT_OF_GAS),
         }
       }
-      throw err
+      if (isStoreFailure(err)) throw err
+      onContained?.(err, { address: spec.address, functionName })
+      return fail(internalRevertReason(err))
     }
   }
 }

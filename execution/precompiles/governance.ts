@@ -25,7 +25,10 @@
  * ```
  * Revert reasons: `not council`, `unknown proposal`, `already voted`, `voting closed`,
  * `no quorum`, `timelock`, `already executed`, `malformed change: …`, `<param path>: <problem>`
- * (e.g. `haircut.WETH: must be in [0, 0.95]`).
+ * (e.g. `haircut.WETH: must be in [0, 0.95]`, `es.correlation: must be positive definite over …`,
+ * `__proto__: forbidden key`). The bounds: genesis/riskParamBounds.ts, correlationBounds.ts and
+ * systemBounds.ts; a change's new options must expire after the block's timestamp, checked at
+ * `propose` and again at `execute`.
  *
  * Storage layout: slots 0–2 the config (genesis/governedConfig.ts), 3–6 the proposals
  * (genesis/proposals.ts).
@@ -64,7 +67,7 @@ export const governanceAbi = parseAbi([
   'event ProposalExecuted(uint256 indexed id, uint256 configVersion)',
 ])
 
-const step = (call: PrecompileCall) => ({ caller: call.caller, blockNumber: call.block.number })
+const step = (call: PrecompileCall) => ({ caller: call.caller, blockNumber: call.block.number, timestamp: call.block.timestamp })
 const governance = createAddressFromString(GOVERNANCE_ADDRESS)
 const storage = (call: PrecompileCall) => new ContractStorage(call.state, governance, call.gas)
 

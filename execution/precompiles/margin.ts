@@ -6,12 +6,13 @@
  */
 import { type Hex, parseAbi } from 'viem'
 import type { GovernedConfig } from '../../genesis/marginTypes.ts'
+import { MAX_TRADE_WAD, MAX_WAD } from '../../lib/fixed.ts'
 import { UmaStore } from '../../state/umaStore.ts'
 import { figuresOf, marginOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
 import { marketAt, type PricedMarket } from '../margin/marketAt.ts'
 import { settleFill, settlementAssetOf } from '../margin/settleFill.ts'
 import type { MarginEnv } from '../margin/types.ts'
-import { MARGIN_ADDRESS } from './addresses.ts'
+import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, SYSTEM_ACCOUNTS } from './addresses.ts'
 import { type PrecompileCall, type PrecompileSpec, Revert } from './definePrecompile.ts'
 
 export const MARGIN_ABI = parseAbi([
@@ -43,6 +44,19 @@ export function settlementAssetId(config: GovernedConfig): number {
 }
 
 const lower = (a: unknown) => (a as string).toLowerCase() as Hex
+
+const ZERO_ADDRESS: Hex = '0x0000000000000000000000000000000000000000'
+
+/**
+ * Collateral may go only to an account a user controls: never to the zero address, a precompile
+ * (the standard ones at 0x01–0xff and ours, SPEC 4) or the insurance fund, where it would be
+ * stuck or would bypass the fund's own accounting (it is paid by liquidations only).
+ */
+function refuseTransferTo(to: Hex): void {
+  if (to === ZERO_ADDRESS) throw new Revert('transfer to the zero address')
+  if (to === INSURANCE_FUND_ADDRESS) throw new Revert('transfer to the insurance fund')
+  if (BigInt(to) <= 0xffn || SYSTEM_ACCOUNTS.includes(to)) throw new Revert('transfer to a precompile')
+}
 
 /**
  * Runs `mutate` under the margin rule for `accounts`: each must pass SPEC 4's rule afterwards,
@@ -85,7 +99,8 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
         const amount = amountArg as bigint
         if (amount === 0n) throw new Revert('zero amount')
         if (to === call.caller) throw new Revert('transfer to self')
-        if (amount >= 1n << 254n) throw new Revert('amount too large')
+        if (amount > MAX_WAD) throw new Revert('amount too large')
+        refuseTransferTo(to)
         await underMarginRule(call, env, [call.caller], async (store, config) => {
           if (!config.market.assets.some((a) => a.id === assetId)) throw new Revert('unknown asset')
           await store.addBalance(call.caller, assetId, -amount)
@@ -109,7 +124,7 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
         const protocol = call.caller
         if (size === 0n) throw new Revert('zero size')
         if (buyer === seller) throw new Revert('buyer is seller')
-        if (size >= 1n << 200n || price >= 1n << 200n) throw new Revert('size or price too large')
+        if (size > MAX_TRADE_WAD || price > MAX_TRADE_WAD) throw new Revert('size or price too large')
         await underMarginRule(call, env, [buyer, seller], async (store, config, priced) => {
           if (!config.protocols.includes(protocol)) throw new Revert('unregistered protocol')
           if (!(await store.isOperator(buyer, protocol)) || !(await store.isOperator(seller, protocol))) {
@@ -136,10 +151,13 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
         const assetId = Number(assetIdArg)
         const amount = amountArg as bigint
         if (amount === 0n) throw new Revert('zero amount')
-        if (amount >= 1n << 254n) throw new Revert('amount too large')
+        if (amount > MAX_WAD) throw new Revert('amount too large')
         let id = 0n
         await underMarginRule(call, env, [call.caller], async (store, config) => {
           if (!config.market.assets.some((a) => a.id === assetId)) throw new Revert('unknown asset')
+          // Until lending pools exist (issue 16), nothing is lent: a withdrawal takes only what
+          // the account holds, never other depositors' tokens in the portal.
+          if ((await store.balance(call.caller, assetId)) < amount) throw new Revert('insufficient balance')
           await store.addBalance(call.caller, assetId, -amount)
           id = await store.recordWithdrawal({
             account: call.caller,

@@ -13,6 +13,9 @@ export function trackMessages(evm: EVM): void {
   const stack: Message[] = []
   stacks.set(evm, stack)
   evm.events!.on('beforeMessage', (m: Message) => {
+    // A transaction's first frame starts a fresh stack: frames of a run that ended in an
+    // exception (no afterMessage) never leak into the next one.
+    if (m.depth === 0) stack.length = 0
     stack.push(m)
   })
   evm.events!.on('afterMessage', () => {

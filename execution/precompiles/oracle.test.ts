@@ -262,7 +262,7 @@ describe('Oracle precompile with two feeders and threshold 2', () => {
 
   beforeAll(async () => {
     const genesis = devGenesis()
-    genesis.margin!.config.oracle = { feeders: [feeder.address.toLowerCase() as Hex, feeder2.address.toLowerCase() as Hex], threshold: 2 }
+    genesis.margin!.config.oracle = { feeders: [feeder.address.toLowerCase() as Hex, feeder2.address.toLowerCase() as Hex], threshold: 2, maxMove: 0.5 }
     c = await openChain(genesis)
     await c.node.produceBlock()
   })
@@ -282,6 +282,77 @@ describe('Oracle precompile with two feeders and threshold 2', () => {
     expect(r2.logs).toHaveLength(1)
     const r = await c.node.call({ to: ORACLE_ADDRESS, data: encodeFunctionData({ abi: oracleAbi, functionName: 'priceOf', args: [1] }) }, 'latest')
     expect(decodeFunctionResult({ abi: oracleAbi, functionName: 'priceOf', data: r.ok ? r.returnData : '0x' })).toEqual([2900n * WAD, WAD / 2n, u.timestamp])
+  })
+})
+
+describe('Oracle precompile bounds (issue 14): caps and oracle.maxMove', () => {
+  // Fresh chain: ETH 3,000 vol 0.60, BTC 60,000 vol 0.50 at genesis; dev maxMove 0.5.
+  let c: TestChain
+  beforeAll(async () => {
+    c = await openChain(devGenesis())
+    await c.node.produceBlock()
+  })
+  afterAll(() => closeChain(c))
+  const eth = (price: bigint, vol = 6n * 10n ** 17n): PriceUpdate => ({ underlyingIds: [1], prices: [price], vols: [vol], timestamp: nextTs() })
+
+  it('refuses a feeder-signed price of 2^255 − 1, above 10^12 USD or below 10^-8 USD, whatever the signatures', async () => {
+    for (const price of [2n ** 255n - 1n, 10n ** 30n + 1n, 10n ** 10n - 1n]) {
+      const u = eth(price)
+      expect(await refusal(c, u, await sign([feeder], u))).toBe('price out of bounds: ETH')
+      expect(await refusal(c, u, await sign([stranger], u))).toBe('price out of bounds: ETH')
+    }
+    const r = await send(c, ORACLE_ADDRESS, submitData(eth(2n ** 255n - 1n), await sign([feeder], eth(2n ** 255n - 1n))))
+    expect(r.status).toBe(0)
+    expect((await priceOf(c, 1))[0]).toBe(3000n * WAD)
+  })
+
+  it('refuses a vol above 10 or below 0.0001, naming the underlying', async () => {
+    const high = { underlyingIds: [2], prices: [60_000n * WAD], vols: [10n * WAD + 1n], timestamp: nextTs() }
+    expect(await refusal(c, high, await sign([feeder], high))).toBe('vol out of bounds: BTC')
+    const low = { ...high, vols: [10n ** 14n - 1n], timestamp: nextTs() }
+    expect(await refusal(c, low, await sign([feeder], low))).toBe('vol out of bounds: BTC')
+  })
+
+  it('refuses a ±60 % move of price or vol, accepts ±40 % and exactly ±50 %', async () => {
+    for (const price of [4800n * WAD, 1200n * WAD]) {
+      const u = eth(price)
+      expect(await refusal(c, u, await sign([feeder], u))).toBe('price move too large: ETH')
+    }
+    const volUp = eth(3000n * WAD, 96n * 10n ** 16n)
+    expect(await refusal(c, volUp, await sign([feeder], volUp))).toBe('vol move too large: ETH')
+    const up = eth(4200n * WAD, 84n * 10n ** 16n)
+    expect((await send(c, ORACLE_ADDRESS, submitData(up, await sign([feeder], up)))).status).toBe(1)
+    expect(await priceOf(c, 1)).toEqual([4200n * WAD, 84n * 10n ** 16n, up.timestamp])
+    const down = eth(2520n * WAD, 504n * 10n ** 15n)
+    expect((await send(c, ORACLE_ADDRESS, submitData(down, await sign([feeder], down)))).status).toBe(1)
+    const edge = eth(3780n * WAD, 756n * 10n ** 15n)
+    expect(await refusal(c, edge, await sign([feeder], edge))).toBe('accepted')
+    const over = eth(3780n * WAD + 1n)
+    expect(await refusal(c, over, await sign([feeder], over))).toBe('price move too large: ETH')
+  })
+
+  it('refuses the whole update when one of its underlyings moves too far', async () => {
+    const before = await priceOf(c, 1)
+    const u = { underlyingIds: [1, 2], prices: [before[0], 120_000n * WAD], vols: [before[1], WAD / 2n], timestamp: nextTs() }
+    const sigs = await sign([feeder], u)
+    expect(await refusal(c, u, sigs)).toBe('price move too large: BTC')
+    expect((await send(c, ORACLE_ADDRESS, submitData(u, sigs))).status).toBe(0)
+    expect(await priceOf(c, 1)).toEqual(before)
+  })
+
+  it('follows the governed maxMove: at 0.1, +20 % is refused and +10 % accepted', async () => {
+    const genesis = devGenesis()
+    genesis.margin!.config.oracle = { ...genesis.margin!.config.oracle, maxMove: 0.1 }
+    const c2 = await openChain(genesis)
+    try {
+      await c2.node.produceBlock()
+      const big = eth(3600n * WAD)
+      expect(await refusal(c2, big, await sign([feeder], big))).toBe('price move too large: ETH')
+      const small = eth(3300n * WAD)
+      expect(await refusal(c2, small, await sign([feeder], small))).toBe('accepted')
+    } finally {
+      await closeChain(c2)
+    }
   })
 })
 

@@ -3,13 +3,21 @@
  *
  * `submitPrices` is open to any sender; it is accepted with EIP-191 signatures of at least
  * `threshold` distinct feeders over `priceUpdateHash(chainId, update)`, a timestamp newer than
- * each underlying's last and not after the block's, known underlyings and positive figures.
+ * each underlying's last and not after the block's, known underlyings, and figures within the
+ * bounds of execution/oracle/priceBounds.ts: price in [10^-8, 10^12] USD, vol in [0.0001, 10],
+ * each moving at most ±`oracle.maxMove` (governed, dev 0.5) of the stored figure. Reverts:
+ * `length mismatch`, `no prices`, `unknown underlying`, `duplicate underlying`, `zero price`,
+ * `zero vol`, `price out of bounds: ETH`, `vol out of bounds: ETH`, `future timestamp`,
+ * `bad signature`, `not a feeder`, `too few feeder signatures`, `stale timestamp`,
+ * `price move too large: ETH`, `vol move too large: ETH`.
  * Storage layout: execution/oracle/oracleStore.ts.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
 import type { GovernedConfig } from '../../genesis/marginTypes.ts'
-import { readPrice, readPriceTimestamp, writePrice } from '../oracle/oracleStore.ts'
+import { numberToWad } from '../../lib/fixed.ts'
+import { readPrice, writePrice } from '../oracle/oracleStore.ts'
+import { feedUpdateRefusal } from '../oracle/priceBounds.ts'
 import { priceUpdateHash } from '../oracle/priceUpdateHash.ts'
 import { recoverSigner } from '../oracle/recoverSigner.ts'
 import { ORACLE_ADDRESS } from './addresses.ts'
@@ -29,8 +37,8 @@ export interface OracleDeps {
   /** Chain id in the signed hash (31338 on the dev chain). */
   chainId: bigint
   /**
-   * The governed configuration in force in `state`: its `oracle` (feeders, threshold) and
-   * `market.underlyings` (the known ids). Until governance stores it, the genesis's.
+   * The governed configuration in force in `state`: its `oracle` (feeders, threshold, maxMove)
+   * and `market.underlyings` (the known ids). Until governance stores it, the genesis's.
    */
   getConfig(state: StateManagerInterface): Promise<GovernedConfig>
 }
@@ -59,14 +67,19 @@ export function createOracleSpec(deps: OracleDeps): PrecompileSpec {
         if (ids.length === 0) throw new Revert('no prices')
         call.gas.charge(GAS_READ)
         const config = await deps.getConfig(call.state)
-        const known = new Set(config.market.underlyings.map((u) => u.id))
+        const symbols = new Map(config.market.underlyings.map((u) => [u.id, u.symbol]))
+        // The governed share, converted once to wad (lib/fixed's rule); the rest is integer math.
+        const maxMoveWad = numberToWad(config.oracle.maxMove)
         const seen = new Set<number>()
         for (let i = 0; i < ids.length; i++) {
-          if (!known.has(ids[i])) throw new Revert('unknown underlying')
+          const symbol = symbols.get(ids[i])
+          if (symbol === undefined) throw new Revert('unknown underlying')
           if (seen.has(ids[i])) throw new Revert('duplicate underlying')
           seen.add(ids[i])
           if (prices[i] === 0n) throw new Revert('zero price')
           if (vols[i] === 0n) throw new Revert('zero vol')
+          const outOfBounds = feedUpdateRefusal(symbol, { priceWad: prices[i], volWad: vols[i] }, maxMoveWad)
+          if (outOfBounds !== undefined) throw new Revert(outOfBounds)
         }
         if (timestamp > call.block.timestamp) throw new Revert('future timestamp')
 
@@ -84,8 +97,12 @@ export function createOracleSpec(deps: OracleDeps): PrecompileSpec {
         }
         if (signers.size < config.oracle.threshold) throw new Revert('too few feeder signatures')
 
-        for (const id of ids) {
-          if (timestamp <= (await readPriceTimestamp(call.state, id, call.gas))) throw new Revert('stale timestamp')
+        for (let i = 0; i < ids.length; i++) {
+          const stored = await readPrice(call.state, ids[i], call.gas)
+          if (timestamp <= stored.timestamp) throw new Revert('stale timestamp')
+          const next = { priceWad: prices[i], volWad: vols[i] }
+          const refused = feedUpdateRefusal(symbols.get(ids[i])!, next, maxMoveWad, stored)
+          if (refused !== undefined) throw new Revert(refused)
         }
         for (let i = 0; i < ids.length; i++) {
           await writePrice(call.state, { underlyingId: ids[i], priceWad: prices[i], volWad: vols[i], timestamp }, call.gas)

@@ -4,7 +4,8 @@
  *
  * Per block: `state = buildMarketState(market, params, now)` (risk arrays), then
  * `remarginAccounts(prev, state, book, out, dirty)` or `pool.remargin(state)` for every account;
- * per report or `margin_simulate`: `marginPortfolio` + `buildRiskReport` (or `simulateMargin`);
+ * per report or `margin_simulate`: `marginPortfolio` + `liquidationPrices` + `buildRiskReport` (or
+ * `simulateMargin`);
  * per account with health < 0: `planLiquidation` (closures against the insurance fund).
  */
 export {
@@ -27,6 +28,12 @@ export {
   applyLiquidationPlan,
   planLiquidation,
 } from './liquidation.ts'
+export {
+  type LiquidationPrice,
+  type LiquidationPriceOptions,
+  healthSlopeBound,
+  liquidationPrices,
+} from './liquidationPrices.ts'
 export {
   type KernelArrays,
   type MarginOutputs,

@@ -80,8 +80,10 @@ describe('marginPortfolio: SPEC section 6 worked example', () => {
     expect(r.components.expectedShortfall).toBe('0')
     expect(Object.keys(r)).toEqual([
       'equity', 'initialMargin', 'maintenanceMargin', 'health', 'liquidatable', 'components',
-      'greeks', 'scenarios', 'worstScenario',
+      'greeks', 'scenarios', 'worstScenario', 'liquidationPrices',
     ])
+    // 100,000 USDC and the short perp cover any ETH move (liquidationPrices.test.ts)
+    expect(r.liquidationPrices).toEqual([{ underlying: 'ETH', down: null, up: null }])
     expect(Object.keys(r.greeks[0])).toEqual(['underlying', 'delta', 'deltaUsd', 'gamma', 'vega', 'theta', 'rho'])
     expect(Object.keys(r.scenarios[0])).toEqual(['underlying', 'spotShock', 'volShock', 'extreme', 'pnl'])
     const wad = marginWad(m)

@@ -1,4 +1,5 @@
 import { formatAmount, formatWad, numberToWad } from '../../lib/fixed.ts'
+import type { LiquidationPrice } from './liquidationPrices.ts'
 import type { PortfolioMargin, ScenarioPnl } from './marginPortfolio.ts'
 
 /** A scenario line of the report; `pnl` a decimal string. */
@@ -38,6 +39,8 @@ export interface RiskReport {
   }>
   scenarios: ReportScenario[]
   worstScenario: ReportScenario | null
+  /** Per underlying touched: the nearest spots below/above today's where health reaches 0. */
+  liquidationPrices: Array<{ underlying: string; down: string | null; up: string | null }>
 }
 
 /** The figures the chain stores and `IRiskKernel.marginOf` returns, in wad. */
@@ -79,10 +82,11 @@ function scenarioLine(s: ScenarioPnl): ReportScenario {
 }
 
 /**
- * Formats a {@link PortfolioMargin} as the JSON-RPC report. `health` is wad(equity) − wad(MM),
- * so it is exactly the difference of the two strings shown.
+ * Formats a {@link PortfolioMargin} and its liquidation prices (`liquidationPrices.ts`, report
+ * only) as the JSON-RPC report. `health` is wad(equity) − wad(MM), so it is exactly the
+ * difference of the two strings shown.
  */
-export function buildRiskReport(m: PortfolioMargin): RiskReport {
+export function buildRiskReport(m: PortfolioMargin, liquidationPrices: LiquidationPrice[]): RiskReport {
   const scenarios = m.scenarios.map(scenarioLine)
   const wad = marginWad(m)
   return {
@@ -108,5 +112,10 @@ export function buildRiskReport(m: PortfolioMargin): RiskReport {
     })),
     scenarios,
     worstScenario: m.worstScenario ? scenarioLine(m.worstScenario) : null,
+    liquidationPrices: liquidationPrices.map((l) => ({
+      underlying: l.underlying,
+      down: l.down === null ? null : formatAmount(l.down),
+      up: l.up === null ? null : formatAmount(l.up),
+    })),
   }
 }

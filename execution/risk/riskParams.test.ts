@@ -24,6 +24,14 @@ describe('patchRiskParams', () => {
     expect(() => patchRiskParams(devRiskParams, { spotShocks: [0, 'x'] })).toThrow('params.spotShocks[1]')
     expect(() => patchRiskParams(devRiskParams, [])).toThrow('params: expected an object')
   })
+
+  it('refuses a __proto__ or constructor key in a map instead of dropping it in silence', () => {
+    const patch = JSON.parse('{"haircut":{"__proto__":0.5}}')
+    expect(() => patchRiskParams(devRiskParams, patch)).toThrow('params.haircut.__proto__: forbidden key')
+    expect(() => patchRiskParams(devRiskParams, { es: { correlation: { constructor: 0.1 } } })).toThrow(
+      'params.es.correlation.constructor: forbidden key',
+    )
+  })
 })
 
 describe('patchMarketPrices', () => {

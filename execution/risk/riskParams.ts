@@ -1,3 +1,4 @@
+import { isForbiddenKey } from '../../lib/jsonKeys.ts'
 import { InvalidMarketError } from './errors.ts'
 import type { Market, RiskParams } from './types.ts'
 
@@ -21,7 +22,11 @@ function numberMap(
 ): Record<string, number> {
   if (!isObject(patch)) fail(field, 'expected an object of numbers')
   const out = { ...base }
-  for (const k of Object.keys(patch).sort()) out[k] = num(patch[k], `${field}.${k}`)
+  for (const k of Object.keys(patch).sort()) {
+    // `out.__proto__ = 0.1` would be dropped in silence (or change the prototype).
+    if (isForbiddenKey(k)) fail(`${field}.${k}`, 'forbidden key')
+    out[k] = num(patch[k], `${field}.${k}`)
+  }
   return out
 }
 
