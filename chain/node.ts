@@ -188,6 +188,8 @@ export class Node implements ChainApi, GovernanceApi {
   private timer?: NodeJS.Timeout
   private producing?: Promise<void>
   private closed = false
+  /** The store failure that stopped the node (`fail`), if one did. */
+  private fatalError?: unknown
   private dbClosed = false
   /** Aborted when shutdown starts: every eth_call / eth_estimateGas in flight stops. */
   private readonly callsAbort = new AbortController()
@@ -366,6 +368,7 @@ export class Node implements ChainApi, GovernanceApi {
    */
   private fail(err: unknown): void {
     this.log.fatal({ err }, 'the store failed: block production stopped, nothing of the block was committed')
+    this.fatalError = err
     this.closed = true
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
@@ -388,6 +391,8 @@ export class Node implements ChainApi, GovernanceApi {
    * when the node is closing.
    */
   async produceBlock(): Promise<Block | undefined> {
+    // After a store failure nothing more is built on a store that cannot be trusted.
+    if (this.fatalError !== undefined) throw this.fatalError
     const parent = this.head
     const now = BigInt(Math.floor(Date.now() / 1000))
     const baseFee = this.nextBaseFee(parent)
