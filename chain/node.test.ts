@@ -230,7 +230,7 @@ describe('Node', () => {
       return b
     })
     // Admitted once the block is running transactions: answered before the block is done.
-    const executor = (node as unknown as { executor: { txCount: number } }).executor
+    const executor = (node as unknown as { producer: { executor: { txCount: number } } }).producer.executor
     while (executor.txCount === 0) await new Promise((resolve) => setImmediate(resolve))
     const lateHash = await node.sendRawTransaction(late)
     expect(blockDone).toBe(false)

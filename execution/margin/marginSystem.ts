@@ -6,8 +6,6 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
-import type { MarginGenesis } from '../../state/system/types.ts'
-import { UmaStore } from '../../state/system/umaStore.ts'
 import type { PrecompileSpec } from '../precompiles/definePrecompile.ts'
 import { governancePrecompile } from '../precompiles/governance.ts'
 import { createMarginSpec } from '../precompiles/margin.ts'
@@ -67,17 +65,6 @@ export class MarginSystem {
   async load(state: StateManagerInterface): Promise<void> {
     this.mirror = await MarginMirror.load(state)
     this.touched.clear()
-  }
-
-  /** Opening balances of the genesis. */
-  static async writeGenesis(state: StateManagerInterface, margin: MarginGenesis): Promise<void> {
-    const store = new UmaStore(state)
-    for (const account of Object.keys(margin.accounts).sort() as Hex[]) {
-      for (const [symbol, amount] of Object.entries(margin.accounts[account]).sort(([a], [b]) => (a < b ? -1 : 1))) {
-        const asset = margin.config.market.assets.find((a) => a.symbol === symbol)!
-        await store.setBalance(account, asset.id, amount)
-      }
-    }
   }
 
   /**
