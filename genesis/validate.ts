@@ -3,7 +3,7 @@
  * JSON path of the field (`alloc.0xab….balance`), so a user can fix the file at once.
  */
 import type { Hex } from 'viem'
-import { scanJson } from '../lib/jsonKeys.ts'
+import { isRecord, scanJson } from '../lib/jsonKeys.ts'
 import { GenesisError } from './errors.ts'
 import type { Genesis, GenesisAccount } from './types.ts'
 import { parseBridgeGenesis } from './validateBridge.ts'
@@ -23,10 +23,6 @@ const TOP_LEVEL = new Set([
 ])
 const ACCOUNT_KEYS = new Set(['balance', 'nonce', 'code', 'storage'])
 const UINT256_MAX = (1n << 256n) - 1n
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 /** A non-negative integer from a decimal string, 0x-hex string or safe integer. */
 export function parseQuantity(v: unknown, field: string, max = UINT256_MAX): bigint {

@@ -6,7 +6,7 @@
  */
 import type { Hex } from 'viem'
 import { numberToWad, parseWad } from '../lib/fixed.ts'
-import { isForbiddenKey, scanJson } from '../lib/jsonKeys.ts'
+import { isForbiddenKey, isRecord, scanJson, unknownKey } from '../lib/jsonKeys.ts'
 import {
   type Asset,
   type Instrument,
@@ -22,12 +22,9 @@ import { priceInBounds, volInBounds } from './priceBounds.ts'
 import { checkRiskParamBounds } from './riskParamBounds.ts'
 import { checkSystemBounds } from './systemBounds.ts'
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 function onlyKeys(v: Record<string, unknown>, keys: string[], path: string): void {
-  for (const k of Object.keys(v)) if (!keys.includes(k)) throw new GenesisError(`${path}.${k}`, 'unknown field')
+  const k = unknownKey(v, keys)
+  if (k !== undefined) throw new GenesisError(`${path}.${k}`, 'unknown field')
 }
 
 function address(v: unknown, path: string): Hex {

@@ -64,3 +64,13 @@ export function nullProtoCopy(value: unknown): unknown {
   for (const k of Object.keys(value)) out[k] = nullProtoCopy((value as Record<string, unknown>)[k])
   return out
 }
+
+/** A JSON object (not null, not an array). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** The first key of `v` not among `keys`, in document order, if any. */
+export function unknownKey(v: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  return Object.keys(v).find((k) => !keys.includes(k))
+}

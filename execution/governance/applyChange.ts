@@ -7,7 +7,7 @@
 import type { Hex } from 'viem'
 import { checkRiskParamBounds } from '../../genesis/riskParamBounds.ts'
 import { checkInstrumentBounds, checkSystemBounds, SYSTEM_BOUNDS } from '../../genesis/systemBounds.ts'
-import { nullProtoCopy, scanJson } from '../../lib/jsonKeys.ts'
+import { isRecord, nullProtoCopy, scanJson, unknownKey } from '../../lib/jsonKeys.ts'
 import { type Instrument, InvalidMarketError, instrumentName, patchRiskParams, type RiskParams } from '../../risk/index.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
 
@@ -50,12 +50,9 @@ const malformed = (problem: string): never => {
   throw new Refused(undefined, `malformed change: ${problem}`)
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 function onlyKeys(v: Record<string, unknown>, keys: readonly string[], path: string): void {
-  for (const k of Object.keys(v)) if (!keys.includes(k)) refuse(`${path}.${k}`, 'unknown field')
+  const k = unknownKey(v, keys)
+  if (k !== undefined) refuse(`${path}.${k}`, 'unknown field')
 }
 
 function address(v: unknown, path: string): Hex {

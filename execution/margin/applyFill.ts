@@ -3,6 +3,7 @@
  * position is reduced (SPEC section 4: "perps record entry price"; issue 5: size-weighted when
  * adding, realised P&L into USDC when reducing). All values wad; divisions round toward zero.
  */
+import { WAD } from '../../lib/fixed.ts'
 
 export interface Fill {
   size: bigint
@@ -11,7 +12,6 @@ export interface Fill {
   realizedPnl: bigint
 }
 
-const WAD = 10n ** 18n
 const sign = (x: bigint) => (x > 0n ? 1n : x < 0n ? -1n : 0n)
 const abs = (x: bigint) => (x < 0n ? -x : x)
 

@@ -26,9 +26,7 @@ import { createAddressFromString } from '@ethereumjs/util'
 import type { Hex } from 'viem'
 import { checkWad, MAX_POSITION_WAD, MAX_TRADE_WAD } from '../../lib/fixed.ts'
 import { ContractStorage, dataSlot, type GasCharger, mappingSlot } from '../contractStorage.ts'
-
-/** Address of the Margin precompile, whose storage holds the accounts. */
-export const MARGIN_STORAGE_ADDRESS: Hex = '0x0000000000000000000000000000000000000a00'
+import { MARGIN_ADDRESS } from './addresses.ts'
 
 const S_ACCOUNTS = 0n
 const S_ACCOUNT_INDEX = 1n
@@ -130,7 +128,7 @@ export class UmaStore {
   private readonly s: ContractStorage
 
   constructor(state: StateManagerInterface, gas?: GasCharger) {
-    this.s = new ContractStorage(state, createAddressFromString(MARGIN_STORAGE_ADDRESS), gas)
+    this.s = new ContractStorage(state, createAddressFromString(MARGIN_ADDRESS), gas)
   }
 
   private accountSet(): StoredSet {
