@@ -8,10 +8,11 @@ import type { EVMMockBlockchainInterface } from '@ethereumjs/evm'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { createFeeMarket1559Tx, getMinimumGasLimit } from '@ethereumjs/tx'
 import { Account, bytesToHex, createAddressFromString, hexToBytes, setLengthLeft } from '@ethereumjs/util'
-import { decodeErrorResult, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import { createChainEvm } from './chainVm.ts'
 import { ExecutionFailedError, ExecutionRevertedError } from './errors.ts'
 import type { PrecompileSpec } from './precompiles/definePrecompile.ts'
+import { revertReason } from './revertData.ts'
 import type { CallRequest, CallResult, StateOverrides } from './types.ts'
 
 const ZERO_ADDRESS = createAddressFromString('0x0000000000000000000000000000000000000000')
@@ -26,17 +27,6 @@ export interface CallContext {
   /** Gas for a call that names none (and the upper bound of estimates). */
   gasCap: bigint
   precompiles: readonly PrecompileSpec[]
-}
-
-/** Decodes `Error(string)` / `Panic(uint256)` revert data into a reason, if it is one. */
-export function revertReason(data: Hex): string | undefined {
-  if (data.length < 10) return undefined
-  try {
-    const decoded = decodeErrorResult({ data })
-    if (decoded.errorName === 'Error') return String(decoded.args?.[0])
-    if (decoded.errorName === 'Panic') return `panic: ${decoded.args?.[0]}`
-  } catch {}
-  return undefined
 }
 
 async function applyOverrides(state: MerkleStateManager, overrides: StateOverrides): Promise<void> {
