@@ -195,6 +195,24 @@ export class BlockImportError extends BaseError {
   }
 }
 
+/**
+ * A log query matching more logs than one answer may carry. `retryTo`, when the query got past
+ * its first block, is the last block of a range from `fromBlock` that stays under the limit.
+ */
+export class TooManyLogsError extends BaseError {
+  override name = 'TooManyLogsError'
+  constructor(
+    readonly limit: number,
+    readonly fromBlock: bigint,
+    readonly retryTo?: bigint,
+  ) {
+    super(
+      `query returned more than ${limit} results` +
+        (retryTo === undefined ? '' : `. Try with this block range [0x${fromBlock.toString(16)}, 0x${retryTo.toString(16)}].`),
+    )
+  }
+}
+
 /** A block range a read refuses: reversed, or wider than the read allows. */
 export class InvalidRangeError extends BaseError {
   override name = 'InvalidRangeError'

@@ -4,6 +4,7 @@
  */
 import type { Block } from '@ethereumjs/block'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
+import { bytesToHex } from '@ethereumjs/util'
 import { decodeEventLog, encodeEventTopics } from 'viem'
 import { holdingsToEntries, marginOfHoldings } from '../execution/margin/accountMargin.ts'
 import { COLLATERAL_FLAG } from '../execution/margin/liquidate.ts'
@@ -66,17 +67,37 @@ export interface MarginReadsDeps {
   getLogs(filter: { fromBlock: bigint; toBlock: bigint; addresses?: Hex[]; topics?: (Hex | Hex[] | null)[] }): Promise<StoredLog[]>
 }
 
+/** Blocks whose priced market `MarginReads` keeps (the head's and a few before it). */
+const PRICED_BLOCKS = 8
+
 export class MarginReads implements MarginApi {
+  /**
+   * The priced market of recent blocks, by block hash: the reads of one block (a `marginHealth`
+   * report per subscribed account, simulations at the head) read its configuration and prices
+   * from state once.
+   */
+  private readonly pricedByBlock = new Map<Hex, Promise<PricedMarket>>()
+
   constructor(private readonly deps: MarginReadsDeps) {}
 
   private async priced(tag: BlockTag): Promise<{ state: MerkleStateManager; priced: PricedMarket }> {
     const { state, block } = await this.deps.stateAt(tag)
-    const config = await this.deps.env.config(state)
-    const prices = await this.deps.env.prices(
-      state,
-      config.market.underlyings.map((u) => u.id),
-    )
-    return { state, priced: marketAt(config, prices, block.header.timestamp) }
+    const key = bytesToHex(block.hash()) as Hex
+    let priced = this.pricedByBlock.get(key)
+    if (priced === undefined) {
+      priced = (async () => {
+        const config = await this.deps.env.config(state)
+        const prices = await this.deps.env.prices(
+          state,
+          config.market.underlyings.map((u) => u.id),
+        )
+        return marketAt(config, prices, block.header.timestamp)
+      })()
+      this.pricedByBlock.set(key, priced)
+      priced.catch(() => this.pricedByBlock.delete(key))
+      if (this.pricedByBlock.size > PRICED_BLOCKS) this.pricedByBlock.delete(this.pricedByBlock.keys().next().value as Hex)
+    }
+    return { state, priced: await priced }
   }
 
   async getAccount(address: Hex, tag: BlockTag): Promise<MarginAccountView> {
@@ -100,7 +121,7 @@ export class MarginReads implements MarginApi {
 
   async simulate(portfolio: unknown): Promise<RiskReport> {
     const { priced } = await this.priced('latest')
-    return simulateMargin(priced.market, priced.state.params, priced.state.nowSeconds, portfolio)
+    return simulateMargin(priced.market, priced.state.params, priced.state.nowSeconds, portfolio, priced.state)
   }
 
   async getMarkets(tag: BlockTag): Promise<MarketsView> {

@@ -13,7 +13,7 @@ import type { VM } from '@ethereumjs/vm'
 import type { Logger } from 'pino'
 import { BlockHashes } from '../execution/blockHashes.ts'
 import { type BlockEnv, BlockExecutor, effectiveGasPrice, maxFeePerGas } from '../execution/blockPipeline.ts'
-import { type CallContext, call as runCall, estimateGas as runEstimate } from '../execution/call.ts'
+import { type CallContext, RPC_GAS_CAP, call as runCall, estimateGas as runEstimate } from '../execution/call.ts'
 import { createChainVm } from '../execution/chainVm.ts'
 import { createChainCommon, createSharedTxCommon } from '../execution/common.ts'
 import { listProposals, type Proposal, readProposal } from '../execution/governance/proposals.ts'
@@ -32,6 +32,7 @@ import {
 } from '../execution/system/depositCredits.ts'
 import { decodeBlock, isSystemTx } from '../execution/system/systemTx.ts'
 import type { CallRequest, CallResult, StateOverrides } from '../execution/types.ts'
+import { RPC_EVM_TIMEOUT_MS, WorkBudget, WorkBudgetExceeded } from '../execution/workBudget.ts'
 import type { Genesis } from '../genesis/types.ts'
 import { isStoreFailure, StoreFailureError } from '../lib/errors.ts'
 import type { RiskParams } from '../risk/index.ts'
@@ -55,6 +56,7 @@ import {
   NoMarginConfigError,
   NonceTooLowError,
   ShuttingDownError,
+  TooManyLogsError,
   UnknownBlockError,
   UnknownProposalError,
   WrongChainIdError,
@@ -62,7 +64,7 @@ import {
 import { HeadAccounts } from './headAccounts.ts'
 import { Mempool, type MempoolLimits, type PoolTx, toPoolTx } from './mempool.ts'
 import { HeadFeeders, isPriceSubmission } from './priceUpdatePriority.ts'
-import type { AccountProof, ChainApi, ChainEvents, FeeHistory, GovernanceApi } from './types.ts'
+import type { AccountProof, CallBounds, ChainApi, ChainEvents, FeeHistory, GovernanceApi } from './types.ts'
 
 export interface NodeOptions {
   datadir: string
@@ -79,6 +81,12 @@ export interface NodeOptions {
    * at the address of a system precompile replaces it.
    */
   precompiles?: readonly PrecompileSpec[]
+  /** Most gas one eth_call / eth_estimateGas may use (default `RPC_GAS_CAP`, geth's 50,000,000). */
+  rpcGasCap?: bigint
+  /** Time limit of one eth_call / eth_estimateGas, ms (default `RPC_EVM_TIMEOUT_MS`, geth's 5 s). */
+  rpcEvmTimeoutMs?: number
+  /** How long `stopProducing` lets the block in progress run on, ms (default `STOP_GRACE_MS`). */
+  stopGraceMs?: number
   /** Mempool bounds; geth's defaults where absent (`DEFAULT_MEMPOOL_LIMITS`). */
   mempool?: Partial<MempoolLimits>
 }
@@ -90,6 +98,11 @@ const PRECOMPILE_CODE_STUB = Uint8Array.of(0xfe)
  * loop answer RPC requests. Anvil mines on its own thread; ours shares the one JS thread.
  */
 const MAX_BUSY_MS = 4
+/**
+ * How long `stopProducing` lets the block in progress finish, ms; then the transaction running
+ * is stopped at its next jump and the block dropped (a block's worth of gas can take seconds).
+ */
+const STOP_GRACE_MS = 1_000
 
 /** How many recent blocks (with receipts) stay in memory. */
 const RECENT_BLOCKS = 512
@@ -153,7 +166,13 @@ export class Node implements ChainApi, GovernanceApi {
   private timer?: NodeJS.Timeout
   private producing?: Promise<void>
   private closed = false
+  /** The store failure that stopped the node (`fail`), if one did. */
+  private fatalError?: unknown
   private dbClosed = false
+  /** Aborted when shutdown starts: every eth_call / eth_estimateGas in flight stops. */
+  private readonly callsAbort = new AbortController()
+  /** Aborted `STOP_GRACE_MS` after shutdown starts: the block in progress stops and is dropped. */
+  private readonly blockAbort = new AbortController()
   /** Decodes transactions (and stored blocks) without a `Common` copy per transaction. */
   private readonly txCommon: Common
   private lastBlockAt = Date.now()
@@ -223,6 +242,9 @@ export class Node implements ChainApi, GovernanceApi {
       state: this.state,
       blockHashes: this.blockHashes,
       precompiles: this.precompiles,
+      // No deadline (a mined transaction runs to its gas): it only yields, so RPC answers during
+      // a heavy transaction, and stops on shutdown.
+      budget: new WorkBudget({ signal: this.blockAbort.signal }),
       onContained: (err, where) => this.log.warn({ err, ...where }, 'precompile exception contained as a revert'),
     })
     this.executor = new BlockExecutor(this.vm, this.state, this.common)
@@ -304,6 +326,7 @@ export class Node implements ChainApi, GovernanceApi {
           .then(() => undefined)
           .catch((err) => {
             if (isStoreFailure(err)) this.fail(err)
+            else if (err instanceof ShuttingDownError) this.log.info('block in progress dropped at shutdown')
             else this.log.error({ err }, 'block production failed')
           })
           .finally(() => {
@@ -321,6 +344,7 @@ export class Node implements ChainApi, GovernanceApi {
    */
   private fail(err: unknown): void {
     this.log.fatal({ err }, 'the store failed: block production stopped, nothing of the block was committed')
+    this.fatalError = err
     this.closed = true
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
@@ -343,6 +367,8 @@ export class Node implements ChainApi, GovernanceApi {
    * when the node is closing.
    */
   async produceBlock(): Promise<Block | undefined> {
+    // After a store failure nothing more is built on a store that cannot be trusted.
+    if (this.fatalError !== undefined) throw this.fatalError
     const parent = this.head
     const now = BigInt(Math.floor(Date.now() / 1000))
     const baseFee = this.nextBaseFee(parent)
@@ -377,6 +403,8 @@ export class Node implements ChainApi, GovernanceApi {
       // yields (below) wait for the next block. Feeders' price updates go first.
       const isPriority = (ptx: PoolTx) => feeders.has(ptx.sender) && isPriceSubmission(ptx.tx)
       for (const ptx of this.mempool.executable(baseFee, { isPriority, blocked })) {
+        // Shutting down: the block ends with what it has.
+        if (this.closed) break
         if (busy()) await letRequestsIn()
         if (blocked.has(ptx.sender)) continue
         if (this.executor.gasLeft < 21_000n) break
@@ -385,6 +413,8 @@ export class Node implements ChainApi, GovernanceApi {
           continue
         }
         const out = await this.executor.apply(ptx.tx, createAddressFromString(ptx.sender))
+        // Stopped by shutdown (past the grace): the block is dropped, the transaction kept.
+        if ('error' in out && this.blockAbort.signal.aborted) throw new ShuttingDownError()
         if ('error' in out) {
           this.log.debug({ tx: ptx.hash, error: out.error }, 'transaction dropped')
           this.mempool.dropFrom(ptx)
@@ -551,14 +581,23 @@ export class Node implements ChainApi, GovernanceApi {
   }
 
   /**
-   * Stops taking transactions and making blocks; resolves once the block in progress is
-   * committed. Reads keep working until `close`.
+   * Stops taking transactions and making blocks, and aborts every eth_call / eth_estimateGas in
+   * flight; resolves once the block in progress is committed with the transactions it has run,
+   * or, when its transaction still runs after `STOP_GRACE_MS`, dropped. Reads keep working
+   * until `close`.
    */
   async stopProducing(): Promise<void> {
     this.closed = true
+    this.callsAbort.abort()
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
-    await this.producing
+    if (this.producing === undefined) return
+    const grace = setTimeout(() => this.blockAbort.abort(), this.opts.stopGraceMs ?? STOP_GRACE_MS)
+    try {
+      await this.producing
+    } finally {
+      clearTimeout(grace)
+    }
   }
 
   /** Stops block production (finishing the block in progress) and closes the store. */
@@ -732,7 +771,7 @@ export class Node implements ChainApi, GovernanceApi {
     return receipts[loc.index]
   }
 
-  async getLogs(filter: LogFilter): Promise<StoredLog[]> {
+  async getLogs(filter: LogFilter, limit?: number): Promise<StoredLog[]> {
     let from = filter.fromBlock
     let to = filter.toBlock
     if (filter.blockHash !== undefined) {
@@ -749,6 +788,7 @@ export class Node implements ChainApi, GovernanceApi {
       for (const r of await this.getBlockReceipts(n)) {
         for (const log of r.logs) if (logMatches(log, filter)) out.push(log)
       }
+      if (limit !== undefined && out.length > limit) throw new TooManyLogsError(limit, from, n > from ? n - 1n : undefined)
     }
     return out
   }
@@ -867,24 +907,41 @@ export class Node implements ChainApi, GovernanceApi {
     return listProposals(state)
   }
 
-  private async callContext(tag: BlockTag): Promise<CallContext> {
+  private async callContext(tag: BlockTag, bounds?: CallBounds): Promise<CallContext> {
+    if (this.closed) throw new ShuttingDownError()
     const { state, block } = await this.stateAt(tag)
     return {
       common: this.common,
       state,
       block,
       blockHashes: this.blockHashes,
-      gasCap: this.opts.genesis.gasLimit,
+      gasCap: this.opts.rpcGasCap ?? RPC_GAS_CAP,
+      blockGasLimit: this.opts.genesis.gasLimit,
       precompiles: this.precompiles,
+      budget: new WorkBudget({
+        timeoutMs: this.opts.rpcEvmTimeoutMs ?? RPC_EVM_TIMEOUT_MS,
+        deadline: bounds?.deadline,
+        signal: this.callsAbort.signal,
+      }),
     }
   }
 
-  async call(req: CallRequest, tag: BlockTag, overrides?: StateOverrides): Promise<CallResult> {
-    return runCall(await this.callContext(tag), req, overrides)
+  /** Aborted by shutdown: the caller hears that the node is shutting down. */
+  private async bounded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (err) {
+      if (err instanceof WorkBudgetExceeded && err.reason === 'aborted') throw new ShuttingDownError()
+      throw err
+    }
   }
 
-  async estimateGas(req: CallRequest, tag: BlockTag, overrides?: StateOverrides): Promise<bigint> {
-    return runEstimate(await this.callContext(tag), req, overrides)
+  async call(req: CallRequest, tag: BlockTag, overrides?: StateOverrides, bounds?: CallBounds): Promise<CallResult> {
+    return this.bounded(async () => runCall(await this.callContext(tag, bounds), req, overrides))
+  }
+
+  async estimateGas(req: CallRequest, tag: BlockTag, overrides?: StateOverrides, bounds?: CallBounds): Promise<bigint> {
+    return this.bounded(async () => runEstimate(await this.callContext(tag, bounds), req, overrides))
   }
 
   gasPrice(): bigint {

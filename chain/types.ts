@@ -38,6 +38,15 @@ export interface ChainEvents {
   pendingTransaction: (hash: Hex) => void
 }
 
+/** What a request adds to the node's own bounds of one eth_call / eth_estimateGas. */
+export interface CallBounds {
+  /**
+   * `performance.now()` time by which the call must end, for calls that share a budget (the
+   * calls of one JSON-RPC batch); the node's own time limit applies in any case.
+   */
+  deadline?: number
+}
+
 /**
  * What the RPC layer reads and writes. Implemented by `chain/node.ts` (`Node`).
  * Every method that names a block throws `UnknownBlockError` for a block that does not exist.
@@ -57,16 +66,21 @@ export interface ChainApi {
   getReceipt(hash: Hex): Promise<StoredReceipt | undefined>
   /** All receipts of a block, in order. */
   getBlockReceipts(n: bigint): Promise<StoredReceipt[]>
-  getLogs(filter: LogFilter): Promise<StoredLog[]>
+  /** Logs matching `filter`; more than `limit` (when given) throws TooManyLogsError. */
+  getLogs(filter: LogFilter, limit?: number): Promise<StoredLog[]>
   getBalance(address: Hex, block: BlockTag): Promise<bigint>
   /** For 'pending' this counts the mempool's queued nonces too. */
   getTransactionCount(address: Hex, block: BlockTag): Promise<bigint>
   getCode(address: Hex, block: BlockTag): Promise<Hex>
   getStorageAt(address: Hex, slot: Hex, block: BlockTag): Promise<Hex>
   getProof(address: Hex, slots: Hex[], block: BlockTag): Promise<AccountProof>
-  call(req: CallRequest, block: BlockTag, overrides?: StateOverrides): Promise<CallResult>
+  /**
+   * Runs a message; gas at most the RPC gas cap (50M), time at most 5 s or `bounds.deadline`
+   * (a timeout is a failed result, `execution aborted (timeout = 5s)`).
+   */
+  call(req: CallRequest, block: BlockTag, overrides?: StateOverrides, bounds?: CallBounds): Promise<CallResult>
   /** Throws ExecutionRevertedError (with data) when the call reverts at every gas limit. */
-  estimateGas(req: CallRequest, block: BlockTag, overrides?: StateOverrides): Promise<bigint>
+  estimateGas(req: CallRequest, block: BlockTag, overrides?: StateOverrides, bounds?: CallBounds): Promise<bigint>
   /** Suggested legacy gas price (base fee of the next block + tip). */
   gasPrice(): bigint
   maxPriorityFeePerGas(): bigint

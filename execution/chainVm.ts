@@ -8,12 +8,18 @@ import { createAddressFromString } from '@ethereumjs/util'
 import { createVM, type VM } from '@ethereumjs/vm'
 import { type ContainedErrorSink, definePrecompile, type PrecompileSpec } from './precompiles/definePrecompile.ts'
 import { trackMessages } from './precompiles/messageStack.ts'
+import { budgetOpcodes, type WorkBudget } from './workBudget.ts'
 
 export interface ChainVmOptions {
   common: Common
   state: StateManagerInterface
   blockHashes: EVMMockBlockchainInterface
   precompiles: readonly PrecompileSpec[]
+  /**
+   * Bounds the EVM's work (execution/workBudget.ts): it yields to the event loop every few ms
+   * and, with a deadline or an abort signal, stops. Without one the EVM runs unchecked.
+   */
+  budget?: WorkBudget
   /** Hears of every exception a precompile turned into a revert (a bug to log). */
   onContained?: ContainedErrorSink
 }
@@ -32,6 +38,7 @@ export async function createChainEvm(opts: ChainVmOptions): Promise<EVM> {
     stateManager: opts.state,
     blockchain: opts.blockHashes,
     customPrecompiles: customPrecompiles(opts.precompiles, opts.onContained),
+    ...(opts.budget ? { customOpcodes: budgetOpcodes(opts.common, opts.budget) as never } : {}),
   })
   trackMessages(evm)
   return evm

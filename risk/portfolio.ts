@@ -28,6 +28,17 @@ export interface InlineOption {
   kind: OptionKind
 }
 
+/**
+ * The most one portfolio may hold (`margin_simulate`, `unimargin risk`): the kernel's work grows
+ * with positions and, through the risk arrays each one adds, with distinct inline options.
+ */
+export const PORTFOLIO_LIMITS = {
+  balances: 64,
+  positions: 256,
+  /** Distinct options named inline rather than by a listed id or name. */
+  inlineOptions: 64,
+} as const
+
 /** A portfolio resolved to ids, plus the market extended with any inline options it named. */
 export interface ResolvedPortfolio {
   market: Market
@@ -87,6 +98,9 @@ export function resolvePortfolio(input: unknown, market: Market): ResolvedPortfo
   const balances: ResolvedPortfolio['balances'] = []
   const rawBalances = raw.balances ?? []
   if (!Array.isArray(rawBalances)) fail('balances', 'expected an array')
+  if (rawBalances.length > PORTFOLIO_LIMITS.balances) {
+    fail('balances', `too many: ${rawBalances.length}, the limit is ${PORTFOLIO_LIMITS.balances}`)
+  }
   rawBalances.forEach((b: unknown, k: number) => {
     const field = `balances[${k}]`
     if (typeof b !== 'object' || b === null) fail(field, 'expected { asset, amount }')
@@ -99,6 +113,9 @@ export function resolvePortfolio(input: unknown, market: Market): ResolvedPortfo
   const positions: ResolvedPortfolio['positions'] = []
   const rawPositions = raw.positions ?? []
   if (!Array.isArray(rawPositions)) fail('positions', 'expected an array')
+  if (rawPositions.length > PORTFOLIO_LIMITS.positions) {
+    fail('positions', `too many: ${rawPositions.length}, the limit is ${PORTFOLIO_LIMITS.positions}`)
+  }
   rawPositions.forEach((p: unknown, k: number) => {
     const field = `positions[${k}]`
     if (typeof p !== 'object' || p === null) fail(field, 'expected { instrument, size, entryPrice? }')
@@ -121,6 +138,9 @@ export function resolvePortfolio(input: unknown, market: Market): ResolvedPortfo
       const found = market.instruments.find(same) ?? extra.find(same)
       if (found) id = found.id
       else {
+        if (extra.length >= PORTFOLIO_LIMITS.inlineOptions) {
+          fail(`${field}.instrument`, `too many distinct inline options, the limit is ${PORTFOLIO_LIMITS.inlineOptions}`)
+        }
         id = nextId++
         extra.push({ id, name: instrumentName(spec), ...spec })
       }

@@ -118,6 +118,33 @@ export class LimitExceededError extends RpcError {
   }
 }
 
+/** -32002: a batch that ran out of its time budget: the calls it did not reach (geth's code and words). */
+export class RequestTimeoutError extends RpcError {
+  static readonly code = -32002
+  override name = 'RequestTimeoutError'
+  constructor(message = 'request timed out') {
+    super(RequestTimeoutError.code, message)
+  }
+}
+
+/** -32003: an answer over the response size limit (geth's code and words for a batch's). */
+export class ResponseTooLargeError extends RpcError {
+  static readonly code = -32003
+  override name = 'ResponseTooLargeError'
+  constructor(message = 'response too large') {
+    super(ResponseTooLargeError.code, message)
+  }
+}
+
+/** -32006: a WebSocket connection at its subscription limit (reth's code and words, via jsonrpsee). */
+export class TooManySubscriptionsError extends RpcError {
+  static readonly code = -32006
+  override name = 'TooManySubscriptionsError'
+  constructor(limit: number) {
+    super(TooManySubscriptionsError.code, `too many subscriptions on the connection: the limit is ${limit}`)
+  }
+}
+
 /** The names of the error classes a module exports. */
 type ErrorClassNames<M> = {
   [K in keyof M]: M[K] extends abstract new (...args: never[]) => Error ? K : never
@@ -171,6 +198,8 @@ const DOMAIN_ERRORS: Entry[] = [
     NoMarginConfigError: (e) => new ServerError(e.shortMessage),
     BlockImportError: (e) => new ServerError(e.shortMessage),
     InvalidRangeError: (e) => new InvalidParamsError(e.shortMessage),
+    // Infura's words, which log-paging clients read the retry range from.
+    TooManyLogsError: (e) => new LimitExceededError(e.shortMessage),
   }),
   ...entries(executionErrors, {
     ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),

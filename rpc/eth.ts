@@ -25,10 +25,13 @@ import {
   parseUint,
   type RawLogFilter,
 } from './params.ts'
+import { deliver, groupsPer, SubscriberGroups } from './subscriberGroups.ts'
 import type { RpcContext, RpcMethods, SubscriptionHandler } from './types.ts'
 
 /** Widest block range one eth_getLogs / eth_getFilterLogs may span. */
 export const MAX_LOG_BLOCK_RANGE = 10_000n
+/** Most logs one eth_getLogs / eth_getFilterLogs answers (Infura's and Alchemy's limit). */
+export const MAX_LOG_RESULTS = 10_000
 /** Most blocks one eth_feeHistory may span (geth's limit). */
 export const MAX_FEE_HISTORY_BLOCKS = 1024
 
@@ -92,11 +95,17 @@ export async function resolveLogFilter(chain: ChainApi, raw: RawLogFilter): Prom
     if (typeof tag === 'bigint') return tag
     return chain.resolveBlock(tag)
   }
+  const reversed = (from: bigint, to: bigint) =>
+    new InvalidParamsError(`invalid block range params: fromBlock ${quantity(from)} is after toBlock ${quantity(to)}`, 0)
+  // As geth: two numbers the wrong way round are refused before either is looked at.
+  if (typeof raw.fromBlock === 'bigint' && typeof raw.toBlock === 'bigint' && raw.fromBlock > raw.toBlock) {
+    throw reversed(raw.fromBlock, raw.toBlock)
+  }
   const from = await resolve(raw.fromBlock)
   let to = await resolve(raw.toBlock)
+  if (from > to) throw reversed(from, to)
   if (from > head) return []
   if (to > head) to = head
-  if (from > to) throw new ServerError('invalid block range params')
   const span = to - from + 1n
   if (span > MAX_LOG_BLOCK_RANGE) {
     throw new LimitExceededError(
@@ -109,7 +118,7 @@ export async function resolveLogFilter(chain: ChainApi, raw: RawLogFilter): Prom
 async function getLogs(chain: ChainApi, raw: RawLogFilter): Promise<StoredLog[]> {
   const filter = await resolveLogFilter(chain, raw)
   if (Array.isArray(filter)) return []
-  return chain.getLogs(filter)
+  return chain.getLogs(filter, MAX_LOG_RESULTS)
 }
 
 async function txInBlock(ctx: RpcContext, tag: BlockTag, indexParam: unknown) {
@@ -177,7 +186,7 @@ export const ethMethods: RpcMethods = {
     }
   },
 
-  eth_call: async (p, { chain }) => {
+  eth_call: async (p, { chain, deadline }) => {
     const [c, b, o, blockOverrides] = arity(p, 1, 4)
     const req = parseCallRequest(c, 0)
     const tag = parseBlockTag(b, 1)
@@ -185,17 +194,17 @@ export const ethMethods: RpcMethods = {
     if (blockOverrides !== undefined && blockOverrides !== null) {
       throw new InvalidParamsError('block overrides are not supported', 3)
     }
-    const res = await chain.call(req, tag, overrides)
+    const res = await chain.call(req, tag, overrides, { deadline })
     if (res.ok) return res.returnData
     if (res.reverted) {
       throw new ExecutionRevertedRpcError(res.returnData, res.reason ?? revertReason(res.returnData))
     }
     throw new ServerError(res.error)
   },
-  eth_estimateGas: async (p, { chain }) => {
+  eth_estimateGas: async (p, { chain, deadline }) => {
     const [c, b, o] = arity(p, 1, 3)
     const req = parseCallRequest(c, 0)
-    const gas = await chain.estimateGas(req, parseBlockTag(b, 1), parseStateOverrides(o, 2))
+    const gas = await chain.estimateGas(req, parseBlockTag(b, 1), parseStateOverrides(o, 2), { deadline })
     return quantity(gas)
   },
   eth_feeHistory: async (p, { chain }) => {
@@ -332,12 +341,73 @@ export const ethMethods: RpcMethods = {
   },
 }
 
+/** All `newHeads` subscribers of a server: each block's header is formatted once. */
+const headGroups = groupsPer<null>((ctx) => {
+  const groups: SubscriberGroups<null> = new SubscriberGroups(() => {
+    const fn = (block: { header: Parameters<typeof formatHeader>[0] }) => {
+      const header = formatHeader(block.header)
+      for (const g of groups.list()) deliver(g, header, (err) => ctx.logger.error({ err }, 'newHeads notification failed'))
+    }
+    ctx.events.on('block', fn)
+    return () => ctx.events.off('block', fn)
+  })
+  return groups
+})
+
 const newHeads: SubscriptionHandler = (args, ctx, emit) => {
   if (args.length > 0) throw new InvalidParamsError('too many arguments, want at most 1')
-  const fn = (block: { header: Parameters<typeof formatHeader>[0] }) => emit(formatHeader(block.header))
-  ctx.events.on('block', fn)
-  return () => ctx.events.off('block', fn)
+  return headGroups(ctx).add('', null, emit)
 }
+
+/** A `logs` subscription's criteria; subscriptions with the same ones share their matching. */
+interface LogCriteria {
+  from?: bigint
+  to?: bigint
+  addresses?: Hex[]
+  topics?: (Hex | Hex[] | null)[]
+}
+
+/**
+ * The same criteria, however written, give the same key: addresses and topic alternatives in any
+ * order or repeated, a one-hash alternative list or the hash, trailing wildcards or none.
+ */
+function criteriaKey(c: LogCriteria): string {
+  const topics = (c.topics ?? []).map((t) => {
+    if (!Array.isArray(t)) return t
+    const alternatives = [...new Set(t)].sort()
+    return alternatives.length === 1 ? alternatives[0] : alternatives
+  })
+  while (topics.length > 0 && topics[topics.length - 1] === null) topics.pop()
+  return JSON.stringify([
+    c.from?.toString() ?? null,
+    c.to?.toString() ?? null,
+    c.addresses ? [...new Set(c.addresses)].sort() : null,
+    topics,
+  ])
+}
+
+/** All `logs` subscribers of a server, grouped by criteria: each group matches a block once. */
+const logGroups = groupsPer<LogCriteria>((ctx) => {
+  const groups: SubscriberGroups<LogCriteria> = new SubscriberGroups(() => {
+    const fn = (block: { header: { number: bigint } }, receipts: { logs: StoredLog[] }[]) => {
+      const n = block.header.number
+      for (const g of groups.list()) {
+        const { from, to, addresses, topics } = g.value
+        if ((from !== undefined && n < from) || (to !== undefined && n > to)) continue
+        for (const r of receipts) {
+          for (const log of r.logs) {
+            if (matchLog(log, addresses, topics)) {
+              deliver(g, formatLog(log), (err) => ctx.logger.error({ err }, 'logs notification failed'))
+            }
+          }
+        }
+      }
+    }
+    ctx.events.on('block', fn)
+    return () => ctx.events.off('block', fn)
+  })
+  return groups
+})
 
 const logs: SubscriptionHandler = (args, ctx, emit) => {
   if (args.length > 1) throw new InvalidParamsError('too many arguments, want at most 2')
@@ -349,30 +419,36 @@ const logs: SubscriptionHandler = (args, ctx, emit) => {
   if (from !== undefined && to !== undefined && from > to) {
     throw new InvalidParamsError('invalid from and to block combination', 1)
   }
-  const fn = (block: { header: { number: bigint } }, receipts: { logs: StoredLog[] }[]) => {
-    const n = block.header.number
-    if ((from !== undefined && n < from) || (to !== undefined && n > to)) return
-    for (const r of receipts) {
-      for (const log of r.logs) if (matchLog(log, f.addresses, f.topics)) emit(formatLog(log))
-    }
-  }
-  ctx.events.on('block', fn)
-  return () => ctx.events.off('block', fn)
+  const criteria: LogCriteria = { from, to, addresses: f.addresses, topics: f.topics }
+  return logGroups(ctx).add(criteriaKey(criteria), criteria, emit)
 }
+
+/** All `newPendingTransactions` subscribers of a server: hashes, or transactions looked up once. */
+const pendingGroups = groupsPer<boolean>((ctx) => {
+  const groups: SubscriberGroups<boolean> = new SubscriberGroups(() => {
+    const onError = (err: unknown) => ctx.logger.error({ err }, 'newPendingTransactions notification failed')
+    const fn = (hash: Hex) => {
+      for (const g of groups.list()) {
+        if (!g.value) {
+          deliver(g, hash, onError)
+          continue
+        }
+        ctx.chain.getTransaction(hash).then(
+          (found) => found && deliver(g, formatTransaction(found.tx), onError),
+          (err) => ctx.logger.warn({ err, hash }, 'pending transaction lookup failed'),
+        )
+      }
+    }
+    ctx.events.on('pendingTransaction', fn)
+    return () => ctx.events.off('pendingTransaction', fn)
+  })
+  return groups
+})
 
 const newPendingTransactions: SubscriptionHandler = (args, ctx, emit) => {
   if (args.length > 1) throw new InvalidParamsError('too many arguments, want at most 2')
   const full = args[0] === undefined || args[0] === null ? false : parseBool(args[0], 1)
-  const fn = full
-    ? (hash: Hex) => {
-        ctx.chain.getTransaction(hash).then(
-          (found) => found && emit(formatTransaction(found.tx)),
-          (err) => ctx.logger.warn({ err, hash }, 'pending transaction lookup failed'),
-        )
-      }
-    : (hash: Hex) => emit(hash)
-  ctx.events.on('pendingTransaction', fn)
-  return () => ctx.events.off('pendingTransaction', fn)
+  return pendingGroups(ctx).add(full ? 'full' : 'hash', full, emit)
 }
 
 /** The `eth_subscribe` kinds of geth: `newHeads`, `logs`, `newPendingTransactions`. */

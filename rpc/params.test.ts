@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { InvalidParamsError } from './errors.ts'
 import {
   arity,
+  MAX_BLOCK_NUMBER,
   parseAddress,
   parseBlockTag,
   parseCallRequest,
@@ -13,6 +14,7 @@ import {
   parseSlot,
   parseStateOverrides,
   parseUint,
+  parseUint64,
 } from './params.ts'
 
 const A = `0x${'ab'.repeat(20)}`
@@ -92,6 +94,27 @@ describe('parseBlockTag', () => {
     expect(msg(() => parseBlockTag({ blockHash: H, blockNumber: '0x1' }, 1))).toMatch(/both blockHash and blockNumber/)
     expect(msg(() => parseBlockTag({}, 1))).toBe('invalid argument 1: block object needs blockHash or blockNumber')
     expect(msg(() => parseBlockTag(5, 1))).toBe('invalid argument 1: expected a block tag, number or hash, got number')
+  })
+})
+
+describe('block numbers past any chain', () => {
+  it('refuses numbers over int64 as bad parameters (as geth), never as an unknown block', () => {
+    expect(parseBlockTag(`0x${(2n ** 63n - 1n).toString(16)}`, 1)).toBe(MAX_BLOCK_NUMBER)
+    expect(msg(() => parseBlockTag(`0x${(2n ** 64n).toString(16)}`, 1))).toBe('invalid argument 1: hex number > 64 bits')
+    expect(msg(() => parseBlockTag(`0x${(2n ** 63n).toString(16)}`, 0))).toBe('invalid argument 0: block number larger than int64')
+    expect(msg(() => parseBlockTag({ blockNumber: `0x1${'0'.repeat(16)}` }, 2))).toBe(
+      'invalid argument 2: blockNumber: hex number > 64 bits',
+    )
+    expect(msg(() => parseLogFilter({ fromBlock: `0x1${'0'.repeat(16)}` }, 0))).toBe('invalid argument 0: fromBlock: hex number > 64 bits')
+    expect(msg(() => parseLogFilter({ toBlock: `0x${'f'.repeat(16)}` }, 0))).toBe(
+      'invalid argument 0: toBlock: block number larger than int64',
+    )
+  })
+  it('gas and nonce are 64-bit, as geth reads them', () => {
+    expect(parseCallRequest({ gas: `0x${'f'.repeat(16)}` }, 0).gas).toBe(2n ** 64n - 1n)
+    expect(parseUint64('0x10', 0)).toBe(16n)
+    expect(msg(() => parseCallRequest({ gas: `0x1${'0'.repeat(16)}` }, 0))).toBe('invalid argument 0: gas: hex number > 64 bits')
+    expect(msg(() => parseCallRequest({ nonce: `0x1${'0'.repeat(16)}` }, 0))).toBe('invalid argument 0: nonce: hex number > 64 bits')
   })
 })
 

@@ -52,6 +52,26 @@ export function parseQuantity(v: unknown, index: number, field?: string): bigint
   return BigInt(v)
 }
 
+/** The largest block number geth takes (`math.MaxInt64`). */
+export const MAX_BLOCK_NUMBER = 2n ** 63n - 1n
+
+/** A 64-bit quantity (geth's `hexutil.Uint64`: gas, nonce). */
+export function parseUint64(v: unknown, index: number, field?: string): bigint {
+  const n = parseQuantity(v, index, field)
+  if (n >= 2n ** 64n) throw new InvalidParamsError('hex number > 64 bits', index, field)
+  return n
+}
+
+/**
+ * A block number as geth's `BlockNumber` reads it: a 64-bit quantity no larger than int64, so a
+ * number past any chain is refused as a bad parameter, not looked up ("header not found").
+ */
+export function parseBlockNumber(v: unknown, index: number, field?: string): bigint {
+  const n = parseUint64(v, index, field)
+  if (n > MAX_BLOCK_NUMBER) throw new InvalidParamsError('block number larger than int64', index, field)
+  return n
+}
+
 /** A quantity that must fit a JS number (indexes, counts): hex, or a decimal number/string. */
 export function parseUint(v: unknown, index: number, field?: string): number {
   let n: bigint
@@ -142,7 +162,7 @@ export function parseBlockTag(v: unknown, index: number, fallback: BlockTag = 'l
     if (BLOCK_TAGS.has(v)) return v as BlockTag
     // As geth's BlockNumberOrHash: a 32-byte hex string names a block by hash.
     if (v.length === 66 && /^0x[0-9a-fA-F]{64}$/.test(v)) return { hash: v.toLowerCase() as Hex }
-    if (v.startsWith('0x') || v.startsWith('0X')) return parseQuantity(v, index)
+    if (v.startsWith('0x') || v.startsWith('0X')) return parseBlockNumber(v, index)
     throw new InvalidParamsError(
       `invalid block tag ${JSON.stringify(v.slice(0, 40))}, want latest, pending, safe, finalized, earliest or a hex number`,
       index,
@@ -162,7 +182,7 @@ export function parseBlockTag(v: unknown, index: number, fallback: BlockTag = 'l
     if (hasNumber) {
       const n = o.blockNumber
       if (typeof n === 'string' && BLOCK_TAGS.has(n)) return n as BlockTag
-      return parseQuantity(n, index, 'blockNumber')
+      return parseBlockNumber(n, index, 'blockNumber')
     }
     throw new InvalidParamsError('block object needs blockHash or blockNumber', index)
   }
@@ -187,7 +207,7 @@ export function parseCallRequest(v: unknown, index: number): CallRequest {
   const req: CallRequest = {}
   if (present(o.from)) req.from = parseAddress(o.from, index, 'from')
   if (present(o.to)) req.to = parseAddress(o.to, index, 'to')
-  if (present(o.gas)) req.gas = parseQuantity(o.gas, index, 'gas')
+  if (present(o.gas)) req.gas = parseUint64(o.gas, index, 'gas')
   if (present(o.gasPrice)) req.gasPrice = parseQuantity(o.gasPrice, index, 'gasPrice')
   if (present(o.maxFeePerGas)) req.maxFeePerGas = parseQuantity(o.maxFeePerGas, index, 'maxFeePerGas')
   if (present(o.maxPriorityFeePerGas)) {
@@ -197,7 +217,7 @@ export function parseCallRequest(v: unknown, index: number): CallRequest {
     throw new InvalidParamsError('both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified', index)
   }
   if (present(o.value)) req.value = parseQuantity(o.value, index, 'value')
-  if (present(o.nonce)) req.nonce = parseQuantity(o.nonce, index, 'nonce')
+  if (present(o.nonce)) req.nonce = parseUint64(o.nonce, index, 'nonce')
   const input = present(o.input) ? parseData(o.input, index, 'input') : undefined
   const data = present(o.data) ? parseData(o.data, index, 'data') : undefined
   if (input !== undefined && data !== undefined && input !== data) {
@@ -255,7 +275,7 @@ export function parseStateOverrides(v: unknown, index: number): StateOverrides |
     const a = asObjectField(raw, index, address)
     const ov: AccountOverride = {}
     if (present(a.balance)) ov.balance = parseQuantity(a.balance, index, `${address}.balance`)
-    if (present(a.nonce)) ov.nonce = parseQuantity(a.nonce, index, `${address}.nonce`)
+    if (present(a.nonce)) ov.nonce = parseUint64(a.nonce, index, `${address}.nonce`)
     if (present(a.code)) ov.code = parseData(a.code, index, `${address}.code`)
     if (present(a.state) && present(a.stateDiff)) {
       throw new InvalidParamsError('has both state and stateDiff', index, address)
@@ -318,7 +338,7 @@ export function parseTopics(v: unknown, index: number): (Hex | Hex[] | null)[] {
 
 function parseFilterBlock(v: unknown, index: number, field: string): BlockTag {
   if (typeof v === 'string' && BLOCK_TAGS.has(v)) return v as BlockTag
-  return parseQuantity(v, index, field)
+  return parseBlockNumber(v, index, field)
 }
 
 /** eth_feeHistory reward percentiles: numbers in [0, 100], non-decreasing. */

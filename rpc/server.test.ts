@@ -13,7 +13,7 @@ import { freePort } from '../lib/freePort.ts'
 import type { BlockTag, Hex, LogFilter, StoredLog, StoredReceipt } from '../state/types.ts'
 import { InvalidParamsError } from './errors.ts'
 import { arity, parseAddress } from './params.ts'
-import { createRpcServer, MAX_BATCH_CALLS, type RpcServer } from './server.ts'
+import { createRpcServer, MAX_BATCH_CALLS, MAX_SUBSCRIPTIONS_PER_CONNECTION, type RpcServer } from './server.ts'
 
 const common = createCustomCommon({ chainId: 31338 }, Mainnet, { hardfork: Hardfork.Prague })
 const account = privateKeyToAccount(`0x${'42'.repeat(32)}`)
@@ -554,5 +554,121 @@ describe('WebSocket JSON-RPC', () => {
     expect((await next()).params).toEqual({ subscription: id, result: { address: `0x${'ab'.repeat(20)}`, health: '1' } })
     ws.close()
     void InvalidParamsError
+  })
+})
+
+describe('bounded requests', () => {
+  it('refuses block numbers past int64 and reversed log ranges as invalid params', async () => {
+    const big = await post(rpc('eth_getBalance', [account.address, `0x1${'0'.repeat(16)}`]))
+    expect(big.json.error).toEqual({ code: -32602, message: 'invalid argument 1: hex number > 64 bits' })
+    const block = await post(rpc('eth_getBlockByNumber', [`0x${(2n ** 63n).toString(16)}`, false]))
+    expect(block.json.error).toEqual({ code: -32602, message: 'invalid argument 0: block number larger than int64' })
+    const logs = await post(rpc('eth_getLogs', [{ fromBlock: `0x1${'0'.repeat(16)}` }]))
+    expect(logs.json.error).toEqual({ code: -32602, message: 'invalid argument 0: fromBlock: hex number > 64 bits' })
+    while (chain.headNumber() < 2n) chain.mine()
+    const reversed = await post(rpc('eth_getLogs', [{ fromBlock: '0x2', toBlock: '0x1' }]))
+    expect(reversed.json.error).toEqual({
+      code: -32602,
+      message: 'invalid argument 0: invalid block range params: fromBlock 0x2 is after toBlock 0x1',
+    })
+    // A fromBlock past the head with toBlock latest is reversed too (geth).
+    const past = await post(rpc('eth_getLogs', [{ fromBlock: '0xffff', toBlock: 'latest' }]))
+    expect(past.json.error.code).toBe(-32602)
+    expect(past.json.error.message).toContain('invalid block range params')
+    const gas = await post(rpc('eth_call', [{ to: account.address, gas: `0x1${'0'.repeat(16)}` }]))
+    expect(gas.json.error).toEqual({ code: -32602, message: 'invalid argument 0: gas: hex number > 64 bits' })
+  })
+})
+
+describe('bounded batches', () => {
+  let ran = 0
+  let bounded: RpcServer
+  const postTo = async (body: unknown) => {
+    const res = await fetch(bounded.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    return res.json()
+  }
+  beforeAll(async () => {
+    bounded = createRpcServer({
+      chain,
+      host: '127.0.0.1',
+      port: await freePort(),
+      batchTimeoutMs: 200,
+      maxResponseBytes: 1_000,
+      methods: {
+        test_count: () => ++ran,
+        test_sleep: async (p) => {
+          await new Promise((r) => setTimeout(r, Number(p[0])))
+          return 'slept'
+        },
+        test_text: (p) => 'x'.repeat(Number(p[0])),
+        test_deadline: (_p, ctx) => typeof ctx.deadline,
+      },
+    })
+    await bounded.listen()
+  })
+  afterAll(async () => {
+    await bounded.close()
+  })
+
+  it('refuses a batch over 1,000 calls whole, running none of them', async () => {
+    ran = 0
+    const r = await postTo(Array.from({ length: MAX_BATCH_CALLS + 1 }, (_, i) => rpc('test_count', [], i)))
+    expect(r).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'batch too large: 1001 calls, the limit is 1000' } })
+    expect(ran).toBe(0)
+  })
+
+  it('gives the calls of a batch one deadline; those it does not reach are answered -32002, unrun', async () => {
+    ran = 0
+    const r = await postTo([
+      rpc('test_deadline', [], 1),
+      rpc('test_sleep', [150], 2),
+      rpc('test_sleep', [150], 3),
+      rpc('test_count', [], 4),
+      { jsonrpc: '2.0', method: 'test_count' },
+      rpc('test_count', [], 'five'),
+    ])
+    expect(r).toEqual([
+      { jsonrpc: '2.0', id: 1, result: 'number' },
+      { jsonrpc: '2.0', id: 2, result: 'slept' },
+      { jsonrpc: '2.0', id: 3, result: 'slept' },
+      { jsonrpc: '2.0', id: 4, error: { code: -32002, message: 'request timed out' } },
+      { jsonrpc: '2.0', id: 'five', error: { code: -32002, message: 'request timed out' } },
+    ])
+    expect(ran).toBe(0)
+    // A single call has no batch deadline (its own limits apply).
+    expect(await postTo(rpc('test_deadline'))).toMatchObject({ result: 'undefined' })
+  })
+
+  it('stops a batch once its answer passes the size limit: -32003 for the rest', async () => {
+    const r = await postTo([rpc('test_text', [400], 1), rpc('test_text', [700], 2), rpc('test_text', [1], 3), rpc('eth_chainId', [], 4)])
+    expect(r.map((x: { id: number }) => x.id)).toEqual([1, 2, 3, 4])
+    expect(r[1].result).toHaveLength(700)
+    expect(r[2].error).toEqual({ code: -32003, message: 'response too large' })
+    expect(r[3].error).toEqual({ code: -32003, message: 'response too large' })
+    // One answer over the limit is replaced by the error.
+    expect(await postTo(rpc('test_text', [2_000], 9))).toEqual({
+      jsonrpc: '2.0',
+      id: 9,
+      error: { code: -32003, message: 'response too large' },
+    })
+  })
+})
+
+describe('bounded subscriptions', () => {
+  it('caps subscriptions per connection at 100 (-32006), freeing a slot on unsubscribe', async () => {
+    expect(MAX_SUBSCRIPTIONS_PER_CONNECTION).toBe(100)
+    const { ws, call } = await openWs()
+    const ids: string[] = []
+    for (let i = 0; i < 100; i++) ids.push((await call('eth_subscribe', ['newHeads'])).result)
+    expect(new Set(ids).size).toBe(100)
+    const over = await call('eth_subscribe', ['newHeads'])
+    expect(over.error).toEqual({ code: -32006, message: 'too many subscriptions on the connection: the limit is 100' })
+    expect((await call('eth_unsubscribe', [ids[0]])).result).toBe(true)
+    expect((await call('eth_subscribe', ['logs', {}])).result).toMatch(/^0x/)
+    // Another connection has its own 100.
+    const other = await openWs()
+    expect((await other.call('eth_subscribe', ['newHeads'])).result).toMatch(/^0x/)
+    ws.close()
+    other.ws.close()
   })
 })

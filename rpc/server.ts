@@ -1,7 +1,8 @@
 /**
  * The JSON-RPC server: HTTP (fastify) and WebSocket (`ws`) on one port and path, batches,
- * notifications, CORS, the 5 MB body and 1,000-call batch limits. Namespaces and subscription
- * kinds plug in with `register` and `registerSubscription`.
+ * notifications, CORS, and the bounds of a request: a 5 MB body, 1,000 calls and one 5 s time
+ * budget per batch, 25 MB per answer. Namespaces and subscription kinds plug in with `register`
+ * and `registerSubscription`.
  */
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
@@ -12,7 +13,17 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import type { ChainApi } from '../chain/types.ts'
 import type { Hex } from '../state/types.ts'
 import { registerDashboard } from './dashboard/serve.ts'
-import { InvalidParamsError, InvalidRequestError, MethodNotFoundError, ParseError, type RpcError, toRpcError } from './errors.ts'
+import {
+  InvalidParamsError,
+  InvalidRequestError,
+  MethodNotFoundError,
+  ParseError,
+  RequestTimeoutError,
+  ResponseTooLargeError,
+  type RpcError,
+  TooManySubscriptionsError,
+  toRpcError,
+} from './errors.ts'
 import { ethMethods, ethSubscriptions } from './eth.ts'
 import { createEventHub } from './eventHub.ts'
 import { createFilterStore } from './filters.ts'
@@ -22,8 +33,27 @@ import { web3Methods } from './web3.ts'
 
 /** Largest request body (HTTP) or message (WebSocket), in bytes. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024
-/** Most calls in one batch. */
+/** Most calls in one batch (geth's `BatchRequestLimit`); a larger batch is refused whole, unrun. */
 export const MAX_BATCH_CALLS = 1000
+/**
+ * Time budget of one batch, ms: its calls share it (an eth_call in it stops at the batch's
+ * deadline), and calls not started by then are answered -32002 "request timed out", as geth
+ * answers the rest of a batch that overruns its time. The same 5 s as one eth_call.
+ */
+export const BATCH_TIMEOUT_MS = 5_000
+/**
+ * Most bytes of one answer (geth's `BatchResponseMaxSize`, 25 MB): a batch's calls after the one
+ * that crosses it are answered -32003 "response too large"; a single answer over it is replaced
+ * by that error.
+ */
+export const MAX_RESPONSE_BYTES = 25_000_000
+/**
+ * Most live subscriptions on one WebSocket connection (geth and Anvil set none; reth 1,024); one
+ * more is refused with -32006.
+ */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 100
+/** A batch lets the event loop run between its calls after holding it this long, ms. */
+const BATCH_YIELD_AFTER_MS = 4
 /** A WebSocket client whose unsent notifications exceed this many bytes is disconnected. */
 export const MAX_WS_BUFFERED_BYTES = 64 * 1024 * 1024
 /** A body over the limit is still read (and dropped) up to this size, then the socket is closed. */
@@ -46,6 +76,12 @@ export interface RpcServerOptions {
   subscriptions?: Record<string, SubscriptionHandler>
   /** Idle lifetime of polling filters in ms (default 5 minutes). */
   filterTtlMs?: number
+  /** Time budget of one batch, ms (default `BATCH_TIMEOUT_MS`). */
+  batchTimeoutMs?: number
+  /** Most bytes of one answer (default `MAX_RESPONSE_BYTES`). */
+  maxResponseBytes?: number
+  /** Most subscriptions on one WebSocket connection (default `MAX_SUBSCRIPTIONS_PER_CONNECTION`). */
+  maxSubscriptionsPerConnection?: number
 }
 
 /** A running (or ready to run) JSON-RPC server. */
@@ -106,6 +142,9 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   const events = createEventHub(chain, logger)
   const filters = createFilterStore(events, opts.filterTtlMs)
   const baseCtx: RpcContext = { chain, events, filters, logger }
+  const batchTimeoutMs = opts.batchTimeoutMs ?? BATCH_TIMEOUT_MS
+  const maxResponseBytes = opts.maxResponseBytes ?? MAX_RESPONSE_BYTES
+  const maxSubscriptions = opts.maxSubscriptionsPerConnection ?? MAX_SUBSCRIPTIONS_PER_CONNECTION
   let boundPort = opts.port
   let listening = false
 
@@ -165,41 +204,72 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     return hasId ? response : undefined
   }
 
-  /** A payload (object or batch) → the response value, or undefined when nothing is owed. */
-  async function handle(payload: unknown, ctx: RpcContext = baseCtx): Promise<unknown> {
-    if (!Array.isArray(payload)) return callOne(payload, ctx)
-    if (payload.length === 0) return errorResponse(null, new InvalidRequestError('empty batch'))
+  /**
+   * A payload (object or batch) → the serialized answer, or undefined when nothing is owed. Each
+   * response is serialized once, as it is made, so a batch knows its size as it goes.
+   */
+  async function answer(payload: unknown, ctx: RpcContext): Promise<string | undefined> {
+    if (!Array.isArray(payload)) {
+      const res = await callOne(payload, ctx)
+      if (res === undefined) return undefined
+      const text = serialize(res)
+      return text.length > maxResponseBytes ? serialize(errorResponse(res.id, new ResponseTooLargeError())) : text
+    }
+    if (payload.length === 0) return serialize(errorResponse(null, new InvalidRequestError('empty batch')))
     if (payload.length > MAX_BATCH_CALLS) {
-      return errorResponse(null, new InvalidRequestError(`batch too large: ${payload.length} calls, the limit is ${MAX_BATCH_CALLS}`))
+      return serialize(
+        errorResponse(null, new InvalidRequestError(`batch too large: ${payload.length} calls, the limit is ${MAX_BATCH_CALLS}`)),
+      )
     }
     // In order, one after the other, as geth does: a batch of transactions from one sender
-    // reaches the mempool in nonce order.
-    const out: RpcResponse[] = []
+    // reaches the mempool in nonce order. The calls share one deadline and one size budget.
+    const deadline = performance.now() + batchTimeoutMs
+    const batchCtx: RpcContext = { ...ctx, deadline }
+    const parts: string[] = []
+    let bytes = 2
+    let cut: RpcError | undefined
+    let busySince = performance.now()
     for (const call of payload) {
-      const res = await callOne(call, ctx)
-      if (res) out.push(res)
+      if (cut === undefined && performance.now() > deadline) cut = new RequestTimeoutError()
+      if (cut !== undefined) {
+        // Calls past the budget are answered, unrun; notifications are owed nothing.
+        const id = owedId(call)
+        if (id !== undefined) parts.push(serialize(errorResponse(id, cut)))
+        continue
+      }
+      if (performance.now() - busySince > BATCH_YIELD_AFTER_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        busySince = performance.now()
+      }
+      const res = await callOne(call, batchCtx)
+      if (res === undefined) continue
+      const text = serialize(res)
+      parts.push(text)
+      bytes += text.length + 1
+      if (bytes > maxResponseBytes) cut = new ResponseTooLargeError()
     }
-    return out.length > 0 ? out : undefined
+    return parts.length > 0 ? `[${parts.join(',')}]` : undefined
+  }
+
+  /** The id a batch entry is owed an answer under; undefined for a notification. */
+  function owedId(req: unknown): RpcResponse['id'] | undefined {
+    if (typeof req !== 'object' || req === null || Array.isArray(req)) return null
+    if (!('id' in req)) return undefined
+    const id = (req as { id: unknown }).id
+    return typeof id === 'string' || typeof id === 'number' ? id : null
   }
 
   /**
-   * Serializes a response; a result that is not JSON (a bug, e.g. a bigint) becomes an internal
-   * error for its own call only, the rest of a batch is answered.
+   * Serializes one response; a result that is not JSON (a bug, e.g. a bigint) becomes an
+   * internal error for its own call only, the rest of a batch is answered.
    */
-  function serialize(res: unknown): string {
+  function serialize(res: RpcResponse | Record<string, unknown>): string {
     try {
       return JSON.stringify(res)
     } catch (err) {
       logger.error({ err }, 'JSON-RPC result is not serializable')
-      const one = (r: unknown): string => {
-        try {
-          return JSON.stringify(r)
-        } catch {
-          const id = (r as RpcResponse | undefined)?.id ?? null
-          return JSON.stringify(errorResponse(id, toRpcError(err).error))
-        }
-      }
-      return Array.isArray(res) ? `[${res.map(one).join(',')}]` : one(res)
+      const id = (res as RpcResponse).id ?? null
+      return JSON.stringify(errorResponse(id, toRpcError(err).error))
     }
   }
 
@@ -210,8 +280,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     } catch (err) {
       return serialize(errorResponse(null, new ParseError((err as Error).message)))
     }
-    const res = await handle(payload, ctx)
-    return res === undefined ? undefined : serialize(res)
+    return answer(payload, ctx)
   }
 
   // ---------------------------------------------------------------------------------- HTTP
@@ -315,8 +384,32 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   const alive = new WeakMap<WebSocket, boolean>()
   let pingTimer: NodeJS.Timeout | undefined
 
+  /**
+   * A notification's JSON. A result shared by many subscriptions (a group's: subscriberGroups.ts)
+   * is serialized once, however many connections it goes to.
+   */
+  const resultJson = new WeakMap<object, string>()
+  function notification(id: Hex, result: unknown): string | undefined {
+    let json: string | undefined
+    try {
+      if (typeof result === 'object' && result !== null) {
+        json = resultJson.get(result)
+        if (json === undefined) {
+          json = JSON.stringify(result)
+          resultJson.set(result, json)
+        }
+      } else json = JSON.stringify(result ?? null)
+    } catch (err) {
+      logger.error({ err }, 'subscription result is not serializable')
+      return undefined
+    }
+    return `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"${id}","result":${json}}}`
+  }
+
   function onConnection(ws: WebSocket): void {
     const subs = new Map<string, Unsubscribe>()
+    /** Subscriptions being set up (their handler awaited): they count against the limit too. */
+    let starting = 0
     alive.set(ws, true)
     ws.on('pong', () => alive.set(ws, true))
     const notify = (id: Hex, result: unknown): void => {
@@ -326,8 +419,8 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
         ws.terminate()
         return
       }
-      const note = { jsonrpc: '2.0', method: 'eth_subscription', params: { subscription: id, result } }
-      ws.send(serialize(note))
+      const text = notification(id, result)
+      if (text !== undefined) ws.send(text)
     }
     const connection: RpcConnection = {
       async subscribe(kind, args) {
@@ -335,12 +428,19 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
         if (!handler) {
           throw new InvalidParamsError(`no "${kind.slice(0, 50)}" subscription in eth namespace`)
         }
+        if (subs.size + starting >= maxSubscriptions) throw new TooManySubscriptionsError(maxSubscriptions)
         const id = `0x${randomBytes(16).toString('hex')}` as Hex
         let ready = false
         const early: unknown[] = []
         // Notifications go out only after the subscription id has been answered.
         const emit = (result: unknown) => (ready ? notify(id, result) : early.push(result))
-        const stop = await handler(args, ctx, emit)
+        let stop: Unsubscribe
+        starting++
+        try {
+          stop = await handler(args, ctx, emit)
+        } finally {
+          starting--
+        }
         if (ws.readyState !== ws.OPEN) {
           stop()
           return id
@@ -435,6 +535,9 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     },
     register,
     registerSubscription,
-    handle: (payload) => handle(payload),
+    handle: async (payload) => {
+      const text = await answer(payload, baseCtx)
+      return text === undefined ? undefined : JSON.parse(text)
+    },
   }
 }

@@ -25,6 +25,11 @@ export interface RpcContext {
   readonly filters: FilterStore
   /** Set when the call came over WebSocket; undefined over HTTP. */
   readonly connection?: RpcConnection
+  /**
+   * `performance.now()` time by which the request's work must end: set for the calls of a batch,
+   * which share one budget (eth_call and eth_estimateGas stop there).
+   */
+  readonly deadline?: number
   readonly logger: Logger
 }
 
