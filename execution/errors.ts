@@ -46,7 +46,13 @@ export abstract class RefusalError extends BaseError {
  */
 export class InsufficientMarginError extends RefusalError {
   override name = 'InsufficientMarginError'
-  constructor(readonly account: Hex) {
+  constructor(
+    readonly account: Hex,
+    /** The account's equity after the call (wad, USD). */
+    readonly equityWad: bigint,
+    /** Its initial margin after the call (wad, USD): what equity fell short of. */
+    readonly initialMarginWad: bigint,
+  ) {
     super('insufficient margin')
   }
 }
@@ -105,7 +111,10 @@ export class InstrumentExpiredError extends RefusalError {
   }
 }
 
-/** A withdrawal of more than the account holds (wad): nothing is lent until lending pools exist. */
+/**
+ * A withdrawal of `amountWad` of asset `assetId` by `account`, which holds only `balanceWad`:
+ * nothing is lent until lending pools exist.
+ */
 export class InsufficientBalanceError extends RefusalError {
   override name = 'InsufficientBalanceError'
   constructor(

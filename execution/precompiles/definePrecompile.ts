@@ -16,7 +16,13 @@ import { encodeRevertReason } from '../revertData.ts'
 import { GAS_BASE, GasMeter, logGas, OutOfGasError } from './gasMeter.ts'
 import { currentMessage } from './messageStack.ts'
 
-/** A refusal with a free reason (being replaced by execution/errors.ts's refusal classes). */
+/**
+ * A refusal with a free reason, for a precompile outside SPEC section 4 (a test's toy precompile).
+ * The system precompiles never use it: each of their refusals has its own class with fields in
+ * execution/errors.ts, so the reason is written once.
+ *
+ * @example throw new Revert('undo') // reverts with Error("undo")
+ */
 export class Revert extends RefusalError {
   override name = 'Revert'
   constructor(readonly reason: string) {
