@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { BaseError } from '../lib/errors.ts'
 import {
   devMarket,
   devRiskParams,
@@ -24,7 +25,9 @@ both default to the dev genesis. --time defaults to now (unix seconds).
 `
 
 /** Bad command-line input: reported on stderr with exit code 2. */
-class UsageError extends Error {}
+class UsageError extends BaseError {
+  override name = 'UsageError'
+}
 
 function parseArgs(argv: string[]): Record<string, string> {
   const start = argv.findIndex((a) => a.startsWith('-'))

@@ -11,10 +11,11 @@ import type { EVMMockBlockchainInterface } from '@ethereumjs/evm'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { createFeeMarket1559Tx, getMinimumGasLimit } from '@ethereumjs/tx'
 import { Account, bytesToHex, createAddressFromString, hexToBytes, setLengthLeft } from '@ethereumjs/util'
-import { decodeErrorResult, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import { createChainEvm } from './chainVm.ts'
 import { ExecutionFailedError, ExecutionRevertedError } from './errors.ts'
 import type { PrecompileSpec } from './precompiles/definePrecompile.ts'
+import { revertReason } from './revertData.ts'
 import type { CallRequest, CallResult, StateOverrides } from './types.ts'
 import { type WorkBudget, WorkBudgetExceeded } from './workBudget.ts'
 
@@ -59,17 +60,6 @@ export function callGas(ctx: Pick<CallContext, 'gasCap'>, req: CallRequest): big
 export function estimateCap(ctx: Pick<CallContext, 'gasCap' | 'blockGasLimit'>, req: CallRequest): bigint {
   const hi = req.gas !== undefined && req.gas >= TX_GAS ? req.gas : ctx.blockGasLimit
   return hi > ctx.gasCap ? ctx.gasCap : hi
-}
-
-/** Decodes `Error(string)` / `Panic(uint256)` revert data into a reason, if it is one. */
-export function revertReason(data: Hex): string | undefined {
-  if (data.length < 10) return undefined
-  try {
-    const decoded = decodeErrorResult({ data })
-    if (decoded.errorName === 'Error') return String(decoded.args?.[0])
-    if (decoded.errorName === 'Panic') return `panic: ${decoded.args?.[0]}`
-  } catch {}
-  return undefined
 }
 
 async function applyOverrides(state: MerkleStateManager, overrides: StateOverrides): Promise<void> {

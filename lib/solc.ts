@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto'
 import solc from 'solc'
 import type { Abi, Hex } from 'viem'
+import { BaseError } from './errors.ts'
 
 /** One compiled contract. */
 export interface CompiledContract {
@@ -24,11 +25,11 @@ export interface CompileOptions {
   viaIR?: boolean
 }
 
-/** Compilation failed; `errors` holds the compiler's formatted messages. */
-export class SolidityCompileError extends Error {
+/** Compilation failed; `errors` holds the compiler's formatted messages (also the details). */
+export class SolidityCompileError extends BaseError {
   override name = 'SolidityCompileError'
   constructor(readonly errors: string[]) {
-    super(`solc: compilation failed\n${errors.join('\n')}`)
+    super('solc: compilation failed', { details: errors.join('\n') })
   }
 }
 

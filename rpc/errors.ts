@@ -6,7 +6,9 @@
  */
 import * as bridgeErrors from '../bridge/errors.ts'
 import * as chainErrors from '../chain/errors.ts'
+import type { RefusalError } from '../execution/errors.ts'
 import * as executionErrors from '../execution/errors.ts'
+import { encodeRevertReason } from '../execution/revertData.ts'
 import * as genesisErrors from '../genesis/errors.ts'
 import { BaseError } from '../lib/errors.ts'
 import { riskErrors } from '../risk/index.ts'
@@ -161,6 +163,13 @@ function entries<M>(mod: M, map: ErrorMap<M>): Entry[] {
 }
 
 /**
+ * A precompile's refusal as eth_call shows a revert: code 3 with `Error(reason)` as data. Refusals
+ * reach JSON-RPC as the revert data of an `ExecutionRevertedError` (the precompile boundary
+ * encodes them); should one be thrown to a handler, it reads the same.
+ */
+const reverted = (e: RefusalError) => new ExecutionRevertedRpcError(encodeRevertReason(e.shortMessage), e.shortMessage)
+
+/**
  * Every domain error class → how it travels, module by module. A new class exported by one of
  * these modules without an entry here fails `tsc`; a new module of domain errors gets its own
  * `entries(…)` line.
@@ -195,6 +204,46 @@ const DOMAIN_ERRORS: Entry[] = [
   ...entries(executionErrors, {
     ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),
     ExecutionFailedError: (e) => new ServerError(e.shortMessage),
+    // The refusals of the system precompiles (SPEC section 4), each a revert with its reason.
+    InsufficientMarginError: reverted,
+    StaleOracleError: reverted,
+    NotOperatorError: reverted,
+    UnregisteredProtocolError: reverted,
+    UnknownAssetError: reverted,
+    UnknownInstrumentError: reverted,
+    InstrumentExpiredError: reverted,
+    InsufficientBalanceError: reverted,
+    NoSettlementAssetError: reverted,
+    ZeroAmountError: reverted,
+    ZeroSizeError: reverted,
+    AmountTooLargeError: reverted,
+    TradeTooLargeError: reverted,
+    SelfTransferError: reverted,
+    SelfTradeError: reverted,
+    RecipientRefusedError: reverted,
+    LengthMismatchError: reverted,
+    NoPricesError: reverted,
+    UnknownUnderlyingError: reverted,
+    DuplicateUnderlyingError: reverted,
+    ZeroPriceError: reverted,
+    ZeroVolError: reverted,
+    FeedFigureRefusedError: reverted,
+    FutureTimestampError: reverted,
+    BadSignatureError: reverted,
+    NotFeederError: reverted,
+    TooFewSignaturesError: reverted,
+    StaleTimestampError: reverted,
+    NotCouncilError: reverted,
+    ProposalNotFoundError: reverted,
+    AlreadyVotedError: reverted,
+    VotingClosedError: reverted,
+    AlreadyExecutedError: reverted,
+    NoQuorumError: reverted,
+    TimelockError: reverted,
+    InvalidChangeError: reverted,
+    MalformedChangeError: reverted,
+    // Their abstract base: listed because tsc asks for every exported class.
+    RefusalError: reverted,
   }),
   // margin_simulate and friends: the message names the field (`positions[2].instrument: …`).
   ...entries(riskErrors, {

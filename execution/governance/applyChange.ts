@@ -10,6 +10,8 @@ import { checkInstrumentBounds, checkSystemBounds, SYSTEM_BOUNDS } from '../../g
 import { isRecord, nullProtoCopy, scanJson, unknownKey } from '../../lib/jsonKeys.ts'
 import { type Instrument, InvalidMarketError, instrumentName, patchRiskParams, type RiskParams } from '../../risk/index.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
+import { InvalidChangeError, MalformedChangeError } from '../errors.ts'
+import { Refusal } from '../refusal.ts'
 
 /** Longest change document accepted, in bytes of UTF-8. */
 export const MAX_CHANGE_BYTES = 8192
@@ -22,32 +24,29 @@ export interface ChangeContext {
   timestamp: bigint
 }
 
-/** Outcome of {@link applyChange}: the new config, or the revert reason. */
-export type ChangeResult =
-  | { ok: true; config: GovernedConfig }
-  | {
-      ok: false
-      /** The refused parameter's path (`haircut.WETH`, `council.quorum`), when one is to blame. */
-      field?: string
-      /** The revert reason: `"<field>: <problem>"` or `"malformed change: <problem>"`. */
-      reason: string
-    }
+/**
+ * A refused change: `reason` is the revert reason (`"<field>: <problem>"` or
+ * `"malformed change: <problem>"`), `error` the domain error behind it.
+ */
+export class ChangeRefusal extends Refusal<InvalidChangeError | MalformedChangeError> {
+  /** The refused parameter's path (`haircut.WETH`, `council.quorum`), when one is to blame. */
+  readonly field?: string
 
-/** A refusal inside this module; turned into a `ChangeResult` at the boundary. */
-class Refused extends Error {
-  constructor(
-    readonly field: string | undefined,
-    readonly reason: string,
-  ) {
-    super(reason)
+  constructor(error: InvalidChangeError | MalformedChangeError) {
+    super(error)
+    if (error instanceof InvalidChangeError) this.field = error.field
   }
 }
 
+/** Outcome of {@link applyChange}: the new config, or the refusal. */
+export type ChangeResult = { ok: true; config: GovernedConfig } | ChangeRefusal
+
+// Inside this module a refusal is thrown, and turned into a `ChangeRefusal` at the boundary.
 const refuse = (field: string, problem: string): never => {
-  throw new Refused(field, `${field}: ${problem}`)
+  throw new InvalidChangeError(field, problem)
 }
 const malformed = (problem: string): never => {
-  throw new Refused(undefined, `malformed change: ${problem}`)
+  throw new MalformedChangeError(problem)
 }
 
 function onlyKeys(v: Record<string, unknown>, keys: readonly string[], path: string): void {
@@ -76,7 +75,7 @@ function int(v: unknown, path: string, min: number): number {
 const SYSTEM_KEYS = ['protocols', 'instruments', 'oracle', 'council'] as const
 
 /** The `fail` of the shared bound checkers: a refusal naming the field. */
-const refusal = (field: string, problem: string) => new Refused(field, `${field}: ${problem}`)
+const refusal = (field: string, problem: string) => new InvalidChangeError(field, problem)
 
 /** Patches the risk parameters; the whole set is checked after (`checkRiskParamBounds`). */
 function applyRiskPatch(config: GovernedConfig, patch: Record<string, unknown>): RiskParams {
@@ -253,8 +252,7 @@ export function applyChange(config: GovernedConfig, changeJson: string, ctx: Cha
     checkSystemBounds(next, refusal)
     return { ok: true, config: next }
   } catch (err) {
-    if (!(err instanceof Refused)) throw err
-    if (err.field === undefined) return { ok: false, reason: err.reason }
-    return { ok: false, field: err.field, reason: err.reason }
+    if (err instanceof InvalidChangeError || err instanceof MalformedChangeError) return new ChangeRefusal(err)
+    throw err
   }
 }

@@ -4,7 +4,8 @@
  * `voting` → `queued` when yes-votes reach the quorum (executable `timelockBlocks` blocks later)
  * → `executed` exactly once; `rejected` once no-votes leave the quorum out of reach.
  * Deterministic: every decision is a function of state, caller and block number. Refusals are
- * values (`{ ok: false, reason }`) carrying the revert reason; nothing is written before a check.
+ * values (execution/refusal.ts: `{ ok: false, reason }`, the domain error of execution/errors.ts
+ * on `.error` for the precompile to throw); nothing is written before a check.
  *
  * Storage of the Governance account, after the config's slots 0–2 (genesis/governedConfig.ts):
  * - slot 3: `proposalCount` (uint256; ids run 1…proposalCount)
@@ -23,6 +24,18 @@ import { ContractStorage, mappingSlot } from '../../state/contractStorage.ts'
 import { GOVERNANCE_ADDRESS } from '../../state/system/addresses.ts'
 import { readGovernedConfig, writeGovernedConfig } from '../../state/system/governanceStore.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
+import {
+  AlreadyExecutedError,
+  AlreadyVotedError,
+  type InvalidChangeError,
+  type MalformedChangeError,
+  NoQuorumError,
+  NotCouncilError,
+  ProposalNotFoundError,
+  TimelockError,
+  VotingClosedError,
+} from '../errors.ts'
+import { Refusal } from '../refusal.ts'
 import { applyChange } from './applyChange.ts'
 
 /** Where a proposal stands. */
@@ -44,12 +57,6 @@ export interface Proposal {
   /** First block whose transactions may execute it (quorum block + timelockBlocks). */
   executableAtBlock: number | null
   executedAtBlock: number | null
-}
-
-/** A refused step: `reason` is the revert reason. */
-export interface Refusal {
-  ok: false
-  reason: string
 }
 
 /** Who acts, and in which block. */
@@ -138,11 +145,12 @@ export async function propose(
   step: GovernanceStep,
   changeJson: string,
   gas?: GasCharger,
-): Promise<{ ok: true; id: bigint } | Refusal> {
+): Promise<{ ok: true; id: bigint } | Refusal<NotCouncilError | InvalidChangeError | MalformedChangeError>> {
   const config = await councilConfig(state, gas)
-  if (!config.council.members.includes(lower(step.caller))) return { ok: false, reason: 'not council' }
+  const proposer = lower(step.caller)
+  if (!config.council.members.includes(proposer)) return new Refusal(new NotCouncilError(proposer))
   const checked = applyChange(config, changeJson, { timestamp: step.timestamp })
-  if (!checked.ok) return { ok: false, reason: checked.reason }
+  if (!checked.ok) return new Refusal(checked.error)
   const s = store(state, gas)
   const id = (await s.word(PROPOSAL_COUNT_SLOT)) + 1n
   await s.setWord(PROPOSAL_COUNT_SLOT, id)
@@ -175,17 +183,17 @@ export async function vote(
   id: bigint,
   support: boolean,
   gas?: GasCharger,
-): Promise<VoteOutcome | Refusal> {
+): Promise<VoteOutcome | Refusal<NotCouncilError | ProposalNotFoundError | AlreadyVotedError | VotingClosedError>> {
   const config = await councilConfig(state, gas)
   const { members, quorum, timelockBlocks } = config.council
   const voter = lower(step.caller)
-  if (!members.includes(voter)) return { ok: false, reason: 'not council' }
+  if (!members.includes(voter)) return new Refusal(new NotCouncilError(voter))
   const s = store(state, gas)
   const st = await stateCode(s, id)
-  if (st === 0n) return { ok: false, reason: 'unknown proposal' }
+  if (st === 0n) return new Refusal(new ProposalNotFoundError(id))
   const voteSlot = (a: Hex) => mappingSlot(VOTES_SLOT, id, a)
-  if ((await s.word(voteSlot(voter))) !== 0n) return { ok: false, reason: 'already voted' }
-  if (st !== code('voting')) return { ok: false, reason: 'voting closed' }
+  if ((await s.word(voteSlot(voter))) !== 0n) return new Refusal(new AlreadyVotedError(id, voter))
+  if (st !== code('voting')) return new Refusal(new VotingClosedError(id))
 
   await s.setWord(voteSlot(voter), support ? VOTE_YES : VOTE_NO)
   const n = await s.word(field(id, F_VOTE_COUNT))
@@ -226,16 +234,20 @@ export async function execute(
   step: GovernanceStep,
   id: bigint,
   gas?: GasCharger,
-): Promise<{ ok: true; version: bigint } | Refusal> {
+): Promise<
+  | { ok: true; version: bigint }
+  | Refusal<ProposalNotFoundError | AlreadyExecutedError | NoQuorumError | TimelockError | InvalidChangeError | MalformedChangeError>
+> {
   const s = store(state, gas)
   const st = await stateCode(s, id)
-  if (st === 0n) return { ok: false, reason: 'unknown proposal' }
-  if (st === code('executed')) return { ok: false, reason: 'already executed' }
-  if (st !== code('queued')) return { ok: false, reason: 'no quorum' }
-  if (step.blockNumber < (await s.word(field(id, F_EXECUTABLE_AT)))) return { ok: false, reason: 'timelock' }
+  if (st === 0n) return new Refusal(new ProposalNotFoundError(id))
+  if (st === code('executed')) return new Refusal(new AlreadyExecutedError(id))
+  if (st !== code('queued')) return new Refusal(new NoQuorumError(id))
+  const executableAtBlock = await s.word(field(id, F_EXECUTABLE_AT))
+  if (step.blockNumber < executableAtBlock) return new Refusal(new TimelockError(id, executableAtBlock))
   const config = await councilConfig(state, gas)
   const applied = applyChange(config, await s.string(field(id, F_CHANGE)), { timestamp: step.timestamp })
-  if (!applied.ok) return { ok: false, reason: applied.reason }
+  if (!applied.ok) return new Refusal(applied.error)
   await s.setWord(field(id, F_STATE), code('executed'))
   await s.setWord(field(id, F_EXECUTED_AT), step.blockNumber)
   const version = await writeGovernedConfig(state, applied.config, gas)

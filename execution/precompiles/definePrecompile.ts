@@ -1,28 +1,29 @@
 /**
  * Turns an ABI and a table of handlers into an EVM precompile: ABI decoding, the caller from the
  * frame stack, refusals of value, delegatecall and state changes in static calls, gas metering,
- * events, and reverts with a reason string. Handlers only hold the logic.
+ * events, and reverts with a reason string. Handlers only hold the logic; they refuse a call by
+ * throwing one of execution/errors.ts's refusals, which this boundary turns into the value the
+ * EVM expects: a revert with `Error(shortMessage)`.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import { EVMError, type ExecResult, type PrecompileFunc, type PrecompileInput } from '@ethereumjs/evm'
 import { createAddressFromString } from '@ethereumjs/util'
-import {
-  type Abi,
-  type AbiFunction,
-  bytesToHex,
-  decodeFunctionData,
-  encodeErrorResult,
-  encodeFunctionResult,
-  type Hex,
-  hexToBytes,
-} from 'viem'
+import { type Abi, type AbiFunction, bytesToHex, decodeFunctionData, encodeFunctionResult, type Hex, hexToBytes } from 'viem'
 import { BaseError, isStoreFailure } from '../../lib/errors.ts'
+import { RefusalError } from '../errors.ts'
 import { encodeLog } from '../eventLog.ts'
+import { encodeRevertReason } from '../revertData.ts'
 import { GAS_BASE, GasMeter, logGas, OutOfGasError } from './gasMeter.ts'
 import { currentMessage } from './messageStack.ts'
 
-/** A refusal: the call reverts with `Error(reason)`. */
-export class Revert extends BaseError {
+/**
+ * A refusal with a free reason, for a precompile outside SPEC section 4 (a test's toy precompile).
+ * The system precompiles never use it: each of their refusals has its own class with fields in
+ * execution/errors.ts, so the reason is written once.
+ *
+ * @example throw new Revert('undo') // reverts with Error("undo")
+ */
+export class Revert extends RefusalError {
   override name = 'Revert'
   constructor(readonly reason: string) {
     super(reason)
@@ -30,7 +31,7 @@ export class Revert extends BaseError {
 }
 
 /**
- * The revert reason of an exception that is not a `Revert`: a domain error's own short message
+ * The revert reason of an exception that is not a refusal: a domain error's own short message
  * (ours, so the same on every node), anything else — a bug, a JavaScript `RangeError` — just
  * `"internal error"`, because a foreign message may differ between Node versions and a calling
  * contract can read the revert data.
@@ -72,16 +73,12 @@ export interface PrecompileSpec {
   handlers: Record<string, Handler>
 }
 
-const REVERT_ERROR_ABI = [{ type: 'error', name: 'Error', inputs: [{ type: 'string', name: 'message' }] }] as const
-
-function revertData(reason: string): Uint8Array {
-  return hexToBytes(encodeErrorResult({ abi: REVERT_ERROR_ABI, errorName: 'Error', args: [reason] }))
-}
-
 /**
  * Builds the `PrecompileFunc` for `spec`. Every exception of a handler ends the precompile's
- * frame as a revert with a reason (DESIGN.md, "Containment"); only a failure of the store itself
- * is thrown on, to stop the node. `onContained` hears of the exceptions that were not refusals.
+ * frame as a revert with a reason (DESIGN.md, "Containment"): a `RefusalError` (the handler's
+ * "no", SPEC section 4) with its short message; anything else with
+ * {@link internalRevertReason}, and `onContained` hears of it. Only a failure of the store itself
+ * is thrown on, to stop the node.
  */
 export function definePrecompile(spec: PrecompileSpec, onContained?: ContainedErrorSink): PrecompileFunc {
   const address = createAddressFromString(spec.address)
@@ -95,7 +92,7 @@ export function definePrecompile(spec: PrecompileSpec, onContained?: ContainedEr
     const gas = new GasMeter(input.gasLimit)
     const logs: [Uint8Array, Uint8Array[], Uint8Array][] = []
     const fail = (reason: string): ExecResult => ({
-      returnValue: revertData(reason),
+      returnValue: hexToBytes(encodeRevertReason(reason)),
       executionGasUsed: gas.used > input.gasLimit ? input.gasLimit : gas.used,
       exceptionError: new EVMError(EVMError.errorMessages.REVERT),
     })
@@ -149,7 +146,7 @@ export function definePrecompile(spec: PrecompileSpec, onContained?: ContainedEr
             )
       return { returnValue, executionGasUsed: gas.used, logs }
     } catch (err) {
-      if (err instanceof Revert) return fail(err.reason)
+      if (err instanceof RefusalError) return fail(err.shortMessage)
       if (err instanceof OutOfGasError) {
         return {
           returnValue: new Uint8Array(),

@@ -26,9 +26,11 @@
  * Revert reasons: `not council`, `unknown proposal`, `already voted`, `voting closed`,
  * `no quorum`, `timelock`, `already executed`, `malformed change: …`, `<param path>: <problem>`
  * (e.g. `haircut.WETH: must be in [0, 0.95]`, `es.correlation: must be positive definite over …`,
- * `__proto__: forbidden key`). The bounds: genesis/riskParamBounds.ts, correlationBounds.ts and
- * systemBounds.ts; a change's new options must expire after the block's timestamp, checked at
- * `propose` and again at `execute`.
+ * `__proto__: forbidden key`): each the short message of an execution/errors.ts class
+ * (`NotCouncilError`, …, `InvalidChangeError`, `MalformedChangeError`), which execution/governance
+ * returns as a refusal and this precompile throws. The bounds: genesis/riskParamBounds.ts,
+ * correlationBounds.ts and systemBounds.ts; a change's new options must expire after the block's
+ * timestamp, checked at `propose` and again at `execute`.
  *
  * Storage layout: slots 0–2 the config (genesis/governedConfig.ts), 3–6 the proposals
  * (genesis/proposals.ts).
@@ -39,7 +41,7 @@ import { ContractStorage } from '../../state/contractStorage.ts'
 import { GOVERNANCE_ADDRESS } from '../../state/system/addresses.ts'
 import { CONFIG_SLOT, readGovernedConfig, readGovernedConfigVersion } from '../../state/system/governanceStore.ts'
 import { execute, PROPOSAL_FIELD, proposalCount, proposalSlot, proposalStateCode, propose, vote } from '../governance/proposals.ts'
-import { type PrecompileCall, type PrecompileSpec, Revert } from './definePrecompile.ts'
+import type { PrecompileCall, PrecompileSpec } from './definePrecompile.ts'
 
 /** The Governance precompile's ABI. */
 export const governanceAbi = parseAbi([
@@ -70,13 +72,13 @@ export const governancePrecompile: PrecompileSpec = {
   handlers: {
     async propose([change], call) {
       const r = await propose(call.state, step(call), change as string, call.gas)
-      if (!r.ok) throw new Revert(r.reason)
+      if (!r.ok) throw r.error
       call.emit('ProposalCreated', { id: r.id, proposer: call.caller, change })
       return r.id
     },
     async vote([id, support], call) {
       const r = await vote(call.state, step(call), id as bigint, support as boolean, call.gas)
-      if (!r.ok) throw new Revert(r.reason)
+      if (!r.ok) throw r.error
       const counts = { yes: BigInt(r.yes), no: BigInt(r.no) }
       call.emit('Voted', { id, voter: call.caller, support, ...counts })
       if (r.queued) call.emit('ProposalQueued', { id, executableAtBlock: r.queued.executableAtBlock })
@@ -84,7 +86,7 @@ export const governancePrecompile: PrecompileSpec = {
     },
     async execute([id], call) {
       const r = await execute(call.state, step(call), id as bigint, call.gas)
-      if (!r.ok) throw new Revert(r.reason)
+      if (!r.ok) throw r.error
       call.emit('ProposalExecuted', { id, configVersion: r.version })
     },
     proposalCount(_, call) {

@@ -2,18 +2,38 @@
  * The Margin precompile at `0x…0a00` (SPEC section 4): collateral transfers, operator consent,
  * inter-protocol trade settlement, withdrawals, and reads of balances and positions. Every
  * risk-increasing call is margin-checked on the whole account (state/umaStore.ts holds the data,
- * execution/margin the rule).
+ * execution/margin the rule). A refusal is thrown as one of execution/errors.ts's classes
+ * (`InsufficientMarginError`, `StaleOracleError`, …), which definePrecompile turns into a revert
+ * with its reason.
  */
 import { type Hex, parseAbi } from 'viem'
 import { MAX_TRADE_WAD, MAX_WAD } from '../../lib/fixed.ts'
 import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, SYSTEM_ACCOUNTS } from '../../state/system/addresses.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
 import { UmaStore } from '../../state/system/umaStore.ts'
+import {
+  AmountTooLargeError,
+  InstrumentExpiredError,
+  InsufficientBalanceError,
+  InsufficientMarginError,
+  NoSettlementAssetError,
+  NotOperatorError,
+  RecipientRefusedError,
+  SelfTradeError,
+  SelfTransferError,
+  StaleOracleError,
+  TradeTooLargeError,
+  UnknownAssetError,
+  UnknownInstrumentError,
+  UnregisteredProtocolError,
+  ZeroAmountError,
+  ZeroSizeError,
+} from '../errors.ts'
 import { figuresOf, marginOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
 import { marketAt, type PricedMarket } from '../margin/marketAt.ts'
 import { settleFill, settlementAssetOf } from '../margin/settleFill.ts'
 import type { MarginEnv } from '../margin/types.ts'
-import { type PrecompileCall, type PrecompileSpec, Revert } from './definePrecompile.ts'
+import type { PrecompileCall, PrecompileSpec } from './definePrecompile.ts'
 
 export const MARGIN_ABI = parseAbi([
   'function transfer(address to, uint32 assetId, uint256 amount)',
@@ -36,10 +56,14 @@ export interface MarginPrecompileDeps {
   touched?: (account: Hex) => void
 }
 
-/** The settlement asset: premiums and realised P&L are paid in it. */
+/**
+ * The settlement asset: premiums and realised P&L are paid in it.
+ *
+ * @throws NoSettlementAssetError when the market lists no USDC.
+ */
 export function settlementAssetId(config: GovernedConfig): number {
   const usdc = settlementAssetOf(config)
-  if (!usdc) throw new Revert('no settlement asset (USDC) in the market')
+  if (!usdc) throw new NoSettlementAssetError()
   return usdc.id
 }
 
@@ -53,9 +77,9 @@ const ZERO_ADDRESS: Hex = '0x0000000000000000000000000000000000000000'
  * stuck or would bypass the fund's own accounting (it is paid by liquidations only).
  */
 function refuseTransferTo(to: Hex): void {
-  if (to === ZERO_ADDRESS) throw new Revert('transfer to the zero address')
-  if (to === INSURANCE_FUND_ADDRESS) throw new Revert('transfer to the insurance fund')
-  if (BigInt(to) <= 0xffn || SYSTEM_ACCOUNTS.includes(to)) throw new Revert('transfer to a precompile')
+  if (to === ZERO_ADDRESS) throw new RecipientRefusedError(to, 'zero address')
+  if (to === INSURANCE_FUND_ADDRESS) throw new RecipientRefusedError(to, 'insurance fund')
+  if (BigInt(to) <= 0xffn || SYSTEM_ACCOUNTS.includes(to)) throw new RecipientRefusedError(to, 'precompile')
 }
 
 /**
@@ -81,10 +105,10 @@ async function underMarginRule(
   for (const a of accounts) {
     const holdings = await store.holdings(a)
     for (const symbol of underlyingsOf(holdings, priced.state)) {
-      if (priced.stale.has(symbol)) throw new Revert('stale oracle')
+      if (priced.stale.has(symbol)) throw new StaleOracleError(symbol)
     }
     const after = figuresOf(marginOfHoldings(holdings, priced.state))
-    if (!passesMarginRule(before.get(a)!, after)) throw new Revert('insufficient margin')
+    if (!passesMarginRule(before.get(a)!, after)) throw new InsufficientMarginError(a, after.equity, after.initialMargin)
   }
 }
 
@@ -100,12 +124,12 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
         const to = lower(toArg)
         const assetId = Number(assetIdArg)
         const amount = amountArg as bigint
-        if (amount === 0n) throw new Revert('zero amount')
-        if (to === call.caller) throw new Revert('transfer to self')
-        if (amount > MAX_WAD) throw new Revert('amount too large')
+        if (amount === 0n) throw new ZeroAmountError()
+        if (to === call.caller) throw new SelfTransferError(to)
+        if (amount > MAX_WAD) throw new AmountTooLargeError(amount)
         refuseTransferTo(to)
         await underMarginRule(call, env, [call.caller], async (store, config) => {
-          if (!config.market.assets.some((a) => a.id === assetId)) throw new Revert('unknown asset')
+          if (!config.market.assets.some((a) => a.id === assetId)) throw new UnknownAssetError(assetId)
           await store.addBalance(call.caller, assetId, -amount)
           await store.addBalance(to, assetId, amount)
         })
@@ -125,20 +149,21 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
         const size = sizeArg as bigint
         const price = priceArg as bigint
         const protocol = call.caller
-        if (size === 0n) throw new Revert('zero size')
-        if (buyer === seller) throw new Revert('buyer is seller')
-        if (size > MAX_TRADE_WAD || price > MAX_TRADE_WAD) throw new Revert('size or price too large')
+        if (size === 0n) throw new ZeroSizeError()
+        if (buyer === seller) throw new SelfTradeError(buyer)
+        if (size > MAX_TRADE_WAD || price > MAX_TRADE_WAD) throw new TradeTooLargeError(size, price)
         await underMarginRule(call, env, [buyer, seller], async (store, config, priced) => {
-          if (!config.protocols.includes(protocol)) throw new Revert('unregistered protocol')
-          if (!(await store.isOperator(buyer, protocol)) || !(await store.isOperator(seller, protocol))) {
-            throw new Revert('not operator')
+          if (!config.protocols.includes(protocol)) throw new UnregisteredProtocolError(protocol)
+          // Buyer first, the seller read only if the buyer consents (as `a || b` would).
+          for (const account of [buyer, seller]) {
+            if (!(await store.isOperator(account, protocol))) throw new NotOperatorError(account, protocol)
           }
           const instrument = config.market.instruments.find((i) => i.id === instrumentId)
-          if (!instrument) throw new Revert('unknown instrument')
+          if (!instrument) throw new UnknownInstrumentError(instrumentId)
           if (instrument.type === 'option' && BigInt(instrument.expiry!) <= call.block.timestamp) {
-            throw new Revert('instrument expired')
+            throw new InstrumentExpiredError(instrumentId, instrument.expiry!)
           }
-          if (priced.stale.has(instrument.underlying)) throw new Revert('stale oracle')
+          if (priced.stale.has(instrument.underlying)) throw new StaleOracleError(instrument.underlying)
           await settleFill(
             store,
             { buyer, seller, instrumentId, isOption: instrument.type === 'option', size, price },
@@ -153,14 +178,15 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
       async withdraw([assetIdArg, amountArg, recipientArg], call) {
         const assetId = Number(assetIdArg)
         const amount = amountArg as bigint
-        if (amount === 0n) throw new Revert('zero amount')
-        if (amount > MAX_WAD) throw new Revert('amount too large')
+        if (amount === 0n) throw new ZeroAmountError()
+        if (amount > MAX_WAD) throw new AmountTooLargeError(amount)
         let id = 0n
         await underMarginRule(call, env, [call.caller], async (store, config) => {
-          if (!config.market.assets.some((a) => a.id === assetId)) throw new Revert('unknown asset')
+          if (!config.market.assets.some((a) => a.id === assetId)) throw new UnknownAssetError(assetId)
           // Until lending pools exist (issue 16), nothing is lent: a withdrawal takes only what
           // the account holds, never other depositors' tokens in the portal.
-          if ((await store.balance(call.caller, assetId)) < amount) throw new Revert('insufficient balance')
+          const balance = await store.balance(call.caller, assetId)
+          if (balance < amount) throw new InsufficientBalanceError(call.caller, assetId, balance, amount)
           await store.addBalance(call.caller, assetId, -amount)
           id = await store.recordWithdrawal({
             account: call.caller,

@@ -9,7 +9,8 @@
  * `length mismatch`, `no prices`, `unknown underlying`, `duplicate underlying`, `zero price`,
  * `zero vol`, `price out of bounds: ETH`, `vol out of bounds: ETH`, `future timestamp`,
  * `bad signature`, `not a feeder`, `too few feeder signatures`, `stale timestamp`,
- * `price move too large: ETH`, `vol move too large: ETH`.
+ * `price move too large: ETH`, `vol move too large: ETH` — each thrown as its class of
+ * execution/errors.ts (`LengthMismatchError`, …, `FeedFigureRefusedError`, `StaleTimestampError`).
  * Storage layout: execution/oracle/oracleStore.ts.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
@@ -20,9 +21,23 @@ import { GAS_READ } from '../../state/contractStorage.ts'
 import { ORACLE_ADDRESS } from '../../state/system/addresses.ts'
 import { readPrice, writePrice } from '../../state/system/oracleStore.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
+import {
+  BadSignatureError,
+  DuplicateUnderlyingError,
+  FeedFigureRefusedError,
+  FutureTimestampError,
+  LengthMismatchError,
+  NoPricesError,
+  NotFeederError,
+  StaleTimestampError,
+  TooFewSignaturesError,
+  UnknownUnderlyingError,
+  ZeroPriceError,
+  ZeroVolError,
+} from '../errors.ts'
 import { priceUpdateHash } from '../oracle/priceUpdateHash.ts'
 import { recoverSigner } from '../oracle/recoverSigner.ts'
-import { type PrecompileSpec, Revert } from './definePrecompile.ts'
+import type { PrecompileSpec } from './definePrecompile.ts'
 import { oracleAbi } from './oracleAbi.ts'
 
 /** Gas per signature recovered, as the ECRECOVER precompile. */
@@ -63,8 +78,10 @@ export function createOracleSpec(deps: OracleDeps): PrecompileSpec {
           bigint,
           readonly Hex[],
         ]
-        if (ids.length !== prices.length || ids.length !== vols.length) throw new Revert('length mismatch')
-        if (ids.length === 0) throw new Revert('no prices')
+        if (ids.length !== prices.length || ids.length !== vols.length) {
+          throw new LengthMismatchError(ids.length, prices.length, vols.length)
+        }
+        if (ids.length === 0) throw new NoPricesError()
         call.gas.charge(GAS_READ)
         const config = await deps.getConfig(call.state)
         const symbols = new Map(config.market.underlyings.map((u) => [u.id, u.symbol]))
@@ -73,36 +90,36 @@ export function createOracleSpec(deps: OracleDeps): PrecompileSpec {
         const seen = new Set<number>()
         for (let i = 0; i < ids.length; i++) {
           const symbol = symbols.get(ids[i])
-          if (symbol === undefined) throw new Revert('unknown underlying')
-          if (seen.has(ids[i])) throw new Revert('duplicate underlying')
+          if (symbol === undefined) throw new UnknownUnderlyingError(ids[i])
+          if (seen.has(ids[i])) throw new DuplicateUnderlyingError(ids[i])
           seen.add(ids[i])
-          if (prices[i] === 0n) throw new Revert('zero price')
-          if (vols[i] === 0n) throw new Revert('zero vol')
+          if (prices[i] === 0n) throw new ZeroPriceError(ids[i])
+          if (vols[i] === 0n) throw new ZeroVolError(ids[i])
           const outOfBounds = feedUpdateRefusal(symbol, { priceWad: prices[i], volWad: vols[i] }, maxMoveWad)
-          if (outOfBounds !== undefined) throw new Revert(outOfBounds)
+          if (outOfBounds !== undefined) throw new FeedFigureRefusedError(ids[i], outOfBounds)
         }
-        if (timestamp > call.block.timestamp) throw new Revert('future timestamp')
+        if (timestamp > call.block.timestamp) throw new FutureTimestampError(timestamp, call.block.timestamp)
 
         // abi.encode(chainId, ids, prices, vols, timestamp): 5 head words, 3 lengths, the items.
         call.gas.charge(keccakGas(32 * (8 + 3 * ids.length)))
         const hash = priceUpdateHash(deps.chainId, { underlyingIds: ids, prices, vols, timestamp })
         const feeders = new Set(config.oracle.feeders.map((f) => f.toLowerCase()))
         const signers = new Set<Hex>()
-        for (const signature of signatures) {
+        for (const [index, signature] of signatures.entries()) {
           call.gas.charge(GAS_ECRECOVER)
           const signer = recoverSigner(hash, signature)
-          if (signer === undefined) throw new Revert('bad signature')
-          if (!feeders.has(signer)) throw new Revert('not a feeder')
+          if (signer === undefined) throw new BadSignatureError(index)
+          if (!feeders.has(signer)) throw new NotFeederError(signer)
           signers.add(signer)
         }
-        if (signers.size < config.oracle.threshold) throw new Revert('too few feeder signatures')
+        if (signers.size < config.oracle.threshold) throw new TooFewSignaturesError(signers.size, config.oracle.threshold)
 
         for (let i = 0; i < ids.length; i++) {
           const stored = await readPrice(call.state, ids[i], call.gas)
-          if (timestamp <= stored.timestamp) throw new Revert('stale timestamp')
+          if (timestamp <= stored.timestamp) throw new StaleTimestampError(ids[i], timestamp, stored.timestamp)
           const next = { priceWad: prices[i], volWad: vols[i] }
           const refused = feedUpdateRefusal(symbols.get(ids[i])!, next, maxMoveWad, stored)
-          if (refused !== undefined) throw new Revert(refused)
+          if (refused !== undefined) throw new FeedFigureRefusedError(ids[i], refused)
         }
         for (let i = 0; i < ids.length; i++) {
           await writePrice(call.state, { underlyingId: ids[i], priceWad: prices[i], volWad: vols[i], timestamp }, call.gas)
@@ -114,7 +131,7 @@ export function createOracleSpec(deps: OracleDeps): PrecompileSpec {
         const [id] = args as [number]
         call.gas.charge(GAS_READ)
         const config = await deps.getConfig(call.state)
-        if (!config.market.underlyings.some((u) => u.id === id)) throw new Revert('unknown underlying')
+        if (!config.market.underlyings.some((u) => u.id === id)) throw new UnknownUnderlyingError(id)
         const feed = await readPrice(call.state, id, call.gas)
         return [feed.priceWad, feed.volWad, feed.timestamp]
       },
