@@ -66,7 +66,7 @@ export interface StartOptions {
   txpoolLifetime?: number
 }
 
-/** What `unimargin devnet` adds to a start (chain/devnet.ts). */
+/** What `unimargin devnet` adds to a start (app/devnet/devnet.ts). */
 /**
  * The bridge set-up of `start --l1-rpc`: `--bridge-config FILE` (a devnet.json; its source is the
  * portal on `l1ChainId` with `finality` "finalized" unless the file says otherwise), else the

@@ -1,6 +1,6 @@
 /**
  * Standalone entry of the offline risk command, for testing it end to end:
- * `node --import tsx execution/risk/main.ts --portfolio f.json`. The node's own CLI
+ * `node --import tsx app/riskMain.ts --portfolio f.json`. The node's own CLI
  * (`unimargin risk`) calls {@link runRiskCli} the same way.
  */
 import { runRiskCli } from './riskCli.ts'

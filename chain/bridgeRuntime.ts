@@ -1,6 +1,6 @@
 /**
  * The bridge as a node runs it: the deposit watcher crediting through the node's block-start
- * system operation (chain/depositCredits.ts), the commitment poster reading the node's head and
+ * system operation (execution/system/depositCredits.ts), the commitment poster reading the node's head and
  * withdrawals, the `safe`/`finalized` tags, and the reads behind `bridge_*` and
  * `margin_getAccount.pendingDeposits`. Its cursors live in the node's LevelDB under `g:`.
  */

@@ -133,7 +133,7 @@ export interface MarketsView {
 /** What the `margin_` namespace reads. Implemented by `chain/marginReads.ts`. */
 export interface MarginApi {
   getAccount(address: Hex, tag: BlockTag): Promise<MarginAccountView>
-  /** The report of SPEC section 5 (`RiskReport` of execution/risk/report.ts). */
+  /** The report of SPEC section 5 (`RiskReport` of risk/report.ts). */
   getRiskReport(address: Hex, tag: BlockTag): Promise<unknown>
   /** `margin_simulate`: the report of a hypothetical portfolio at the head's market. */
   simulate(portfolio: unknown): Promise<unknown>

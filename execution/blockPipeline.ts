@@ -169,7 +169,7 @@ export class BlockExecutor {
 
   /**
    * Adds a system transaction whose effect the caller has already applied to the block's state
-   * (execution/systemTx.ts): it takes the next index, uses no gas and succeeds, and its receipt
+   * (execution/system/systemTx.ts): it takes the next index, uses no gas and succeeds, and its receipt
    * carries `logs`.
    */
   applySystem(tx: SystemTransaction, logs: readonly SystemLog[]): void {

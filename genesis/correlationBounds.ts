@@ -2,7 +2,7 @@
  * The whole-value check of `es.correlation` (SPEC sections 6 and 7, DESIGN "Containment"): the
  * pairs must build, over every underlying of the market, a correlation matrix the expected-
  * shortfall kernel can factor. Checked at genesis and at `propose`/`execute`, so the kernel's
- * Cholesky (execution/risk/expectedShortfall.ts) never meets a matrix it cannot take.
+ * Cholesky (risk/expectedShortfall.ts) never meets a matrix it cannot take.
  */
 import type { Market } from '../risk/index.ts'
 

@@ -88,7 +88,7 @@ export function formatTransaction(tx: TypedTransaction, at?: TxPlacement): RpcTr
 }
 
 /**
- * A system transaction (execution/systemTx.ts) in the same shape: type `0x7e`, sent by the
+ * A system transaction (execution/system/systemTx.ts) in the same shape: type `0x7e`, sent by the
  * system address, no gas, no fee, no signature (v, r, s zero), like the OP Stack's deposits.
  */
 function formatSystemTransaction(tx: SystemTransaction, at?: TxPlacement): RpcTransaction {

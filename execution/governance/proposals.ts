@@ -7,7 +7,7 @@
  * values (execution/refusal.ts: `{ ok: false, reason }`, the domain error of execution/errors.ts
  * on `.error` for the precompile to throw); nothing is written before a check.
  *
- * Storage of the Governance account, after the config's slots 0–2 (genesis/governedConfig.ts):
+ * Storage of the Governance account, after the config's slots 0–2 (state/system/governanceStore.ts):
  * - slot 3: `proposalCount` (uint256; ids run 1…proposalCount)
  * - slot 4: `mapping(uint256 id => Proposal)`, a struct at `keccak256(id ‖ 4)` + field:
  *   +0 proposer (address), +1 state (1 voting, 2 queued, 3 executed, 4 rejected),

@@ -1,6 +1,6 @@
 /**
  * The end-of-block liquidation (SPEC section 6, last paragraph; issue 6): the execution half.
- * The choice is pure (`planLiquidation` in execution/risk/liquidation.ts); this file applies it
+ * The choice is pure (`planLiquidation` in risk/liquidation.ts); this file applies it
  * to state, inside the block's checkpoint, as trades with the insurance fund at mark:
  *
  * - a position closure moves the closed size to the fund at the mark price (`settleFill`, the

@@ -9,7 +9,7 @@ import type { GovernedConfig } from '../../state/system/types.ts'
 import type { MarginEnv } from './types.ts'
 
 /**
- * @param readConfig reads the governed configuration from state (genesis/governedConfig.ts)
+ * @param readConfig reads the governed configuration from state (state/system/governanceStore.ts)
  */
 export function createStateMarginEnv(readConfig: (state: StateManagerInterface) => Promise<GovernedConfig>): MarginEnv {
   return {

@@ -1,7 +1,7 @@
 /**
  * The Governance precompile at `0x…0a03` (SPEC sections 4 and 7): `IGovernance` plus events and
- * view helpers. ABI dispatch only; the rules live in genesis/proposals.ts, the config in
- * genesis/governedConfig.ts.
+ * view helpers. ABI dispatch only; the rules live in execution/governance/proposals.ts, the config in
+ * state/system/governanceStore.ts.
  *
  * ```solidity
  * interface IGovernance {
@@ -32,8 +32,8 @@
  * correlationBounds.ts and systemBounds.ts; a change's new options must expire after the block's
  * timestamp, checked at `propose` and again at `execute`.
  *
- * Storage layout: slots 0–2 the config (genesis/governedConfig.ts), 3–6 the proposals
- * (genesis/proposals.ts).
+ * Storage layout: slots 0–2 the config (state/system/governanceStore.ts), 3–6 the proposals
+ * (execution/governance/proposals.ts).
  */
 import { createAddressFromString } from '@ethereumjs/util'
 import { type Hex, parseAbi } from 'viem'

@@ -11,7 +11,7 @@
  * `bad signature`, `not a feeder`, `too few feeder signatures`, `stale timestamp`,
  * `price move too large: ETH`, `vol move too large: ETH` — each thrown as its class of
  * execution/errors.ts (`LengthMismatchError`, …, `FeedFigureRefusedError`, `StaleTimestampError`).
- * Storage layout: execution/oracle/oracleStore.ts.
+ * Storage layout: state/system/oracleStore.ts.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'

@@ -14,7 +14,7 @@
  * The credit becomes durable with the block's one LevelDB batch; if the block is abandoned, the
  * state checkpoint reverts and the batches go back to the queue.
  *
- * The credits are written into the block as ONE system transaction (execution/systemTx.ts) at
+ * The credits are written into the block as ONE system transaction (execution/system/systemTx.ts) at
  * index 0: its input is `creditDeposits(deposits)` with exactly the list applied, and its receipt
  * holds one SPEC section 4 `Deposit` event per credited deposit. A node replaying the block
  * (`Node.importBlock`) reads the list from that transaction and applies it the same way

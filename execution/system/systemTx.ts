@@ -6,7 +6,7 @@
  * `Liquidation`, `BadDebt`).
  *
  * A system transaction is not signed and not run by the EVM: the node applies its effect
- * natively (chain/depositCredits.ts, execution/margin/liquidate.ts) inside the block's state
+ * natively (execution/system/depositCredits.ts, execution/margin/liquidate.ts) inside the block's state
  * checkpoint. It uses no gas and pays no fee. Its sender is {@link SYSTEM_SENDER}, an address no
  * key controls. Its input is the ABI call that describes the operation (the deposits credited,
  * the accounts liquidated), so a node replaying the block reads from the block alone what was

@@ -30,7 +30,7 @@ export interface OracleConfig {
 
 /**
  * Everything governance can change, stored as one canonical JSON document in the Governance
- * precompile's storage (genesis/governedConfig.ts), so it is readable and provable at any block.
+ * precompile's storage (state/system/governanceStore.ts), so it is readable and provable at any block.
  */
 export interface GovernedConfig {
   /** Instruments, assets and underlyings; the prices in it are the genesis oracle prices. */

@@ -17,7 +17,7 @@
  *   13 mapping(uint id => Withdrawal{account, assetId, amount, l1Recipient, l2Block}) (5 consecutive slots)
  *   14 mapping(uint32 instrumentId => address[]) holders   15 mapping(uint32 => mapping(address => uint)) holderIndex (+1)
  *   16 mapping(uint64 chainId => mapping(address portal => uint)) lastCreditedDepositId (bridge
- *      deposits credited by the block-start system operation, chain/depositCredits.ts)
+ *      deposits credited by the block-start system operation, execution/system/depositCredits.ts)
  * Held-lists are kept exact (an entry leaves when its value returns to 0, swap-and-pop), so
  * iterating them is deterministic and never visits empty entries.
  */
