@@ -35,6 +35,9 @@ describe('matchLog', () => {
     // A position beyond the log's topics must be a wildcard.
     expect(matchLog(l, undefined, [T1, T2, null])).toBe(true)
     expect(matchLog(l, undefined, [T1, T2, T3])).toBe(false)
+    // geth: an empty alternative list is a wildcard; addresses compare case-insensitively.
+    expect(matchLog(l, undefined, [[]])).toBe(true)
+    expect(matchLog(l, [A.toUpperCase().replace('0X', '0x') as typeof A], undefined)).toBe(true)
   })
 })
 

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Block } from '@ethereumjs/block'
 import { bytesToHex } from '@ethereumjs/util'
+import { logMatches } from '../state/logFilter.ts'
 import type { Hex, StoredLog, StoredReceipt } from '../state/types.ts'
 import { ServerError } from './errors.ts'
 import type { ChainEventSource } from './eventHub.ts'
@@ -16,24 +17,13 @@ export const MAX_FILTER_BUFFER = 10_000
 /** Most filters installed at once (all callers together); the oldest idle ones expire first. */
 export const MAX_FILTERS = 10_000
 
-/** Does a log match an address list and a topic filter (null = any; a list = any of)? */
+/**
+ * Does a log match an address list and a topic filter (null or [] = any; a list = any of)? The
+ * one matcher of state/logFilter.ts, so eth_getLogs, filters and subscriptions agree on `[[]]`
+ * and on mixed-case addresses.
+ */
 export function matchLog(log: StoredLog, addresses: Hex[] | undefined, topics: (Hex | Hex[] | null)[] | undefined): boolean {
-  if (addresses && addresses.length > 0 && !addresses.includes(log.address.toLowerCase() as Hex)) {
-    return false
-  }
-  if (topics) {
-    if (topics.length > log.topics.length) {
-      // Positions beyond the log's topics must be wildcards.
-      for (let i = log.topics.length; i < topics.length; i++) if (topics[i] !== null) return false
-    }
-    for (let i = 0; i < topics.length && i < log.topics.length; i++) {
-      const want = topics[i]
-      if (want === null) continue
-      const have = log.topics[i].toLowerCase() as Hex
-      if (Array.isArray(want) ? !want.includes(have) : want !== have) return false
-    }
-  }
-  return true
+  return logMatches(log, { addresses, topics })
 }
 
 /** A polling filter as stored. */
