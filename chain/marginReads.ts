@@ -7,6 +7,7 @@ import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { bytesToHex } from '@ethereumjs/util'
 import { decodeEventLog, encodeEventTopics } from 'viem'
 import { holdingsToEntries, marginOfHoldings } from '../execution/margin/accountMargin.ts'
+import { fundingOwed, intervalStartOf, readFundingIndexes, vwapOf } from '../execution/margin/funding.ts'
 import { COLLATERAL_FLAG } from '../execution/margin/liquidate.ts'
 import { marketAt, type PricedMarket } from '../execution/margin/marketAt.ts'
 import type { MarginEnv } from '../execution/margin/types.ts'
@@ -14,6 +15,7 @@ import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { formatAmount, formatWad, wadToNumber } from '../lib/fixed.ts'
 import { buildRiskReport, liquidationPrices, type Market, marginPortfolio, type RiskReport, simulateMargin } from '../risk/index.ts'
 import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../state/system/addresses.ts'
+import type { GovernedConfig } from '../state/system/types.ts'
 import { type Holdings, UmaStore } from '../state/system/umaStore.ts'
 import type { BlockTag, Hex, StoredLog } from '../state/types.ts'
 import { InvalidRangeError } from './errors.ts'
@@ -91,7 +93,7 @@ export class MarginReads implements MarginApi {
           state,
           config.market.underlyings.map((u) => u.id),
         )
-        return marketAt(config, prices, block.header.timestamp)
+        return marketAt(config, prices, block.header.timestamp, await readFundingIndexes(new UmaStore(state), config))
       })()
       this.pricedByBlock.set(key, priced)
       priced.catch(() => this.pricedByBlock.delete(key))
@@ -115,7 +117,7 @@ export class MarginReads implements MarginApi {
   async getRiskReport(address: Hex, tag: BlockTag): Promise<RiskReport> {
     const { state, priced } = await this.priced(tag)
     const holdings = await new UmaStore(state).holdings(address.toLowerCase() as Hex)
-    const entries = holdingsToEntries(holdings, priced.state)
+    const entries = holdingsToEntries(holdings, priced.state, priced.funding)
     return buildRiskReport(marginPortfolio(priced.state, entries), liquidationPrices(priced.state, entries))
   }
 
@@ -125,7 +127,8 @@ export class MarginReads implements MarginApi {
   }
 
   async getMarkets(tag: BlockTag): Promise<MarketsView> {
-    const { priced } = await this.priced(tag)
+    const { state, priced } = await this.priced(tag)
+    const perps = await perpFundingViews(state, await this.deps.env.config(state), priced)
     const m = priced.market
     const haircut = priced.state.params.haircut
     return {
@@ -147,7 +150,7 @@ export class MarginReads implements MarginApi {
           name: i.name,
           type: i.type,
           underlying: i.underlying,
-          ...(i.type === 'option' ? { strike: i.strike, expiry: i.expiry, kind: i.kind } : {}),
+          ...(i.type === 'option' ? { strike: i.strike, expiry: i.expiry, kind: i.kind } : perps.get(i.id)),
         }))
         .sort((a, b) => a.id - b.id),
     }
@@ -178,7 +181,7 @@ export class MarginReads implements MarginApi {
       const holdings = await new UmaStore(state).holdings(INSURANCE_FUND_ADDRESS)
       const view = holdingsView(holdings, priced)
       // Only equity and MM are read here: no liquidation-price search.
-      const report = buildRiskReport(marginOfHoldings(holdings, priced.state), [])
+      const report = buildRiskReport(marginOfHoldings(holdings, priced.state, priced.funding), [])
       const events = logs.filter((l) => l.blockNumber === n)
       history.push({
         blockNumber: Number(n),
@@ -204,6 +207,32 @@ export class MarginReads implements MarginApi {
   }
 }
 
+/** Each perp's funding figures in `margin_getMarkets` (SPEC 5 and 6.3), by instrument id. */
+async function perpFundingViews(
+  state: MerkleStateManager,
+  config: GovernedConfig,
+  priced: PricedMarket,
+): Promise<Map<number, Pick<MarketsView['instruments'][number], 'markPrice' | 'fundingRate' | 'cumulativeFunding' | 'nextFundingTime'>>> {
+  const store = new UmaStore(state)
+  const interval = config.funding.intervalSeconds
+  const now = intervalStartOf(BigInt(priced.state.nowSeconds), interval)
+  const out = new Map()
+  for (const i of priced.market.instruments) {
+    if (i.type !== 'perp') continue
+    const pf = await store.perpFunding(i.id)
+    const u = priced.state.underlyingBySymbol.get(i.underlying)
+    const vwap = vwapOf(pf)
+    out.set(i.id, {
+      markPrice: vwap === undefined ? formatAmount(u === undefined ? 0 : priced.state.spot[u]) : formatWad(vwap),
+      // The rate of the interval that ended last: 0 when it had no fill (nothing closed at its end).
+      fundingRate: formatWad(pf.lastFundingTime === now ? pf.lastRate : 0n),
+      cumulativeFunding: formatWad(pf.cumulativeFunding),
+      nextFundingTime: Number(now) + interval,
+    })
+  }
+  return out
+}
+
 /** An account's balances and positions as `margin_getAccount` shows them, valued at `priced`. */
 function holdingsView(h: Holdings, priced: PricedMarket): Pick<MarginAccountView, 'balances' | 'positions'> {
   const ms = priced.state
@@ -227,6 +256,9 @@ function holdingsView(h: Holdings, priced: PricedMarket): Pick<MarginAccountView
         entryPrice: formatWad(p.entryPrice),
         markPrice: formatAmount(mark),
         value: formatAmount(value),
+        ...(inst?.type === 'perp'
+          ? { fundingAccrued: formatWad(fundingOwed(p.size, p.entryFunding ?? 0n, priced.funding.get(p.instrumentId) ?? 0n)) }
+          : {}),
       }
     }),
   }

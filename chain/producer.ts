@@ -1,7 +1,7 @@
 /**
  * The head and how it moves: the block timer, a block produced from the pool, a block imported
- * from another node, both through one builder (deposit credits, transactions, the margin
- * system's end-of-block pass, seal, verify, commit), and the one rewind when anything fails.
+ * from another node, both through one builder (the margin system's block-start step, deposit
+ * credits, transactions, its end-of-block pass, seal, verify, commit), and the one rewind when anything fails.
  */
 import type { EventEmitter } from 'node:events'
 import type { Block } from '@ethereumjs/block'
@@ -295,6 +295,7 @@ export class BlockProducer {
     const { db } = this.deps
     await this.executor.begin(env)
     try {
+      await this.beginBlock(env)
       await this.creditDeposits(env, imported)
       await fill()
       await this.endOfBlock(env)
@@ -352,6 +353,17 @@ export class BlockProducer {
     if (credited !== undefined && credited.length > 0) {
       this.executor.applySystem(depositSystemTx(env.number, credited), depositLogs(credited))
     }
+  }
+
+  /** The margin system's block-start step (funding intervals), contained like the end-of-block pass. */
+  private async beginBlock(env: BlockEnv): Promise<void> {
+    const { margin, log } = this.deps
+    if (margin === undefined) return
+    const run = await this.executor.contained(() => margin.beginBlock(this.state, this.executor.timestamp))
+    if (!run.ok)
+      log.error({ err: run.error, block: Number(env.number) }, 'block-start step failed; rolled back, the block goes on without it')
+    else if (run.value.funding.length > 0)
+      log.debug({ block: Number(env.number), perps: run.value.funding.length }, 'funding intervals closed')
   }
 
   /** The margin system's end-of-block pass (settlement, re-margining, liquidations), contained. */

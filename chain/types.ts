@@ -8,7 +8,7 @@ import type { Hex } from 'viem'
 import type { Proposal } from '../execution/governance/proposals.ts'
 import type { CallRequest, CallResult, StateOverrides } from '../execution/types.ts'
 import type { RiskParams } from '../risk/index.ts'
-import type { GovernedConfig } from '../state/system/types.ts'
+import type { FundingConfig, GovernedConfig } from '../state/system/types.ts'
 import type { BlockTag, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 
 /** Account state at a block (eth_getProof shape, bigint quantities). */
@@ -102,6 +102,8 @@ export interface MarginAccountView {
     entryPrice: string
     markPrice: string
     value: string
+    /** Perps: funding accrued and not yet settled, USDC (> 0: owed by the account; SPEC 6.3). */
+    fundingAccrued?: string
   }[]
   operators: Hex[]
   pendingDeposits: {
@@ -115,6 +117,9 @@ export interface MarginAccountView {
   }[]
 }
 
+/** `margin_getRiskParams` result: section 6's parameters, with `funding` (6.3). */
+export type RiskParamsView = RiskParams & { funding: FundingConfig }
+
 /** `margin_getMarkets` result (SPEC section 5). */
 export interface MarketsView {
   underlyings: { id: number; symbol: string; price: string; vol: string; timestamp: number }[]
@@ -127,6 +132,14 @@ export interface MarketsView {
     strike?: number
     expiry?: number
     kind?: 'call' | 'put'
+    /** Perps (SPEC 6.3): the interval's fill VWAP, or the index when it has no fill. */
+    markPrice?: string
+    /** Perps: the rate of the interval that ended last (0 when it had no fill). */
+    fundingRate?: string
+    /** Perps: USD per unit of size paid by a long since the chain began. */
+    cumulativeFunding?: string
+    /** Perps: unix seconds of the next interval boundary. */
+    nextFundingTime?: number
   }[]
 }
 
@@ -183,8 +196,8 @@ export interface InsuranceFundView {
  * chain without a margin genesis.
  */
 export interface GovernanceApi {
-  /** SPEC section 6's parameters in force at `tag`. */
-  getRiskParams(tag: BlockTag): Promise<RiskParams>
+  /** SPEC section 6's parameters in force at `tag` (with `funding`, 6.3). */
+  getRiskParams(tag: BlockTag): Promise<RiskParamsView>
   /** Everything governance controls (markets, risk params, protocols, oracle, council) at `tag`. */
   getGovernedConfig(tag: BlockTag): Promise<GovernedConfig>
   /** One proposal; throws `UnknownProposalError` when `id` names none. */

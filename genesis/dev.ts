@@ -7,6 +7,7 @@ import type { Hex } from 'viem'
 import { devMarket, devRiskParams } from '../risk/index.ts'
 import { INSURANCE_FUND_ADDRESS } from '../state/system/addresses.ts'
 import { exampleArtifacts } from './contracts/exampleContracts.ts'
+import { DEV_FUNDING } from './fundingBounds.ts'
 import type { Genesis } from './types.ts'
 import { parseGenesis } from './validate.ts'
 
@@ -71,6 +72,8 @@ export function devGenesisDocument(): Record<string, unknown> {
         quorum: 2,
         timelockBlocks: 4,
       },
+      // SPEC 6.3: hourly funding, at most 5 bp an interval.
+      funding: { ...DEV_FUNDING },
       accounts,
     },
   }

@@ -18,6 +18,7 @@ import {
 } from '../risk/index.ts'
 import type { GenesisBalances, MarginGenesis } from '../state/system/types.ts'
 import { GenesisError } from './errors.ts'
+import { DEV_FUNDING, patchFunding } from './fundingBounds.ts'
 import { priceInBounds, volInBounds } from './priceBounds.ts'
 import { checkRiskParamBounds } from './riskParamBounds.ts'
 import { checkSystemBounds } from './systemBounds.ts'
@@ -155,7 +156,8 @@ function parseBalances(v: unknown, path: string, market: Market): GenesisBalance
 }
 
 /**
- * Parses `margin` (markets, riskParams, protocols, oracle, council, accounts).
+ * Parses `margin` (markets, riskParams, protocols, oracle, council, funding, accounts); `funding`
+ * may be left out (SPEC 6.3's dev defaults) or name either member.
  *
  * @throws GenesisError naming the first bad field.
  */
@@ -163,7 +165,7 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
   if (!isRecord(v)) throw new GenesisError(path, 'must be an object')
   const forbidden = scanJson(v, path).forbidden
   if (forbidden !== undefined) throw new GenesisError(forbidden, 'forbidden key')
-  onlyKeys(v, ['market', 'riskParams', 'protocols', 'oracle', 'council', 'accounts'], path)
+  onlyKeys(v, ['market', 'riskParams', 'protocols', 'oracle', 'council', 'funding', 'accounts'], path)
   const market = parseMarket(v.market, `${path}.market`)
   if (!isRecord(v.riskParams)) throw new GenesisError(`${path}.riskParams`, 'is required and must be an object')
   let riskParams: RiskParams
@@ -199,6 +201,10 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
     protocols: v.protocols === undefined ? [] : addressList(v.protocols, `${path}.protocols`),
     oracle: { feeders, threshold, maxMove },
     council: { members, quorum, timelockBlocks },
+    funding:
+      v.funding === undefined
+        ? { ...DEV_FUNDING }
+        : patchFunding(DEV_FUNDING, v.funding, (field, problem) => new GenesisError(`${path}.${field}`, problem)),
   }
   checkSystemBounds(config, (field, problem) => new GenesisError(`${path}.${field}`, problem))
   return { config, accounts }

@@ -5,9 +5,19 @@
 import { figureToWad, wadToNumber } from '../../lib/fixed.ts'
 import { type BookEntry, type MarketState, marginPortfolio, type PortfolioMargin } from '../../risk/index.ts'
 import type { Holdings } from '../../state/system/umaStore.ts'
+import { type FundingIndexes, NO_FUNDING } from './funding.ts'
 
-/** Kernel entries of stored holdings (wad → whole units). Unknown ids are skipped. */
-export function holdingsToEntries(h: Holdings, state: MarketState): BookEntry[] {
+/**
+ * Kernel entries of stored holdings (wad → whole units). Unknown ids are skipped.
+ *
+ * A perp's accrued funding, `size × (cumulativeFunding − entryFunding)` (SPEC 6.3), is in equity
+ * at once as part of its entry cost: the kernel's entry price is `entryPrice + cumulativeFunding
+ * − entryFunding` (in wad, then converted), so equity = Σ size × (S − entry) − funding owed, and
+ * closing at mark realises both, as the chain does (settleFill.ts).
+ *
+ * @param funding cumulative funding by perp id (funding.ts `readFundingIndexes`)
+ */
+export function holdingsToEntries(h: Holdings, state: MarketState, funding: FundingIndexes = NO_FUNDING): BookEntry[] {
   const entries: BookEntry[] = []
   for (const b of h.balances) {
     const item = state.itemByAssetId.get(b.assetId)
@@ -15,14 +25,16 @@ export function holdingsToEntries(h: Holdings, state: MarketState): BookEntry[] 
   }
   for (const p of h.positions) {
     const item = state.itemByInstrumentId.get(p.instrumentId)
-    if (item !== undefined) entries.push({ item, size: wadToNumber(p.size), entryPrice: wadToNumber(p.entryPrice) })
+    if (item === undefined) continue
+    const owedPerUnit = (funding.get(p.instrumentId) ?? 0n) - (p.entryFunding ?? 0n)
+    entries.push({ item, size: wadToNumber(p.size), entryPrice: wadToNumber(p.entryPrice + owedPerUnit) })
   }
   return entries
 }
 
-/** The portfolio margin of stored holdings. */
-export function marginOfHoldings(h: Holdings, state: MarketState): PortfolioMargin {
-  return marginPortfolio(state, holdingsToEntries(h, state))
+/** The portfolio margin of stored holdings, funding accrued included. */
+export function marginOfHoldings(h: Holdings, state: MarketState, funding: FundingIndexes = NO_FUNDING): PortfolioMargin {
+  return marginPortfolio(state, holdingsToEntries(h, state, funding))
 }
 
 /** The figures the margin rule compares, in wad (rounded once, lib/fixed's rule). */

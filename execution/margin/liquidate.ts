@@ -6,6 +6,8 @@
  * - a position closure moves the closed size to the fund at the mark price (`settleFill`, the
  *   same booking as `settleTrade`: perps realise P&L, options pay their premium);
  * - a collateral sale moves the collateral to the fund and the repaid asset back at mark;
+ * - a perp closure first settles the position's funding (SPEC 6.3; `FundingPaid`, the account's
+ *   and the fund's side);
  * - each closure's penalty moves from the account to the fund in the settlement asset;
  * - an account left with no position and equity < 0 has its negative balances paid by the
  *   fund (`BadDebt`).
@@ -113,7 +115,7 @@ export async function liquidateUnhealthy(
     await state.checkpoint()
     let out: { done: AccountLiquidation; logs: SystemLog[] } | undefined
     try {
-      out = await liquidateOne(store, account, holdings, priced, settlement.id, settlementItem)
+      out = await liquidateOne(store, account, holdings, priced, config, settlementItem)
       await state.commit()
     } catch (err) {
       await state.revert()
@@ -131,7 +133,7 @@ export async function liquidateUnhealthy(
   }
   if (touched.size > 0) {
     await mirror.refresh(state, touched)
-    mirror.remargin(priced.state)
+    mirror.remargin(priced.state, priced.funding)
   }
   return pass
 }
@@ -145,12 +147,13 @@ async function liquidateOne(
   account: Hex,
   holdings: Holdings,
   priced: PricedMarket,
-  settlementId: number,
+  config: GovernedConfig,
   settlementItem: number,
 ): Promise<{ done: AccountLiquidation; logs: SystemLog[] } | undefined> {
   const fund = INSURANCE_FUND_ADDRESS
+  const settlementId = priced.state.items[settlementItem].id
   const logs: SystemLog[] = []
-  const plan = planLiquidation(priced.state, holdingsToEntries(holdings, priced.state), settlementItem)
+  const plan = planLiquidation(priced.state, holdingsToEntries(holdings, priced.state, priced.funding), settlementItem)
   // Decided on the figures the chain stores (wad), like `isLiquidatable`: never a healthy account.
   if (figureToWad(plan.equityBefore, 'equity') >= figureToWad(plan.maintenanceBefore, 'maintenance margin')) return undefined
   const done: AccountLiquidation = { account, closures: [], badDebt: 0n }
@@ -164,7 +167,7 @@ async function liquidateOne(
       if (pos.size === 0n) continue
       const closed = closedAmount(pos.size, c.size)
       const long = closed > 0n
-      await settleFill(
+      const funding = await settleFill(
         store,
         {
           buyer: long ? fund : account,
@@ -175,7 +178,13 @@ async function liquidateOne(
           price,
         },
         settlementId,
+        config,
+        // A closure at the index is no venue's price: it leaves the mark (SPEC 6.3) alone.
+        { timestamp: BigInt(priced.state.nowSeconds), marksPrice: false },
       )
+      for (const paid of funding) {
+        if (paid.amount !== 0n) logs.push(encodeLog(MARGIN_ABI, MARGIN_ADDRESS, 'FundingPaid', { ...paid }))
+      }
       applied = { instrumentId: item.id, sizeClosed: closed, price, penalty }
     } else if (c.kind === 'position') {
       // The full-close fallback trades an asset balance into the settlement asset at mark:

@@ -5,7 +5,10 @@
  * (`refresh`), rewritten in the book in place (`AccountBookWriter`: the cost follows the
  * accounts that changed, not the book), and the kernel's incremental path re-margins what
  * changed or moved (`remargin`). The book is rebuilt whole only when the market's item list
- * changes. The trie stays the truth: the mirror is always derivable from it, and its figures
+ * changes. Accrued perp funding (SPEC 6.3) enters through the cumulative funding indexes passed
+ * to `remargin`: when a perp's index moves (once per funding interval), its holders — found by a
+ * per-perp index, not a walk over the book — are rewritten from the holdings already mirrored,
+ * never re-read from the trie. The trie stays the truth: the mirror is always derivable from it, and its figures
  * are bit for bit those of a mirror freshly built from the same holdings.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
@@ -22,6 +25,7 @@ import {
 } from '../../risk/index.ts'
 import { type Holdings, UmaStore } from '../../state/system/umaStore.ts'
 import { holdingsToEntries } from './accountMargin.ts'
+import { type FundingIndexes, NO_FUNDING } from './funding.ts'
 
 /** One account's figures after the last re-margin (USD, float64). */
 export interface AccountHealth {
@@ -49,6 +53,10 @@ export class MarginMirror {
   /** Per-account dirty flags for the kernel (capacity as `out`; cleared after each use). */
   private dirtyFlags = new Uint8Array(0)
   private scratch: Float64Array = new Float64Array(0)
+  /** Account indexes holding each perp or option, by instrument id (kept by `put`). */
+  private readonly holdersById = new Map<number, Set<number>>()
+  /** The funding indexes the book's entries were written with. */
+  private funding: FundingIndexes = NO_FUNDING
 
   /** Builds the mirror from every account in `state`. */
   static async load(state: StateManagerInterface): Promise<MarginMirror> {
@@ -77,9 +85,27 @@ export class MarginMirror {
       this.index.set(account, i)
       this.holdings.push(h)
     } else {
+      for (const p of this.holdings[i].positions) this.holdersById.get(p.instrumentId)?.delete(i)
       this.holdings[i] = h
     }
+    for (const p of h.positions) {
+      if (p.size === 0n) continue
+      const set = this.holdersById.get(p.instrumentId) ?? new Set<number>()
+      this.holdersById.set(p.instrumentId, set)
+      set.add(i)
+    }
     this.dirty.add(i)
+  }
+
+  /** Marks dirty the holders of every perp whose cumulative funding differs from the book's. */
+  private takeFunding(funding: FundingIndexes): void {
+    const before = this.funding
+    this.funding = funding
+    if (before === funding) return
+    for (const id of new Set([...before.keys(), ...funding.keys()])) {
+      if ((before.get(id) ?? 0n) === (funding.get(id) ?? 0n)) continue
+      for (const i of this.holdersById.get(id) ?? []) this.dirty.add(i)
+    }
   }
 
   /** Re-reads `accounts` from `state` (in address order, so the result never depends on call order). */
@@ -107,27 +133,29 @@ export class MarginMirror {
   }
 
   /**
-   * Re-margins against `state`: accounts whose holdings changed, and those holding something on
-   * an underlying that moved (the kernel's incremental path). Returns how many were recomputed.
+   * Re-margins against `state` and the perps' cumulative `funding`: accounts whose holdings
+   * changed, holders of a perp whose funding index moved, and those holding something on an
+   * underlying that moved (the kernel's incremental path). Returns how many were recomputed.
    *
    * Changed accounts are rewritten in the book one by one (in index order) and the book is
    * compacted by its size rule; a market with a different item list (indexes move) rebuilds the
    * book and re-margins everyone. When the market did not move, only the changed accounts are
    * visited.
    */
-  remargin(state: MarketState): number {
+  remargin(state: MarketState, funding: FundingIndexes = NO_FUNDING): number {
+    this.takeFunding(funding)
     const newItems = this.bookState === undefined || !sameItems(this.bookState, state)
     let writer = this.writer
     const dirty = [...this.dirty].sort((a, b) => a - b)
     if (writer === undefined || newItems) {
       this.prev = null
       writer = AccountBookWriter.create(
-        this.holdings.map((h) => holdingsToEntries(h, state)),
+        this.holdings.map((h) => holdingsToEntries(h, state, funding)),
         state,
       )
       this.writer = writer
     } else {
-      for (const i of dirty) writer.setAccount(i, holdingsToEntries(this.holdings[i], state), state)
+      for (const i of dirty) writer.setAccount(i, holdingsToEntries(this.holdings[i], state, funding), state)
       writer.compactIfSparse()
     }
     this.bookState = state

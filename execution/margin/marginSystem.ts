@@ -1,21 +1,29 @@
 /**
  * The margin system as the node runs it: its precompiles (SPEC section 4: Margin, RiskKernel,
  * Oracle, Governance), the accounts each
- * block touched, the end-of-block pass (expiry settlement, re-margin of every account that
- * changed or moved) and the genesis balances.
+ * block touched, the block-start step (funding intervals, SPEC 6.5), the end-of-block pass
+ * (expiry settlement, re-margin of every account that changed or moved) and the genesis balances.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
+import { UmaStore } from '../../state/system/umaStore.ts'
 import type { PrecompileSpec } from '../precompiles/definePrecompile.ts'
 import { governancePrecompile } from '../precompiles/governance.ts'
 import { createMarginSpec } from '../precompiles/margin.ts'
 import { createOracleSpec } from '../precompiles/oracle.ts'
 import { createRiskKernelSpec } from '../precompiles/riskKernel.ts'
+import { type ClosedInterval, closeFundingIntervals, readFundingIndexes } from './funding.ts'
 import { type LiquidationPass, liquidateUnhealthy } from './liquidate.ts'
 import { MarginMirror } from './marginMirror.ts'
 import { marketAt, type PricedMarket } from './marketAt.ts'
 import { type SettledOption, settleExpired } from './settleExpired.ts'
 import type { MarginEnv } from './types.ts'
+
+/** What one block-start step did. */
+export interface BeginBlock {
+  /** The funding intervals closed (SPEC 6.3). */
+  funding: ClosedInterval[]
+}
 
 /** What one end-of-block pass did. */
 export interface EndOfBlock {
@@ -68,6 +76,15 @@ export class MarginSystem {
   }
 
   /**
+   * At the start of a block, before its deposit credits and transactions (SPEC 6.5): closes the
+   * funding intervals that ended (execution/margin/funding.ts). It touches no account: accrued
+   * funding reaches the mirror through the perps' indexes at the end of the block.
+   */
+  async beginBlock(state: StateManagerInterface, timestamp: bigint): Promise<BeginBlock> {
+    return { funding: await closeFundingIntervals(state, this.env, timestamp) }
+  }
+
+  /**
    * After the block's transactions, inside its state: settles expired options, re-reads the
    * accounts the block touched, re-margins what changed or moved, and liquidates every account
    * left with health < 0 (execution/margin/liquidate.ts).
@@ -82,8 +99,8 @@ export class MarginSystem {
       state,
       config.market.underlyings.map((u) => u.id),
     )
-    const priced = marketAt(config, prices, timestamp)
-    const remargined = this.mirror.remargin(priced.state)
+    const priced = marketAt(config, prices, timestamp, await readFundingIndexes(new UmaStore(state), config))
+    const remargined = this.mirror.remargin(priced.state, priced.funding)
     const liquidation = await liquidateUnhealthy(state, this.mirror, priced, config)
     return { settled, remargined, priced, liquidation }
   }

@@ -9,12 +9,15 @@ import { buildMarketState, type Market, type MarketState } from '../../risk/inde
 import type { PriceFeed } from '../../state/system/priceFeed.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
 import { isStale } from '../oracle/isStale.ts'
+import { type FundingIndexes, NO_FUNDING } from './funding.ts'
 
 export interface PricedMarket {
   state: MarketState
   market: Market
   /** Symbols of underlyings whose price is older than `maxOracleAge` (or never set). */
   stale: Set<string>
+  /** Cumulative funding by perp id (SPEC 6.3): what positions' accrued funding is measured against. */
+  funding: FundingIndexes
 }
 
 const cache = new Map<string, PricedMarket>()
@@ -37,8 +40,14 @@ function configId(config: GovernedConfig): number {
  * @param config the governed configuration (instruments, assets, risk parameters)
  * @param prices oracle readings by underlying id; an underlying without one keeps its genesis
  *   price and counts as stale
+ * @param funding cumulative funding by perp id (funding.ts `readFundingIndexes`)
  */
-export function marketAt(config: GovernedConfig, prices: Map<number, PriceFeed>, nowSeconds: bigint): PricedMarket {
+export function marketAt(
+  config: GovernedConfig,
+  prices: Map<number, PriceFeed>,
+  nowSeconds: bigint,
+  funding: FundingIndexes = NO_FUNDING,
+): PricedMarket {
   const ids = config.market.underlyings.map((u) => u.id).sort((a, b) => a - b)
   const key = `${configId(config)}|${nowSeconds}|${ids
     .map((id) => {
@@ -46,8 +55,10 @@ export function marketAt(config: GovernedConfig, prices: Map<number, PriceFeed>,
       return p ? `${p.priceWad}:${p.volWad}:${p.timestamp}` : '-'
     })
     .join(',')}`
+  // Funding moves no price: the priced market is shared, the indexes ride along.
+  const withFunding = (p: PricedMarket): PricedMarket => (funding.size === 0 ? p : { ...p, funding })
   const hit = cache.get(key)
-  if (hit) return hit
+  if (hit) return withFunding(hit)
   const stale = new Set<string>()
   const underlyings = config.market.underlyings.map((u) => {
     const p = prices.get(u.id)
@@ -60,8 +71,9 @@ export function marketAt(config: GovernedConfig, prices: Map<number, PriceFeed>,
     state: buildMarketState(market, config.riskParams, Number(nowSeconds)),
     market,
     stale,
+    funding: NO_FUNDING,
   }
   cache.set(key, priced)
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string)
-  return priced
+  return withFunding(priced)
 }

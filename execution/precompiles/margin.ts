@@ -30,6 +30,7 @@ import {
   ZeroSizeError,
 } from '../errors.ts'
 import { figuresOf, marginOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
+import { type FundingPayment, readFundingIndexes } from '../margin/funding.ts'
 import { marketAt, type PricedMarket } from '../margin/marketAt.ts'
 import { settleFill, settlementAssetOf } from '../margin/settleFill.ts'
 import type { MarginEnv } from '../margin/types.ts'
@@ -48,6 +49,7 @@ export const MARGIN_ABI = parseAbi([
   'event Withdrawal(uint256 indexed id, address indexed account, uint32 assetId, uint256 amount, address l1Recipient)',
   'event Liquidation(address indexed account, uint32 indexed instrumentId, int256 sizeClosed, uint256 price, uint256 penalty)',
   'event BadDebt(address indexed account, uint256 amount)',
+  'event FundingPaid(address indexed account, uint32 indexed instrumentId, int256 amount)',
 ])
 
 export interface MarginPrecompileDeps {
@@ -98,16 +100,16 @@ async function underMarginRule(
     call.state,
     config.market.underlyings.map((u) => u.id),
   )
-  const priced = marketAt(config, prices, call.block.timestamp)
+  const priced = marketAt(config, prices, call.block.timestamp, await readFundingIndexes(store, config))
   const before = new Map<Hex, ReturnType<typeof figuresOf>>()
-  for (const a of accounts) before.set(a, figuresOf(marginOfHoldings(await store.holdings(a), priced.state)))
+  for (const a of accounts) before.set(a, figuresOf(marginOfHoldings(await store.holdings(a), priced.state, priced.funding)))
   await mutate(store, config, priced)
   for (const a of accounts) {
     const holdings = await store.holdings(a)
     for (const symbol of underlyingsOf(holdings, priced.state)) {
       if (priced.stale.has(symbol)) throw new StaleOracleError(symbol)
     }
-    const after = figuresOf(marginOfHoldings(holdings, priced.state))
+    const after = figuresOf(marginOfHoldings(holdings, priced.state, priced.funding))
     if (!passesMarginRule(before.get(a)!, after)) throw new InsufficientMarginError(a, after.equity, after.initialMargin)
   }
 }
@@ -152,6 +154,7 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
         if (size === 0n) throw new ZeroSizeError()
         if (buyer === seller) throw new SelfTradeError(buyer)
         if (size > MAX_TRADE_WAD || price > MAX_TRADE_WAD) throw new TradeTooLargeError(size, price)
+        let funding: FundingPayment[] = []
         await underMarginRule(call, env, [buyer, seller], async (store, config, priced) => {
           if (!config.protocols.includes(protocol)) throw new UnregisteredProtocolError(protocol)
           // Buyer first, the seller read only if the buyer consents (as `a || b` would).
@@ -164,14 +167,18 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
             throw new InstrumentExpiredError(instrumentId, instrument.expiry!)
           }
           if (priced.stale.has(instrument.underlying)) throw new StaleOracleError(instrument.underlying)
-          await settleFill(
+          funding = await settleFill(
             store,
             { buyer, seller, instrumentId, isOption: instrument.type === 'option', size, price },
             settlementAssetId(config),
+            config,
+            { timestamp: call.block.timestamp, marksPrice: true },
           )
         })
         touch(buyer)
         touch(seller)
+        // Funding is settled into USDC before the fill moves the positions (SPEC 6.3).
+        for (const paid of funding) if (paid.amount !== 0n) call.emit('FundingPaid', { ...paid })
         call.emit('Trade', { buyer, seller, instrumentId, size, price, protocol })
       },
 

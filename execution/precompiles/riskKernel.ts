@@ -6,6 +6,7 @@ import { type Hex, parseAbi } from 'viem'
 import { RISK_KERNEL_ADDRESS } from '../../state/system/addresses.ts'
 import { UmaStore } from '../../state/system/umaStore.ts'
 import { figuresOf, marginOfHoldings } from '../margin/accountMargin.ts'
+import { readFundingIndexes } from '../margin/funding.ts'
 import { marketAt } from '../margin/marketAt.ts'
 import type { MarginEnv } from '../margin/types.ts'
 import type { PrecompileCall, PrecompileSpec } from './definePrecompile.ts'
@@ -21,9 +22,9 @@ async function figures(env: MarginEnv, call: PrecompileCall, account: Hex) {
     call.state,
     config.market.underlyings.map((u) => u.id),
   )
-  const priced = marketAt(config, prices, call.block.timestamp)
-  const holdings = await new UmaStore(call.state, call.gas).holdings(account)
-  return figuresOf(marginOfHoldings(holdings, priced.state))
+  const store = new UmaStore(call.state, call.gas)
+  const priced = marketAt(config, prices, call.block.timestamp, await readFundingIndexes(store, config))
+  return figuresOf(marginOfHoldings(await store.holdings(account), priced.state, priced.funding))
 }
 
 /** Builds the RiskKernel precompile. */

@@ -53,6 +53,7 @@ describe('governed config in state', () => {
       quorum: 2,
       timelockBlocks: 4,
     },
+    funding: { intervalSeconds: 3600, maxRate: 0.0005 },
   }
 
   it('encodes the same config to the same bytes whatever the key or address order', () => {

@@ -28,6 +28,14 @@ export interface OracleConfig {
   maxMove: number
 }
 
+/** Perpetual funding (SPEC section 6.3). */
+export interface FundingConfig {
+  /** Length of a funding interval, seconds; intervals are aligned to unix time. In [60, 86,400]. */
+  intervalSeconds: number
+  /** Largest rate of one interval, either sign (0.0005 = 5 bp). In [0, 0.05]. */
+  maxRate: number
+}
+
 /**
  * Everything governance can change, stored as one canonical JSON document in the Governance
  * precompile's storage (state/system/governanceStore.ts), so it is readable and provable at any block.
@@ -40,6 +48,7 @@ export interface GovernedConfig {
   protocols: Hex[]
   oracle: OracleConfig
   council: CouncilConfig
+  funding: FundingConfig
 }
 
 /** Opening collateral of one account: asset symbol → whole units (wad). */

@@ -18,6 +18,14 @@
  *   14 mapping(uint32 instrumentId => address[]) holders   15 mapping(uint32 => mapping(address => uint)) holderIndex (+1)
  *   16 mapping(uint64 chainId => mapping(address portal => uint)) lastCreditedDepositId (bridge
  *      deposits credited by the block-start system operation, execution/system/depositCredits.ts)
+ *   (17 is lending's, SPEC 6.2)
+ *   18 mapping(uint32 perpId => PerpFunding{volume, notional, intervalStart, cumulativeFunding,
+ *      lastRate, lastFundingTime}) (6 consecutive slots; SPEC 6.3, execution/margin/funding.ts):
+ *      the open interval's Σ fill size and Σ size·price (its VWAP is the mark), the start of the
+ *      interval those fills belong to (0: none yet), the signed cumulative funding in USD per
+ *      unit, and the rate and boundary time of the last interval closed
+ *   19 mapping(address => mapping(uint32 perpId => int256)) entryFunding (the cumulative funding
+ *      a position last settled at; it owes size × (cumulativeFunding − entryFunding))
  * Held-lists are kept exact (an entry leaves when its value returns to 0, swap-and-pop), so
  * iterating them is deterministic and never visits empty entries.
  */
@@ -45,6 +53,8 @@ const S_WITHDRAWALS = 13n
 const S_HOLDERS = 14n
 const S_HOLDER_INDEX = 15n
 const S_LAST_CREDITED_DEPOSIT = 16n
+const S_PERP_FUNDING = 18n
+const S_ENTRY_FUNDING = 19n
 
 export interface Position {
   instrumentId: number
@@ -52,6 +62,27 @@ export interface Position {
   size: bigint
   /** Entry price (perps), wad; 0 for options. */
   entryPrice: bigint
+  /**
+   * The perp's cumulative funding (wad, USD per unit) the position last settled at; absent or 0
+   * for options (the store always fills it in).
+   */
+  entryFunding?: bigint
+}
+
+/** A perp's funding state (SPEC 6.3), all wad but the times (unix seconds). */
+export interface PerpFunding {
+  /** Σ size of the open interval's fills. */
+  volume: bigint
+  /** Σ size × price of the open interval's fills (each product rounded toward zero). */
+  notional: bigint
+  /** Start of the interval `volume` and `notional` belong to; 0 when they are empty. */
+  intervalStart: bigint
+  /** Signed USD per unit of size a long has paid since the chain began. */
+  cumulativeFunding: bigint
+  /** Signed rate of the last interval closed (share of the index). */
+  lastRate: bigint
+  /** The boundary at which `lastRate` was set; 0 for never. */
+  lastFundingTime: bigint
 }
 
 export interface Balance {
@@ -188,7 +219,44 @@ export class UmaStore {
       instrumentId,
       size: await this.s.int(mappingSlot(S_SIZE, account, instrumentId)),
       entryPrice: await this.s.int(mappingSlot(S_ENTRY, account, instrumentId)),
+      entryFunding: await this.s.int(mappingSlot(S_ENTRY_FUNDING, account, instrumentId)),
     }
+  }
+
+  /** Sets the cumulative funding a perp position last settled at (wad; 0 when it closes). */
+  async setEntryFunding(account: Hex, instrumentId: number, index: bigint): Promise<void> {
+    await this.s.setInt(mappingSlot(S_ENTRY_FUNDING, account, instrumentId), index)
+  }
+
+  /** A perp's funding state (all zero before its first fill). */
+  async perpFunding(instrumentId: number): Promise<PerpFunding> {
+    const base = mappingSlot(S_PERP_FUNDING, instrumentId)
+    return {
+      volume: await this.s.word(base),
+      notional: await this.s.word(base + 1n),
+      intervalStart: await this.s.word(base + 2n),
+      cumulativeFunding: await this.s.int(base + 3n),
+      lastRate: await this.s.int(base + 4n),
+      lastFundingTime: await this.s.word(base + 5n),
+    }
+  }
+
+  /** A perp's cumulative funding alone (wad, USD per unit): one read. */
+  async cumulativeFunding(instrumentId: number): Promise<bigint> {
+    return this.s.int(mappingSlot(S_PERP_FUNDING, instrumentId) + 3n)
+  }
+
+  /** Writes the members of `next` that differ from `prev` (the state read before). */
+  async setPerpFunding(instrumentId: number, prev: PerpFunding, next: PerpFunding): Promise<void> {
+    const base = mappingSlot(S_PERP_FUNDING, instrumentId)
+    if (next.volume !== prev.volume) await this.s.setWord(base, checkWad(next.volume, 'funding volume'))
+    if (next.notional !== prev.notional) await this.s.setWord(base + 1n, checkWad(next.notional, 'funding notional'))
+    if (next.intervalStart !== prev.intervalStart) await this.s.setWord(base + 2n, next.intervalStart)
+    if (next.cumulativeFunding !== prev.cumulativeFunding) {
+      await this.s.setInt(base + 3n, checkWad(next.cumulativeFunding, 'cumulative funding'))
+    }
+    if (next.lastRate !== prev.lastRate) await this.s.setInt(base + 4n, next.lastRate)
+    if (next.lastFundingTime !== prev.lastFundingTime) await this.s.setWord(base + 5n, next.lastFundingTime)
   }
 
   /**
