@@ -2,6 +2,7 @@ import { MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, createAddressFromString } from '@ethereumjs/util'
 import fc from 'fast-check'
 import type { Hex } from 'viem'
+import { decodeEventLog } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { devGenesis } from '../../genesis/dev.ts'
 import { WAD } from '../../lib/fixed.ts'
@@ -9,8 +10,10 @@ import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS } from '../../state/system/addre
 import type { PriceFeed } from '../../state/system/priceFeed.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
 import { UmaStore } from '../../state/system/umaStore.ts'
+import { MARGIN_ABI } from '../precompiles/margin.ts'
 import { marginOfHoldings } from './accountMargin.ts'
 import { closeFundingIntervals, fundingOwed, fundingRate, intervalStartOf, readFundingIndexes, vwapOf } from './funding.ts'
+import { liquidateUnhealthy } from './liquidate.ts'
 import { MarginMirror } from './marginMirror.ts'
 import { marketAt } from './marketAt.ts'
 import { settleFill } from './settleFill.ts'
@@ -202,5 +205,26 @@ describe('the mirror and funding', () => {
     fresh.remargin(p1.state, p1.funding)
     for (const a of accounts) expect(mirror.health(a)).toEqual(fresh.health(a))
     expect(mirror.health(accounts[0])!.equity).toBeLessThan(fresh.health(accounts[2])!.equity)
+  })
+})
+
+describe('liquidation and funding', () => {
+  it('an account made unhealthy by the funding it owes is liquidated, its funding settled with FundingPaid', async () => {
+    const { state, store } = await world()
+    const [poor, rich] = accounts
+    await store.setBalance(poor, USDC, 1_000n * WAD)
+    await trade(store, poor, rich, 10n * WAD, 3000n * WAD, T0 + 1n)
+    const pf = await store.perpFunding(PERP)
+    await store.setPerpFunding(PERP, pf, { ...pf, cumulativeFunding: 150n * WAD }) // 1,500 USD owed
+    const e = env(base, { eth: 3000n * WAD, timestamp: T0 + 10n })
+    const priced = marketAt(base, await e.prices(state, [1]), T0 + 10n, await readFundingIndexes(store, base))
+    const mirror = await MarginMirror.load(state)
+    mirror.remargin(priced.state, priced.funding)
+    expect(mirror.health(poor)!.equity).toBeCloseTo(-500, 6)
+    const pass = await liquidateUnhealthy(state, mirror, priced, base)
+    expect(pass.liquidated.map((l) => l.account)).toEqual([poor])
+    const events = pass.logs.map((l) => decodeEventLog({ abi: MARGIN_ABI, data: l.data, topics: l.topics as [Hex, ...Hex[]] }))
+    expect(events[0]).toMatchObject({ eventName: 'FundingPaid', args: { account: poor, instrumentId: PERP, amount: 1_500n * WAD } })
+    expect((await store.position(poor, PERP)).size).toBe(0n)
   })
 })
