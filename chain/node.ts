@@ -23,11 +23,10 @@ import type { CallRequest, CallResult, StateOverrides } from '../execution/types
 import type { Genesis } from '../genesis/types.ts'
 import { writeGenesisState } from '../genesis/writeGenesisState.ts'
 import { StoreFailureError } from '../lib/errors.ts'
-import type { RiskParams } from '../risk/index.ts'
 import { ChainDb } from '../state/chainDb.ts'
 import { stateRootReadable } from '../state/stateManager.ts'
 import { readGovernedConfig } from '../state/system/governanceStore.ts'
-import type { GovernedConfig } from '../state/system/types.ts'
+import type { GovernedConfig, RiskParamsInForce } from '../state/system/types.ts'
 import type { BlockTag, Hex, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 import { Admission } from './admission.ts'
 import { BlockReads } from './blockReads.ts'
@@ -340,7 +339,7 @@ export class Node implements ChainApi, GovernanceApi {
   getGovernedConfig(tag: BlockTag): Promise<GovernedConfig> {
     return this.reads.getGovernedConfig(tag)
   }
-  getRiskParams(tag: BlockTag): Promise<RiskParams> {
+  getRiskParams(tag: BlockTag): Promise<RiskParamsInForce> {
     return this.reads.getRiskParams(tag)
   }
   getProposal(id: bigint, tag: BlockTag): Promise<Proposal> {

@@ -9,10 +9,9 @@ import type { Common } from '@ethereumjs/common'
 import { getMerkleStateProof, type MerkleStateManager } from '@ethereumjs/statemanager'
 import { type Account, bytesToHex, createAddressFromString, type DB, hexToBytes, KECCAK256_NULL, setLengthLeft } from '@ethereumjs/util'
 import { listProposals, type Proposal, readProposal } from '../execution/governance/proposals.ts'
-import type { RiskParams } from '../risk/index.ts'
 import { openStateManager } from '../state/stateManager.ts'
 import { readGovernedConfig } from '../state/system/governanceStore.ts'
-import type { GovernedConfig } from '../state/system/types.ts'
+import type { GovernedConfig, RiskParamsInForce } from '../state/system/types.ts'
 import type { BlockTag, Hex } from '../state/types.ts'
 import type { BlockReads } from './blockReads.ts'
 import { NoMarginConfigError, UnknownBlockError, UnknownProposalError } from './errors.ts'
@@ -106,8 +105,9 @@ export class StateReads {
     return config
   }
 
-  async getRiskParams(tag: BlockTag): Promise<RiskParams> {
-    return (await this.getGovernedConfig(tag)).riskParams
+  async getRiskParams(tag: BlockTag): Promise<RiskParamsInForce> {
+    const config = await this.getGovernedConfig(tag)
+    return { ...config.riskParams, listing: config.listing }
   }
 
   async getProposal(id: bigint, tag: BlockTag): Promise<Proposal> {

@@ -7,8 +7,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Hex } from 'viem'
 import type { Proposal } from '../execution/governance/proposals.ts'
 import type { CallRequest, CallResult, StateOverrides } from '../execution/types.ts'
-import type { RiskParams } from '../risk/index.ts'
-import type { GovernedConfig } from '../state/system/types.ts'
+import type { GovernedConfig, RiskParamsInForce } from '../state/system/types.ts'
 import type { BlockTag, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 
 /** Account state at a block (eth_getProof shape, bigint quantities). */
@@ -183,8 +182,8 @@ export interface InsuranceFundView {
  * chain without a margin genesis.
  */
 export interface GovernanceApi {
-  /** SPEC section 6's parameters in force at `tag`. */
-  getRiskParams(tag: BlockTag): Promise<RiskParams>
+  /** SPEC section 6's parameters in force at `tag`, with the `listing` schedule. */
+  getRiskParams(tag: BlockTag): Promise<RiskParamsInForce>
   /** Everything governance controls (markets, risk params, protocols, oracle, council) at `tag`. */
   getGovernedConfig(tag: BlockTag): Promise<GovernedConfig>
   /** One proposal; throws `UnknownProposalError` when `id` names none. */

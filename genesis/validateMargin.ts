@@ -18,6 +18,7 @@ import {
 } from '../risk/index.ts'
 import type { GenesisBalances, MarginGenesis } from '../state/system/types.ts'
 import { GenesisError } from './errors.ts'
+import { checkListingBounds, LISTING_OFF, patchListing } from './listingBounds.ts'
 import { priceInBounds, volInBounds } from './priceBounds.ts'
 import { checkRiskParamBounds } from './riskParamBounds.ts'
 import { checkSystemBounds } from './systemBounds.ts'
@@ -155,7 +156,7 @@ function parseBalances(v: unknown, path: string, market: Market): GenesisBalance
 }
 
 /**
- * Parses `margin` (markets, riskParams, protocols, oracle, council, accounts).
+ * Parses `margin` (markets, riskParams, protocols, oracle, council, listing, accounts).
  *
  * @throws GenesisError naming the first bad field.
  */
@@ -163,7 +164,7 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
   if (!isRecord(v)) throw new GenesisError(path, 'must be an object')
   const forbidden = scanJson(v, path).forbidden
   if (forbidden !== undefined) throw new GenesisError(forbidden, 'forbidden key')
-  onlyKeys(v, ['market', 'riskParams', 'protocols', 'oracle', 'council', 'accounts'], path)
+  onlyKeys(v, ['market', 'riskParams', 'protocols', 'oracle', 'council', 'listing', 'accounts'], path)
   const market = parseMarket(v.market, `${path}.market`)
   if (!isRecord(v.riskParams)) throw new GenesisError(`${path}.riskParams`, 'is required and must be an object')
   let riskParams: RiskParams
@@ -186,6 +187,10 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
   const members = addressList(v.council.members, `${path}.council.members`)
   const quorum = posInt(v.council.quorum, `${path}.council.quorum`)
   const timelockBlocks = posInt(v.council.timelockBlocks, `${path}.council.timelockBlocks`, 0)
+  // No `listing`: nothing is listed as time passes (the dev genesis has one, SPEC 6.4).
+  const genesisFail = (field: string, problem: string) => new GenesisError(`${path}.${field}`, problem)
+  const listing = v.listing === undefined ? LISTING_OFF : patchListing(LISTING_OFF, v.listing, genesisFail)
+  checkListingBounds(listing, market, genesisFail)
   const accounts: MarginGenesis['accounts'] = {}
   if (v.accounts !== undefined) {
     if (!isRecord(v.accounts)) throw new GenesisError(`${path}.accounts`, 'must be an object')
@@ -199,6 +204,7 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
     protocols: v.protocols === undefined ? [] : addressList(v.protocols, `${path}.protocols`),
     oracle: { feeders, threshold, maxMove },
     council: { members, quorum, timelockBlocks },
+    listing,
   }
   checkSystemBounds(config, (field, problem) => new GenesisError(`${path}.${field}`, problem))
   return { config, accounts }

@@ -5,6 +5,7 @@
  * config and change always give the same result; refusals are values naming the parameter.
  */
 import type { Hex } from 'viem'
+import { checkListingBounds, LISTING_OFF, patchListing } from '../../genesis/listingBounds.ts'
 import { checkRiskParamBounds } from '../../genesis/riskParamBounds.ts'
 import { checkInstrumentBounds, checkSystemBounds, SYSTEM_BOUNDS } from '../../genesis/systemBounds.ts'
 import { isRecord, nullProtoCopy, scanJson, unknownKey } from '../../lib/jsonKeys.ts'
@@ -72,7 +73,7 @@ function int(v: unknown, path: string, min: number): number {
   return v as number
 }
 
-const SYSTEM_KEYS = ['protocols', 'instruments', 'oracle', 'council'] as const
+const SYSTEM_KEYS = ['protocols', 'instruments', 'oracle', 'council', 'listing'] as const
 
 /** The `fail` of the shared bound checkers: a refusal naming the field. */
 const refusal = (field: string, problem: string) => new InvalidChangeError(field, problem)
@@ -221,7 +222,9 @@ function parseChange(changeJson: string): Record<string, unknown> {
  *   (`name` defaults to the listed name, e.g. `ETH-20261231-3000-C`; at most 64 per change;
  *   an option's expiry after `ctx.timestamp` and at most 10 years later);
  * - `{"oracle": {"feeders": [address], "threshold": n, "maxMove": x}}` (any member);
- * - `{"council": {"members": [address], "quorum": n, "timelockBlocks": n}}` (any member).
+ * - `{"council": {"members": [address], "quorum": n, "timelockBlocks": n}}` (any member);
+ * - `{"listing": {"weekly": n, "monthly": m, "strikesPct": [...], "tick": {"ETH": 100}}}` (any
+ *   member; `tick` merges per underlying; bounds in genesis/listingBounds.ts).
  *
  * Keys `__proto__`, `constructor` and `prototype` are refused at any depth (`"es.__proto__:
  * forbidden key"`).
@@ -246,10 +249,12 @@ export function applyChange(config: GovernedConfig, changeJson: string, ctx: Cha
     if (change.protocols !== undefined) next.protocols = applyProtocols(config.protocols, change.protocols)
     if (change.oracle !== undefined) next.oracle = applyOracle(config.oracle, change.oracle)
     if (change.council !== undefined) next.council = applyCouncil(config.council, change.council)
+    if (change.listing !== undefined) next.listing = patchListing(config.listing ?? LISTING_OFF, change.listing, refusal)
     if (Object.keys(riskPatch).length > 0) next.riskParams = applyRiskPatch(config, riskPatch)
     // Whole-value checks on what the change leaves, whichever members it touched.
     checkRiskParamBounds(next.riskParams, next.market, refusal)
     checkSystemBounds(next, refusal)
+    if (next.listing !== undefined) checkListingBounds(next.listing, next.market, refusal)
     return { ok: true, config: next }
   } catch (err) {
     if (err instanceof InvalidChangeError || err instanceof MalformedChangeError) return new ChangeRefusal(err)

@@ -29,6 +29,23 @@ export interface OracleConfig {
 }
 
 /**
+ * The option listing schedule (SPEC 6.4): for each underlying with a `tick`, the next `weekly`
+ * Friday-08:00-UTC expiries and the next `monthly` last-Friday-of-the-month expiries are kept
+ * listed, calls and puts at strikes round(S·(1 + p)) to the tick for p in `strikesPct`.
+ * Bounds in genesis/listingBounds.ts.
+ */
+export interface ListingParams {
+  /** Weekly expiries kept listed (0 = none). */
+  weekly: number
+  /** Monthly expiries kept listed (0 = none). */
+  monthly: number
+  /** Strikes as moves from the index price (−0.2 = 20 % below). */
+  strikesPct: number[]
+  /** Strike tick in USD per underlying symbol; underlyings without one are not listed. */
+  tick: Record<string, number>
+}
+
+/**
  * Everything governance can change, stored as one canonical JSON document in the Governance
  * precompile's storage (state/system/governanceStore.ts), so it is readable and provable at any block.
  */
@@ -40,7 +57,15 @@ export interface GovernedConfig {
   protocols: Hex[]
   oracle: OracleConfig
   council: CouncilConfig
+  /** The option listing schedule (SPEC 6.4). */
+  listing: ListingParams
 }
+
+/**
+ * `margin_getRiskParams`: section 6's parameters in force, the risk parameters with the governed
+ * schedules beside them (SPEC 5: "with `lending`, `funding`, `listing`").
+ */
+export type RiskParamsInForce = RiskParams & { listing: ListingParams }
 
 /** Opening collateral of one account: asset symbol → whole units (wad). */
 export type GenesisBalances = Record<string, bigint>
