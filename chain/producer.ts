@@ -1,7 +1,7 @@
 /**
  * The head and how it moves: the block timer, a block produced from the pool, a block imported
- * from another node, both through one builder (deposit credits, transactions, the margin
- * system's end-of-block pass, seal, verify, commit), and the one rewind when anything fails.
+ * from another node, both through one builder (the margin system's start-of-block step, deposit
+ * credits, transactions, the margin system's end-of-block pass, seal, verify, commit), and the one rewind when anything fails.
  */
 import type { EventEmitter } from 'node:events'
 import type { Block } from '@ethereumjs/block'
@@ -280,7 +280,7 @@ export class BlockProducer {
   }
 
   /**
-   * One block: opens it at `env`, credits bridge deposits (from the queue when producing,
+   * One block: opens it at `env`, runs the margin system's start-of-block step (listing), credits bridge deposits (from the queue when producing,
    * `imported` when importing) as the block's first, system, transaction, lets `fill` run its
    * transactions, runs the margin system's end-of-block pass, seals, checks it against
    * `expected` (imports), commits in one batch and makes it the head. Any failure leaves the
@@ -295,6 +295,7 @@ export class BlockProducer {
     const { db } = this.deps
     await this.executor.begin(env)
     try {
+      await this.beginBlock(env)
       await this.creditDeposits(env, imported)
       await fill()
       await this.endOfBlock(env)
@@ -351,6 +352,25 @@ export class BlockProducer {
     }
     if (credited !== undefined && credited.length > 0) {
       this.executor.applySystem(depositSystemTx(env.number, credited), depositLogs(credited))
+    }
+  }
+
+  /** The margin system's start-of-block step (listing new expiries), contained. */
+  private async beginBlock(env: BlockEnv): Promise<void> {
+    const { margin, log } = this.deps
+    if (margin === undefined) return
+    const run = await this.executor.contained(() => margin.beginBlock(this.state, this.executor.timestamp))
+    if (!run.ok) {
+      // Deterministic like everything else in the block: a replaying node fails the same way.
+      log.error({ err: run.error, block: Number(env.number) }, 'start-of-block step failed; rolled back, the block goes on without it')
+      return
+    }
+    const { listed } = run.value
+    if (listed.length > 0) {
+      log.info(
+        { block: Number(env.number), instruments: listed.length, first: listed[0].name, last: listed.at(-1)!.name },
+        'options listed',
+      )
     }
   }
 

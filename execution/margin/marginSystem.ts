@@ -1,21 +1,29 @@
 /**
  * The margin system as the node runs it: its precompiles (SPEC section 4: Margin, RiskKernel,
  * Oracle, Governance), the accounts each
- * block touched, the end-of-block pass (expiry settlement, re-margin of every account that
+ * block touched, the start-of-block step (listing, SPEC 6.4), the end-of-block pass (expiry settlement, re-margin of every account that
  * changed or moved) and the genesis balances.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
+import type { Instrument } from '../../risk/index.ts'
 import type { PrecompileSpec } from '../precompiles/definePrecompile.ts'
 import { governancePrecompile } from '../precompiles/governance.ts'
 import { createMarginSpec } from '../precompiles/margin.ts'
 import { createOracleSpec } from '../precompiles/oracle.ts'
 import { createRiskKernelSpec } from '../precompiles/riskKernel.ts'
 import { type LiquidationPass, liquidateUnhealthy } from './liquidate.ts'
+import { listDueExpiries } from './listing.ts'
 import { MarginMirror } from './marginMirror.ts'
 import { marketAt, type PricedMarket } from './marketAt.ts'
 import { type SettledOption, settleExpired } from './settleExpired.ts'
 import type { MarginEnv } from './types.ts'
+
+/** What one start-of-block step did. */
+export interface BeginBlock {
+  /** Options listed by the `listing` schedule (SPEC 6.4), in id order. */
+  listed: Instrument[]
+}
 
 /** What one end-of-block pass did. */
 export interface EndOfBlock {
@@ -65,6 +73,15 @@ export class MarginSystem {
   async load(state: StateManagerInterface): Promise<void> {
     this.mirror = await MarginMirror.load(state)
     this.touched.clear()
+  }
+
+  /**
+   * At the start of a block, inside its state and before its deposit credits and transactions:
+   * lists the expiries that entered the `listing` window (execution/margin/listing.ts). The same
+   * step runs when a block is produced and when it is imported, so followers reproduce it.
+   */
+  async beginBlock(state: StateManagerInterface, timestamp: bigint): Promise<BeginBlock> {
+    return { listed: await listDueExpiries(state, this.env, timestamp) }
   }
 
   /**
