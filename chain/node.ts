@@ -218,9 +218,12 @@ export class Node implements ChainApi, GovernanceApi {
     this.producer.start()
   }
 
-  /** Builds, commits and announces one block from the mempool. */
-  produceBlock(): Promise<Block | undefined> {
-    return this.producer.produce()
+  /**
+   * Builds, commits and announces one block from the mempool, stamped now, or at
+   * `opts.timestamp` (unix seconds; never before the parent) when a test moves the clock.
+   */
+  produceBlock(opts: { timestamp?: bigint } = {}): Promise<Block | undefined> {
+    return this.producer.produce(opts.timestamp)
   }
 
   /** Re-executes another node's block and commits it if it reproduces exactly (BlockProducer.import). */

@@ -183,13 +183,16 @@ export class BlockProducer {
     }
   }
 
-  /** Builds, commits and announces one block from the mempool. */
-  async produce(): Promise<Block> {
+  /**
+   * Builds, commits and announces one block from the mempool, stamped with the wall clock (or
+   * `at`, unix seconds, when given: a test moving time), never before its parent.
+   */
+  async produce(at?: bigint): Promise<Block> {
     // After a store failure nothing more is built on a store that cannot be trusted.
     if (this.fatalError !== undefined) throw this.fatalError
     const d = this.deps
     const parent = this.head
-    const now = BigInt(Math.floor(Date.now() / 1000))
+    const now = at ?? BigInt(Math.floor(Date.now() / 1000))
     const baseFee = this.nextBaseFee(parent)
     const env: BlockEnv = {
       number: parent.header.number + 1n,
