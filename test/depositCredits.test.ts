@@ -29,9 +29,12 @@ afterEach(async () => {
   }
 })
 
+/** One genesis for the file (the dev genesis is dated when built): a follower must start from the same. */
+const genesis = devGenesis()
+
 async function nodeWithCredits(): Promise<{ node: Node; credits: DepositCredits }> {
   const dir = mkdtempSync(join(tmpdir(), 'um-credits-'))
-  const node = await createNode({ datadir: dir, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false })
+  const node = await createNode({ datadir: dir, genesis, blockTimeMs: 50, logger, produce: false })
   open.push({ node, dir })
   const credits = createDepositCredits({
     assets: [
@@ -147,7 +150,7 @@ describe('deposit credits in blocks', () => {
     expect(block.hash()).toEqual(produced.hash())
 
     const dirB = mkdtempSync(join(tmpdir(), 'um-credits-'))
-    const b = await createNode({ datadir: dirB, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false })
+    const b = await createNode({ datadir: dirB, genesis, blockTimeMs: 50, logger, produce: false })
     open.push({ node: b, dir: dirB })
     // The same header with a credit of a larger amount: a different state root, refused.
     const forgedTx = depositSystemTx(1n, [{ ...record[0], amountWad: (BigInt(record[0].amountWad) * 2n).toString() }])
