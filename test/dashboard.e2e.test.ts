@@ -56,8 +56,10 @@ async function send(account: (typeof devAccounts)[number], to: Hex, abi: unknown
 
 /** A feeder-signed update of ETH (and BTC at 60,000), sent by a relayer; resolves with its block. */
 async function setPrices(eth: bigint): Promise<bigint> {
-  // Newer than the last update (the genesis prices are dated at the genesis), not after the
-  // block that includes it (blocks are stamped with the wall clock).
+  // Newer than the last update (the genesis prices are dated at the genesis, the node's birth), not
+  // after the block that includes it (blocks are stamped with the wall clock).
+  const genesisTs = Number(await genesisTimeOf(node.url))
+  while (Math.floor(Date.now() / 1000) - 1 <= genesisTs) await new Promise((r) => setTimeout(r, 200))
   const timestamp = BigInt(Math.floor(Date.now() / 1000) - 1)
   const update = { underlyingIds: [1, 2], prices: [eth * W, 60_000n * W], vols: [(6n * W) / 10n, (5n * W) / 10n], timestamp }
   const signature = await feeder.signMessage({ message: { raw: priceUpdateHash(31338n, update) } })

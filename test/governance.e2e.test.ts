@@ -148,13 +148,16 @@ describe('governance against the real node', () => {
     // Head at executableAtBlock − 1: a transaction now lands in executableAtBlock or later. (An
     // estimate at `latest` still runs at the head's number, so skip it with an explicit gas.)
     await mineTo(q + TIMELOCK - 1n)
+    // The version before: 1 at genesis, +1 when block 1 listed the schedule's expiries (SPEC 6.4).
+    const version = await client.readContract({ address: GOVERNANCE_ADDRESS, abi: governanceAbi, functionName: 'configVersion' })
+    expect(version).toBe(2n)
     const done = await send(outsider, 'execute', [firstId], EXECUTE_GAS)
     expect(done.status).toBe('success')
     expect(done.blockNumber).toBeGreaterThanOrEqual(q + TIMELOCK)
     executedAt = done.blockNumber
     expect(parseEventLogs({ abi: governanceAbi, logs: done.logs, eventName: 'ProposalExecuted' })[0].args).toEqual({
       id: firstId,
-      configVersion: 2n,
+      configVersion: version + 1n,
     })
     expect(await reasonOf(m0, 'execute', [firstId])).toBe('already executed')
     expect((await rpc<RpcProposal>('gov_getProposal', [1])).state).toBe('executed')
