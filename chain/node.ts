@@ -37,7 +37,7 @@ import { feeHistory, SUGGESTED_TIP } from './fees.ts'
 import { Mempool, type MempoolLimits } from './mempool.ts'
 import { BlockProducer } from './producer.ts'
 import { StateReads } from './stateReads.ts'
-import type { AccountProof, CallBounds, ChainApi, ChainEvents, FeeHistory, GovernanceApi } from './types.ts'
+import type { AccountProof, CallBounds, ChainApi, ChainEvents, FeeHistory, GovernanceApi, RiskParamsView } from './types.ts'
 
 export interface NodeOptions {
   datadir: string
@@ -340,7 +340,7 @@ export class Node implements ChainApi, GovernanceApi {
   getGovernedConfig(tag: BlockTag): Promise<GovernedConfig> {
     return this.reads.getGovernedConfig(tag)
   }
-  getRiskParams(tag: BlockTag): Promise<RiskParams> {
+  getRiskParams(tag: BlockTag): Promise<RiskParamsView> {
     return this.reads.getRiskParams(tag)
   }
   getProposal(id: bigint, tag: BlockTag): Promise<Proposal> {

@@ -295,6 +295,7 @@ export class BlockProducer {
     const { db } = this.deps
     await this.executor.begin(env)
     try {
+      await this.beginBlock(env)
       await this.creditDeposits(env, imported)
       await fill()
       await this.endOfBlock(env)
@@ -351,6 +352,17 @@ export class BlockProducer {
     }
     if (credited !== undefined && credited.length > 0) {
       this.executor.applySystem(depositSystemTx(env.number, credited), depositLogs(credited))
+    }
+  }
+
+  /** The margin system's start of the block (interest), contained like the end-of-block pass. */
+  private async beginBlock(env: BlockEnv): Promise<void> {
+    const { margin, log } = this.deps
+    if (margin === undefined) return
+    const run = await this.executor.contained(() => margin.beginBlock(this.state, this.executor.timestamp))
+    if (!run.ok) {
+      log.error({ err: run.error, block: Number(env.number) }, 'start-of-block pass failed; rolled back, the block goes on without it')
+      await margin.load(this.state)
     }
   }
 

@@ -9,14 +9,14 @@ import type { Common } from '@ethereumjs/common'
 import { getMerkleStateProof, type MerkleStateManager } from '@ethereumjs/statemanager'
 import { type Account, bytesToHex, createAddressFromString, type DB, hexToBytes, KECCAK256_NULL, setLengthLeft } from '@ethereumjs/util'
 import { listProposals, type Proposal, readProposal } from '../execution/governance/proposals.ts'
-import type { RiskParams } from '../risk/index.ts'
+import { lendingOf } from '../genesis/lendingParams.ts'
 import { openStateManager } from '../state/stateManager.ts'
 import { readGovernedConfig } from '../state/system/governanceStore.ts'
 import type { GovernedConfig } from '../state/system/types.ts'
 import type { BlockTag, Hex } from '../state/types.ts'
 import type { BlockReads } from './blockReads.ts'
 import { NoMarginConfigError, UnknownBlockError, UnknownProposalError } from './errors.ts'
-import type { AccountProof } from './types.ts'
+import type { AccountProof, RiskParamsView } from './types.ts'
 
 export class StateReads {
   /** A read-only state at the head, replaced with every block. */
@@ -106,8 +106,10 @@ export class StateReads {
     return config
   }
 
-  async getRiskParams(tag: BlockTag): Promise<RiskParams> {
-    return (await this.getGovernedConfig(tag)).riskParams
+  /** SPEC 6's parameters in force, with `lending` (every asset's pool parameters). */
+  async getRiskParams(tag: BlockTag): Promise<RiskParamsView> {
+    const config = await this.getGovernedConfig(tag)
+    return { ...config.riskParams, lending: lendingOf(config.market, config.lending) }
   }
 
   async getProposal(id: bigint, tag: BlockTag): Promise<Proposal> {

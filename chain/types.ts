@@ -8,7 +8,7 @@ import type { Hex } from 'viem'
 import type { Proposal } from '../execution/governance/proposals.ts'
 import type { CallRequest, CallResult, StateOverrides } from '../execution/types.ts'
 import type { RiskParams } from '../risk/index.ts'
-import type { GovernedConfig } from '../state/system/types.ts'
+import type { GovernedConfig, LendingParams } from '../state/system/types.ts'
 import type { BlockTag, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 
 /** Account state at a block (eth_getProof shape, bigint quantities). */
@@ -184,7 +184,7 @@ export interface InsuranceFundView {
  */
 export interface GovernanceApi {
   /** SPEC section 6's parameters in force at `tag`. */
-  getRiskParams(tag: BlockTag): Promise<RiskParams>
+  getRiskParams(tag: BlockTag): Promise<RiskParamsView>
   /** Everything governance controls (markets, risk params, protocols, oracle, council) at `tag`. */
   getGovernedConfig(tag: BlockTag): Promise<GovernedConfig>
   /** One proposal; throws `UnknownProposalError` when `id` names none. */
@@ -192,3 +192,6 @@ export interface GovernanceApi {
   /** Every proposal, by id. */
   listProposals(tag: BlockTag): Promise<Proposal[]>
 }
+
+/** `margin_getRiskParams`: the kernel's parameters with the pools' (SPEC 5, 6.2). */
+export type RiskParamsView = RiskParams & { lending: Record<string, LendingParams> }

@@ -38,6 +38,12 @@ export const DEV_PERP_VENUE: Hex = '0x0000000000000000000000000000000000000b02'
 /** 10,000 ETH in wei. */
 const DEV_BALANCE = 10_000n * 10n ** 18n
 
+/** The dev lending pools (SPEC 6.2): rates per year, caps in whole units. */
+export const DEV_LENDING = {
+  USDC: { borrowable: true, base: 0, slope1: 0.04, kink: 0.8, slope2: 0.75, reserveFactor: 0.1, borrowCap: 5_000_000 },
+  WETH: { borrowable: true, base: 0, slope1: 0.03, kink: 0.8, slope2: 0.8, reserveFactor: 0.1, borrowCap: 1_000 },
+}
+
 /** The dev genesis as a JSON document (what `--genesis FILE` would contain). */
 export function devGenesisDocument(): Record<string, unknown> {
   const alloc: Record<string, unknown> = {}
@@ -62,6 +68,8 @@ export function devGenesisDocument(): Record<string, unknown> {
       market: devMarket,
       riskParams: devRiskParams,
       protocols: [DEV_OPTIONS_VENUE, DEV_PERP_VENUE],
+      // SPEC 6.2: USDC and WETH lend and borrow on kinked curves (Aave-like); WBTC does not.
+      lending: DEV_LENDING,
       // Dev oracle: feeder set = dev account 9, threshold 1; an update moves a price or a vol
       // by at most ±50 %.
       oracle: { feeders: [DEV_ACCOUNTS[9][0]], threshold: 1, maxMove: 0.5 },

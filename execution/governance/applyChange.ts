@@ -5,6 +5,7 @@
  * config and change always give the same result; refusals are values naming the parameter.
  */
 import type { Hex } from 'viem'
+import { patchLending } from '../../genesis/lendingParams.ts'
 import { checkRiskParamBounds } from '../../genesis/riskParamBounds.ts'
 import { checkInstrumentBounds, checkSystemBounds, SYSTEM_BOUNDS } from '../../genesis/systemBounds.ts'
 import { isRecord, nullProtoCopy, scanJson, unknownKey } from '../../lib/jsonKeys.ts'
@@ -72,7 +73,7 @@ function int(v: unknown, path: string, min: number): number {
   return v as number
 }
 
-const SYSTEM_KEYS = ['protocols', 'instruments', 'oracle', 'council'] as const
+const SYSTEM_KEYS = ['protocols', 'instruments', 'oracle', 'council', 'lending'] as const
 
 /** The `fail` of the shared bound checkers: a refusal naming the field. */
 const refusal = (field: string, problem: string) => new InvalidChangeError(field, problem)
@@ -246,6 +247,7 @@ export function applyChange(config: GovernedConfig, changeJson: string, ctx: Cha
     if (change.protocols !== undefined) next.protocols = applyProtocols(config.protocols, change.protocols)
     if (change.oracle !== undefined) next.oracle = applyOracle(config.oracle, change.oracle)
     if (change.council !== undefined) next.council = applyCouncil(config.council, change.council)
+    if (change.lending !== undefined) next.lending = patchLending(next.market, config.lending, change.lending, refusal)
     if (Object.keys(riskPatch).length > 0) next.riskParams = applyRiskPatch(config, riskPatch)
     // Whole-value checks on what the change leaves, whichever members it touched.
     checkRiskParamBounds(next.riskParams, next.market, refusal)

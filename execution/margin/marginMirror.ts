@@ -20,7 +20,8 @@ import {
   marginRange,
   remarginRange,
 } from '../../risk/index.ts'
-import { type Holdings, UmaStore } from '../../state/system/umaStore.ts'
+import { fromScaled, type Pool } from '../../state/system/lendingPools.ts'
+import { type Balance, type Holdings, UmaStore } from '../../state/system/umaStore.ts'
 import { holdingsToEntries } from './accountMargin.ts'
 
 /** One account's figures after the last re-margin (USD, float64). */
@@ -88,6 +89,31 @@ export class MarginMirror {
     for (const a of [...new Set(accounts)].sort()) {
       const h = await store.holdings(a)
       if (this.index.has(a) || h.balances.length > 0 || h.positions.length > 0) await this.put(a, h)
+    }
+  }
+
+  /**
+   * Re-prices the pooled balances of `pools`' assets from their scaled principal (interest
+   * accrued): an account whose amount moved is re-margined at the next `remargin`. In memory,
+   * no state read; the same amounts `UmaStore.holdings` reads.
+   */
+  reprice(pools: ReadonlyMap<number, Pool>): void {
+    for (let i = 0; i < this.holdings.length; i++) {
+      const h = this.holdings[i]
+      let balances: Balance[] | undefined
+      for (let k = 0; k < h.balances.length; k++) {
+        const b = h.balances[k]
+        const pool = b.scaled === undefined ? undefined : pools.get(b.assetId)
+        if (pool === undefined) continue
+        const amount = fromScaled(b.scaled!, pool)
+        if (amount === b.amount) continue
+        balances ??= [...h.balances]
+        balances[k] = { ...b, amount }
+      }
+      if (balances !== undefined) {
+        this.holdings[i] = { ...h, balances }
+        this.dirty.add(i)
+      }
     }
   }
 

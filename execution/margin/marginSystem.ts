@@ -6,16 +6,26 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
+import { INSURANCE_FUND_ADDRESS } from '../../state/system/addresses.ts'
+import type { Pool } from '../../state/system/lendingPools.ts'
+import { UmaStore } from '../../state/system/umaStore.ts'
 import type { PrecompileSpec } from '../precompiles/definePrecompile.ts'
 import { governancePrecompile } from '../precompiles/governance.ts'
 import { createMarginSpec } from '../precompiles/margin.ts'
 import { createOracleSpec } from '../precompiles/oracle.ts'
 import { createRiskKernelSpec } from '../precompiles/riskKernel.ts'
+import { type Accrual, accrueInterest } from './interest.ts'
 import { type LiquidationPass, liquidateUnhealthy } from './liquidate.ts'
 import { MarginMirror } from './marginMirror.ts'
 import { marketAt, type PricedMarket } from './marketAt.ts'
 import { type SettledOption, settleExpired } from './settleExpired.ts'
 import type { MarginEnv } from './types.ts'
+
+/** What the start of a block did. */
+export interface BeginOfBlock {
+  /** The pools that accrued interest. */
+  interest: Accrual[]
+}
 
 /** What one end-of-block pass did. */
 export interface EndOfBlock {
@@ -65,6 +75,24 @@ export class MarginSystem {
   async load(state: StateManagerInterface): Promise<void> {
     this.mirror = await MarginMirror.load(state)
     this.touched.clear()
+  }
+
+  /**
+   * At the start of a block, inside its state (SPEC 6.5): accrues interest on every pool to the
+   * block's time (execution/margin/interest.ts). The accounts holding a pooled asset whose
+   * indexes moved are re-priced in the mirror from their scaled principal, in memory.
+   */
+  async beginBlock(state: StateManagerInterface, timestamp: bigint): Promise<BeginOfBlock> {
+    const config = await this.env.config(state)
+    const store = new UmaStore(state)
+    const interest = await accrueInterest(store, config, timestamp)
+    if (interest.length > 0) {
+      const pools = new Map<number, Pool>()
+      for (const a of interest) pools.set(a.assetId, (await store.pool(a.assetId))!)
+      this.mirror.reprice(pools)
+      this.touched.add(INSURANCE_FUND_ADDRESS)
+    }
+    return { interest }
   }
 
   /**
