@@ -25,7 +25,6 @@ const LONG_FUNCTIONS: Record<string, string> = {
   'risk/liquidation.ts:planLiquidation': 'one greedy loop whose invariants are stated inline',
   'risk/marginPortfolio.ts:marginBookAccount': 'the SPEC 6 margin formula term by term',
   'risk/marketState.ts:buildMarketState': 'one pass over the instruments; splitting it splits the cache',
-  'bridge/bridge.ts:createBridge': 'closure factory: to become a class with the one l1Scanner',
   'bridge/l1Client.ts:createViemL1Client': 'a method table over viem, one small method each',
   'execution/precompiles/margin.ts:createMarginSpec': 'the ABI method table, one small handler each',
   'execution/system/depositCredits.ts:createDepositCredits': 'closure factory of four small methods',
