@@ -23,7 +23,6 @@ import type { CallRequest, CallResult, StateOverrides } from '../execution/types
 import type { Genesis } from '../genesis/types.ts'
 import { writeGenesisState } from '../genesis/writeGenesisState.ts'
 import { StoreFailureError } from '../lib/errors.ts'
-import type { RiskParams } from '../risk/index.ts'
 import { ChainDb } from '../state/chainDb.ts'
 import { stateRootReadable } from '../state/stateManager.ts'
 import { readGovernedConfig } from '../state/system/governanceStore.ts'

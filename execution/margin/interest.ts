@@ -5,6 +5,8 @@
  * index, less the reserve share, which the insurance fund is credited as a supplier, together
  * with the rounding dust. Integer wad/ray math only: no float reaches state.
  */
+
+import { lendingOf } from '../../genesis/lendingParams.ts'
 import { ceilDiv, floorDiv, numberToWad, WAD } from '../../lib/fixed.ts'
 import { INSURANCE_FUND_ADDRESS } from '../../state/system/addresses.ts'
 import { borrowedOf, fromScaled, type Pool, suppliedOf, supplyIndexAfter } from '../../state/system/lendingPools.ts'
@@ -101,4 +103,49 @@ export function accrue(pool: Pool, curve: RateCurve, dt: bigint): { pool: Pool; 
 /** A balance's amount at a pool's indexes (for reads and the mirror). */
 export function amountAt(scaled: bigint, pool: Pool): bigint {
   return fromScaled(scaled, pool)
+}
+
+/** One pool as `margin_getLendingMarkets` and `Margin.lendingMarket` show it, wad. */
+export interface LendingMarket {
+  assetId: number
+  symbol: string
+  borrowable: boolean
+  supplied: bigint
+  borrowed: bigint
+  cash: bigint
+  utilization: bigint
+  /** Per year. */
+  borrowRate: bigint
+  /** Per year. */
+  supplyRate: bigint
+  borrowCap: bigint
+  reserveFactor: bigint
+}
+
+/** Every pooled asset of `config`'s market, in asset id order, at the store's state. */
+export async function lendingMarkets(store: UmaStore, config: GovernedConfig): Promise<LendingMarket[]> {
+  const out: LendingMarket[] = []
+  for (const asset of [...config.market.assets].sort((a, b) => a.id - b.id)) {
+    const pool = await store.pool(asset.id)
+    if (pool === undefined) continue
+    const params = lendingOf(config.market, config.lending)[asset.symbol]
+    const curve = rateCurve(params)
+    const supplied = suppliedOf(pool)
+    const borrowed = borrowedOf(pool)
+    const u = utilization(supplied, borrowed)
+    out.push({
+      assetId: asset.id,
+      symbol: asset.symbol,
+      borrowable: params.borrowable,
+      supplied,
+      borrowed,
+      cash: supplied - borrowed,
+      utilization: u,
+      borrowRate: borrowRate(curve, u),
+      supplyRate: supplyRate(curve, u),
+      borrowCap: numberToWad(params.borrowCap),
+      reserveFactor: curve.reserveFactor,
+    })
+  }
+  return out
 }

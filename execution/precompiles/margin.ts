@@ -35,6 +35,7 @@ import {
   ZeroSizeError,
 } from '../errors.ts'
 import { figuresOf, marginOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
+import { lendingMarkets } from '../margin/interest.ts'
 import { marketAt, type PricedMarket } from '../margin/marketAt.ts'
 import { settleFill, settlementAssetOf } from '../margin/settleFill.ts'
 import type { MarginEnv } from '../margin/types.ts'
@@ -47,6 +48,7 @@ export const MARGIN_ABI = parseAbi([
   'function withdraw(uint32 assetId, uint256 amount, address l1Recipient) returns (uint256 id)',
   'function balanceOf(address account, uint32 assetId) view returns (int256)',
   'function positionOf(address account, uint32 instrumentId) view returns (int256 size, int256 entryPrice)',
+  'function lendingMarket(uint32 assetId) view returns (uint256 supplied, uint256 borrowed, uint256 borrowRatePerYear, uint256 supplyRatePerYear)',
   'event Transfer(address indexed from, address indexed to, uint32 assetId, uint256 amount)',
   'event Trade(address indexed buyer, address indexed seller, uint32 indexed instrumentId, uint256 size, uint256 price, address protocol)',
   'event Deposit(uint256 indexed depositId, address indexed account, uint32 assetId, uint256 amount, uint64 sourceChainId)',
@@ -257,6 +259,14 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
 
       async balanceOf([account, assetId], call) {
         return new UmaStore(call.state, call.gas).balance(lower(account), Number(assetId))
+      },
+
+      async lendingMarket([assetIdArg], call) {
+        const assetId = Number(assetIdArg)
+        const config = await env.config(call.state)
+        const market = (await lendingMarkets(new UmaStore(call.state, call.gas), config)).find((m) => m.assetId === assetId)
+        if (market === undefined) throw new UnknownAssetError(assetId)
+        return [market.supplied, market.borrowed, market.borrowRate, market.supplyRate]
       },
 
       async positionOf([account, instrumentId], call) {
