@@ -29,8 +29,8 @@ import { marketAt } from '../execution/margin/marketAt.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { DEV_ACCOUNTS, DEV_OPTIONS_VENUE, DEV_PERP_VENUE, devGenesis } from '../genesis/dev.ts'
-import type { PriceFeed } from '../state/system/priceFeed.ts'
 import { newPool, RAY, SCALE } from '../state/system/lendingPools.ts'
+import type { PriceFeed } from '../state/system/priceFeed.ts'
 import type { Holdings } from '../state/system/umaStore.ts'
 
 const W = 10n ** 18n
