@@ -358,7 +358,7 @@ export class BlockProducer {
     }
   }
 
-  /** The margin system's start-of-block step (listing new expiries), contained. */
+  /** The margin system's start-of-block step (interest, listing new expiries), contained. */
   private async beginBlock(env: BlockEnv): Promise<void> {
     const { margin, log } = this.deps
     if (margin === undefined) return
@@ -366,6 +366,8 @@ export class BlockProducer {
     if (!run.ok) {
       // Deterministic like everything else in the block: a replaying node fails the same way.
       log.error({ err: run.error, block: Number(env.number) }, 'start-of-block step failed; rolled back, the block goes on without it')
+      // The mirror may have been re-priced by the rolled-back interest.
+      await margin.load(this.state)
       return
     }
     const { listed } = run.value

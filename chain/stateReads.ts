@@ -9,6 +9,7 @@ import type { Common } from '@ethereumjs/common'
 import { getMerkleStateProof, type MerkleStateManager } from '@ethereumjs/statemanager'
 import { type Account, bytesToHex, createAddressFromString, type DB, hexToBytes, KECCAK256_NULL, setLengthLeft } from '@ethereumjs/util'
 import { listProposals, type Proposal, readProposal } from '../execution/governance/proposals.ts'
+import { lendingOf } from '../genesis/lendingParams.ts'
 import { openStateManager } from '../state/stateManager.ts'
 import { readGovernedConfig } from '../state/system/governanceStore.ts'
 import type { GovernedConfig, RiskParamsInForce } from '../state/system/types.ts'
@@ -107,7 +108,7 @@ export class StateReads {
 
   async getRiskParams(tag: BlockTag): Promise<RiskParamsInForce> {
     const config = await this.getGovernedConfig(tag)
-    return { ...config.riskParams, listing: config.listing }
+    return { ...config.riskParams, listing: config.listing, lending: lendingOf(config.market, config.lending) }
   }
 
   async getProposal(id: bigint, tag: BlockTag): Promise<Proposal> {

@@ -90,10 +90,26 @@ export interface ChainApi {
   off<E extends keyof ChainEvents>(event: E, fn: ChainEvents[E]): void
 }
 
+/** One lending pool as `margin_getLendingMarkets` shows it: amounts in whole units, rates per year, decimal strings. */
+export interface LendingMarketView {
+  assetId: number
+  symbol: string
+  borrowable: boolean
+  supplied: string
+  borrowed: string
+  cash: string
+  utilization: string
+  borrowRate: string
+  supplyRate: string
+  borrowCap: string
+  reserveFactor: string
+}
+
 /** `margin_getAccount` result (SPEC section 5); amounts are decimal strings in whole units. */
 export interface MarginAccountView {
   address: Hex
-  balances: { assetId: number; symbol: string; amount: string }[]
+  /** `interestRate` (per year, decimal) on a pooled asset's balance: its supply rate, or its borrow rate when negative. */
+  balances: { assetId: number; symbol: string; amount: string; interestRate?: string }[]
   positions: {
     instrumentId: number
     name: string
@@ -137,6 +153,8 @@ export interface MarginApi {
   /** `margin_simulate`: the report of a hypothetical portfolio at the head's market. */
   simulate(portfolio: unknown): Promise<unknown>
   getMarkets(tag: BlockTag): Promise<MarketsView>
+  /** `margin_getLendingMarkets` (SPEC 6.2). */
+  getLendingMarkets(tag: BlockTag): Promise<LendingMarketView[]>
   /** `margin_getLiquidations`: the Liquidation and BadDebt events of blocks `from`..`to`, in order. */
   getLiquidations(from: BlockTag, to: BlockTag): Promise<LiquidationView[]>
   /** `margin_getInsuranceFund`: the fund's holdings at `from`, at every block that liquidated, and at `to`. */

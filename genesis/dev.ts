@@ -49,6 +49,12 @@ export const DEV_LISTING = {
 /** Unix seconds now: the default dev genesis time. */
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
+/** The dev lending pools (SPEC 6.2): rates per year, caps in whole units. */
+export const DEV_LENDING = {
+  USDC: { borrowable: true, base: 0, slope1: 0.04, kink: 0.8, slope2: 0.75, reserveFactor: 0.1, borrowCap: 5_000_000 },
+  WETH: { borrowable: true, base: 0, slope1: 0.03, kink: 0.8, slope2: 0.8, reserveFactor: 0.1, borrowCap: 1_000 },
+}
+
 /**
  * The dev genesis as a JSON document (what `--genesis FILE` would contain), for a chain born at
  * `timestamp` (unix seconds; default now): its block, its oracle prices and its options' expiries
@@ -78,6 +84,8 @@ export function devGenesisDocument(timestamp: number = nowSeconds()): Record<str
       riskParams: devRiskParams,
       listing: DEV_LISTING,
       protocols: [DEV_OPTIONS_VENUE, DEV_PERP_VENUE],
+      // SPEC 6.2: USDC and WETH lend and borrow on kinked curves (Aave-like); WBTC does not.
+      lending: DEV_LENDING,
       // Dev oracle: feeder set = dev account 9, threshold 1; an update moves a price or a vol
       // by at most ±50 %.
       oracle: { feeders: [DEV_ACCOUNTS[9][0]], threshold: 1, maxMove: 0.5 },

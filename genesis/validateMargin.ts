@@ -18,6 +18,7 @@ import {
 } from '../risk/index.ts'
 import type { GenesisBalances, MarginGenesis } from '../state/system/types.ts'
 import { GenesisError } from './errors.ts'
+import { lendingOf, patchLending } from './lendingParams.ts'
 import { checkListingBounds, LISTING_OFF, patchListing } from './listingBounds.ts'
 import { priceInBounds, volInBounds } from './priceBounds.ts'
 import { checkRiskParamBounds } from './riskParamBounds.ts'
@@ -156,7 +157,7 @@ function parseBalances(v: unknown, path: string, market: Market): GenesisBalance
 }
 
 /**
- * Parses `margin` (markets, riskParams, protocols, oracle, council, listing, accounts).
+ * Parses `margin` (markets, riskParams, protocols, oracle, council, listing, lending, accounts).
  *
  * @throws GenesisError naming the first bad field.
  */
@@ -164,7 +165,7 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
   if (!isRecord(v)) throw new GenesisError(path, 'must be an object')
   const forbidden = scanJson(v, path).forbidden
   if (forbidden !== undefined) throw new GenesisError(forbidden, 'forbidden key')
-  onlyKeys(v, ['market', 'riskParams', 'protocols', 'oracle', 'council', 'listing', 'accounts'], path)
+  onlyKeys(v, ['market', 'riskParams', 'protocols', 'oracle', 'council', 'listing', 'lending', 'accounts'], path)
   const market = parseMarket(v.market, `${path}.market`)
   if (!isRecord(v.riskParams)) throw new GenesisError(`${path}.riskParams`, 'is required and must be an object')
   let riskParams: RiskParams
@@ -205,6 +206,10 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
     oracle: { feeders, threshold, maxMove },
     council: { members, quorum, timelockBlocks },
     listing,
+    lending:
+      v.lending === undefined
+        ? lendingOf(market, undefined)
+        : patchLending(market, undefined, v.lending, (field, problem) => new GenesisError(`${path}.${field}`, problem)),
   }
   checkSystemBounds(config, (field, problem) => new GenesisError(`${path}.${field}`, problem))
   return { config, accounts }

@@ -92,7 +92,8 @@ describe('deposit credits in blocks', () => {
       { depositId: '2', account: fresh, assetId: 2, amountWad: '100000000000000000' },
     ])
     // The margin mirror sees the new account.
-    expect(node.margin!.accounts.holdingsOf(fresh)?.balances).toEqual([{ assetId: 2, amount: 10n ** 17n }])
+    // WETH is pooled (SPEC 6.2): its balance is stored as scaled principal, 10^18 × the amount at index 1.
+    expect(node.margin!.accounts.holdingsOf(fresh)?.balances).toEqual([{ assetId: 2, amount: 10n ** 17n, scaled: 10n ** 35n }])
 
     // Handed over again (a watcher that lost its cursor): skipped, nothing credited twice.
     const again = credits.credit([deposit(2n, fresh, zeroAddress, 10n ** 17n)])

@@ -5,6 +5,7 @@
  * config and change always give the same result; refusals are values naming the parameter.
  */
 import type { Hex } from 'viem'
+import { patchLending } from '../../genesis/lendingParams.ts'
 import { checkListingBounds, LISTING_OFF, patchListing } from '../../genesis/listingBounds.ts'
 import { checkRiskParamBounds } from '../../genesis/riskParamBounds.ts'
 import { checkInstrumentBounds, checkSystemBounds, SYSTEM_BOUNDS } from '../../genesis/systemBounds.ts'
@@ -73,7 +74,7 @@ function int(v: unknown, path: string, min: number): number {
   return v as number
 }
 
-const SYSTEM_KEYS = ['protocols', 'instruments', 'oracle', 'council', 'listing'] as const
+const SYSTEM_KEYS = ['protocols', 'instruments', 'oracle', 'council', 'listing', 'lending'] as const
 
 /** The `fail` of the shared bound checkers: a refusal naming the field. */
 const refusal = (field: string, problem: string) => new InvalidChangeError(field, problem)
@@ -250,6 +251,7 @@ export function applyChange(config: GovernedConfig, changeJson: string, ctx: Cha
     if (change.oracle !== undefined) next.oracle = applyOracle(config.oracle, change.oracle)
     if (change.council !== undefined) next.council = applyCouncil(config.council, change.council)
     if (change.listing !== undefined) next.listing = patchListing(config.listing ?? LISTING_OFF, change.listing, refusal)
+    if (change.lending !== undefined) next.lending = patchLending(next.market, config.lending, change.lending, refusal)
     if (Object.keys(riskPatch).length > 0) next.riskParams = applyRiskPatch(config, riskPatch)
     // Whole-value checks on what the change leaves, whichever members it touched.
     checkRiskParamBounds(next.riskParams, next.market, refusal)

@@ -7,11 +7,15 @@
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
 import type { Instrument } from '../../risk/index.ts'
+import { INSURANCE_FUND_ADDRESS } from '../../state/system/addresses.ts'
+import type { Pool } from '../../state/system/lendingPools.ts'
+import { UmaStore } from '../../state/system/umaStore.ts'
 import type { PrecompileSpec } from '../precompiles/definePrecompile.ts'
 import { governancePrecompile } from '../precompiles/governance.ts'
 import { createMarginSpec } from '../precompiles/margin.ts'
 import { createOracleSpec } from '../precompiles/oracle.ts'
 import { createRiskKernelSpec } from '../precompiles/riskKernel.ts'
+import { type Accrual, accrueInterest } from './interest.ts'
 import { type LiquidationPass, liquidateUnhealthy } from './liquidate.ts'
 import { listDueExpiries } from './listing.ts'
 import { MarginMirror } from './marginMirror.ts'
@@ -19,8 +23,10 @@ import { marketAt, type PricedMarket } from './marketAt.ts'
 import { type SettledOption, settleExpired } from './settleExpired.ts'
 import type { MarginEnv } from './types.ts'
 
-/** What one start-of-block step did. */
+/** What the start of a block did (SPEC 6.5). */
 export interface BeginBlock {
+  /** The pools that accrued interest (SPEC 6.2). */
+  interest: Accrual[]
   /** Options listed by the `listing` schedule (SPEC 6.4), in id order. */
   listed: Instrument[]
 }
@@ -76,12 +82,31 @@ export class MarginSystem {
   }
 
   /**
-   * At the start of a block, inside its state and before its deposit credits and transactions:
-   * lists the expiries that entered the `listing` window (execution/margin/listing.ts). The same
+   * At the start of a block, inside its state and before its deposit credits and transactions
+   * (SPEC 6.5): accrues interest, then lists the expiries that entered the `listing` window (execution/margin/listing.ts). The same
    * step runs when a block is produced and when it is imported, so followers reproduce it.
    */
   async beginBlock(state: StateManagerInterface, timestamp: bigint): Promise<BeginBlock> {
-    return { listed: await listDueExpiries(state, this.env, timestamp) }
+    const interest = await this.accrue(state, timestamp)
+    return { interest, listed: await listDueExpiries(state, this.env, timestamp) }
+  }
+
+  /**
+   * Accrues interest on every pool to the block's time (execution/margin/interest.ts). The
+   * accounts holding a pooled asset whose indexes moved are re-priced in the mirror from their
+   * scaled principal, in memory.
+   */
+  private async accrue(state: StateManagerInterface, timestamp: bigint): Promise<Accrual[]> {
+    const config = await this.env.config(state)
+    const store = new UmaStore(state)
+    const interest = await accrueInterest(store, config, timestamp)
+    if (interest.length > 0) {
+      const pools = new Map<number, Pool>()
+      for (const a of interest) pools.set(a.assetId, (await store.pool(a.assetId))!)
+      this.mirror.reprice(pools)
+      this.touched.add(INSURANCE_FUND_ADDRESS)
+    }
+    return interest
   }
 
   /**

@@ -46,6 +46,26 @@ export interface ListingParams {
 }
 
 /**
+ * One asset's lending pool parameters (SPEC 6.2): rates per year as fractions, the cap in whole
+ * units of the asset. An asset that is not borrowable never has a negative balance.
+ */
+export interface LendingParams {
+  borrowable: boolean
+  /** Borrow rate at 0 utilization. */
+  base: number
+  /** Rate added from 0 to `kink` utilization. */
+  slope1: number
+  /** Utilization where the curve steepens, in (0, 1). */
+  kink: number
+  /** Rate added from `kink` to full utilization. */
+  slope2: number
+  /** Share of the interest paid that goes to the insurance fund. */
+  reserveFactor: number
+  /** Most that may be borrowed from the pool, whole units. */
+  borrowCap: number
+}
+
+/**
  * Everything governance can change, stored as one canonical JSON document in the Governance
  * precompile's storage (state/system/governanceStore.ts), so it is readable and provable at any block.
  */
@@ -59,13 +79,18 @@ export interface GovernedConfig {
   council: CouncilConfig
   /** The option listing schedule (SPEC 6.4). */
   listing: ListingParams
+  /**
+   * Lending pool parameters by asset symbol (SPEC 6.2). Absent in configurations written before
+   * lending: then no asset is borrowable (genesis/lendingParams.ts fills every asset in).
+   */
+  lending?: Record<string, LendingParams>
 }
 
 /**
  * `margin_getRiskParams`: section 6's parameters in force, the risk parameters with the governed
  * schedules beside them (SPEC 5: "with `lending`, `funding`, `listing`").
  */
-export type RiskParamsInForce = RiskParams & { listing: ListingParams }
+export type RiskParamsInForce = RiskParams & { listing: ListingParams; lending: Record<string, LendingParams> }
 
 /** Opening collateral of one account: asset symbol → whole units (wad). */
 export type GenesisBalances = Record<string, bigint>
