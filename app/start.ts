@@ -13,6 +13,7 @@ import { govMethods } from '../rpc/gov.ts'
 import { marginMethods, marginSubscriptions } from '../rpc/margin.ts'
 import { createRpcServer } from '../rpc/server.ts'
 import { renderBanner } from './banner.ts'
+import { devGenesisTime } from './devGenesisTime.ts'
 import { createLogger } from './logger.ts'
 import { loadGenesisFile, resolveBridgeSetup, type StartOptions, sequencerKeyFor } from './options.ts'
 import { feederKeysFor, type PriceFeeder, startPriceFeeder } from './priceFeeder.ts'
@@ -32,9 +33,10 @@ export interface StartHooks {
 /** Runs the sequencer until SIGINT/SIGTERM (`unimargin start`; the devnet reuses it). */
 export async function start(o: StartOptions, hooks: StartHooks = {}): Promise<void> {
   const logger = createLogger(o.logLevel)
-  const genesis = o.genesis ? loadGenesisFile(o.genesis) : devGenesis()
-  const bridgeSetup = o.l1Rpc ? (hooks.bridge ?? resolveBridgeSetup(genesis, o.bridgeConfig)) : undefined
   const datadir = resolve(o.datadir)
+  // The dev genesis is born with its datadir: fresh prices and live expiries on any date.
+  const genesis = o.genesis ? loadGenesisFile(o.genesis) : devGenesis(devGenesisTime(datadir))
+  const bridgeSetup = o.l1Rpc ? (hooks.bridge ?? resolveBridgeSetup(genesis, o.bridgeConfig)) : undefined
   const node = await createNode({
     datadir,
     genesis,

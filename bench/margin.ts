@@ -9,6 +9,11 @@
  *    (2 balances and 3 positions each), after an ETH price move (median of 5), against a full
  *    re-margin of every account in the same run.
  *
+ * 3. `interest`: the same 100,000 accounts with their USDC and WETH kept as scaled principal in
+ *    the lending pools (SPEC 6.2), a third of them borrowing USDC: one block's accrual moving both
+ *    pools' indexes, then the mirror re-priced in memory and re-margined (median of 5), against
+ *    the end-of-block re-margin of a block with no interest in the same run.
+ *
  * Options: `--fills N` (default 400), `--accounts N` (default 100000).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -24,6 +29,7 @@ import { marketAt } from '../execution/margin/marketAt.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { DEV_ACCOUNTS, DEV_OPTIONS_VENUE, DEV_PERP_VENUE, devGenesis } from '../genesis/dev.ts'
+import { newPool, RAY, SCALE } from '../state/system/lendingPools.ts'
 import type { PriceFeed } from '../state/system/priceFeed.ts'
 import type { Holdings } from '../state/system/umaStore.ts'
 
@@ -196,5 +202,72 @@ async function benchRemargin() {
   }
 }
 
+async function benchInterest() {
+  const config = devGenesis().margin!.config
+  const options = config.market.instruments.filter((i) => i.type === 'option').map((i) => i.id)
+  const accounts: [Hex, Holdings][] = []
+  for (let a = 0; a < ACCOUNTS; a++) {
+    const address = `0x${(a + 1).toString(16).padStart(40, '0')}` as Hex
+    const usdc = a % 3 === 0 ? -BigInt(1_000 + (a % 1000)) * W : BigInt(10_000 + (a % 1000)) * W
+    const weth = BigInt(1 + (a % 7)) * W
+    accounts.push([
+      address,
+      {
+        balances: [
+          { assetId: 1, amount: usdc, scaled: usdc * SCALE },
+          { assetId: 2, amount: weth, scaled: weth * SCALE },
+        ],
+        positions: [
+          { instrumentId: 1 + (a % 2), size: BigInt((a % 11) - 5) * W || W, entryPrice: 3000n * W },
+          { instrumentId: options[a % options.length], size: BigInt((a % 9) - 4) * W || -W, entryPrice: 0n },
+        ],
+      },
+    ])
+  }
+  const mirror = await MarginMirror.fromHoldings(accounts)
+  const now = 1_767_225_600n
+  const feeds = new Map<number, PriceFeed>(
+    config.market.underlyings.map((u) => [
+      u.id,
+      {
+        underlyingId: u.id,
+        priceWad: BigInt(Math.round(u.price * 1e6)) * 10n ** 12n,
+        volWad: BigInt(Math.round(u.vol * 1e6)) * 10n ** 12n,
+        timestamp: now,
+      },
+    ]),
+  )
+  const state = marketAt(config, feeds, now).state
+  mirror.remargin(state)
+  const idleMs: number[] = []
+  const interestMs: number[] = []
+  let recomputed = 0
+  for (let i = 1; i <= 5; i++) {
+    let t = performance.now()
+    mirror.remargin(state)
+    idleMs.push(performance.now() - t)
+    // One second of interest at a few per cent a year: indexes up by ~10^-9.
+    const grown = (k: bigint) => RAY + (RAY * k * BigInt(i)) / 10n ** 9n
+    const pools = new Map([
+      [1, { ...newPool(now), supplyIndex: grown(1n), borrowIndex: grown(2n) }],
+      [2, { ...newPool(now), supplyIndex: grown(1n), borrowIndex: grown(2n) }],
+    ])
+    t = performance.now()
+    mirror.reprice(pools)
+    recomputed = mirror.remargin(state)
+    interestMs.push(performance.now() - t)
+  }
+  return {
+    bench: 'margin',
+    what: 'interest',
+    accounts: ACCOUNTS,
+    borrowers: Math.ceil(ACCOUNTS / 3),
+    endOfBlockNoInterestMs: Number(median(idleMs).toFixed(1)),
+    endOfBlockWithInterestMs: Number(median(interestMs).toFixed(1)),
+    recomputed,
+  }
+}
+
 console.log(JSON.stringify(await benchFills()))
 console.log(JSON.stringify(await benchRemargin()))
+console.log(JSON.stringify(await benchInterest()))

@@ -12,8 +12,8 @@ import { type CommitmentPoster, type CommitmentSource, createCommitmentPoster } 
 import { createDepositWatcher, type DepositSink, type DepositWatcher } from './depositWatcher.ts'
 import { NoCommitmentPosterError } from './errors.ts'
 import { createViemL1Client, type L1Client } from './l1Client.ts'
-import type { BridgeLogger, DepositStatus, Finality, SourceConfig, Withdrawal } from './types.ts'
-import { getWithdrawalRecord, type WithdrawalStatus } from './withdrawals.ts'
+import type { BridgeLogger, DepositRecord, DepositStatus, Finality, SourceConfig, Withdrawal } from './types.ts'
+import { getWithdrawalRecord, type WithdrawalRecord, type WithdrawalStatus } from './withdrawals.ts'
 
 /** An L2 asset that an L1 token maps to. */
 export interface BridgedAsset {
@@ -158,57 +158,62 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     async stop() {
       await Promise.all([watcher.stop(), poster?.stop()])
     },
-    status() {
-      return {
-        sources: watcher.status().map((s) => ({
-          chainId: s.chainId,
-          portal: s.portal,
-          finality: s.finality,
-          l1Latest: num(s.l1Latest),
-          l1Safe: num(s.l1Safe),
-          l1Finalized: num(s.l1Finalized),
-          lastCreditedDepositId: Number(s.lastCreditedDepositId),
-        })),
-        commitments: {
-          last: (() => {
-            const l = poster?.status().last
-            return l ? { index: l.index, l2Block: Number(l.l2Block), l1Block: Number(l.l1Block) } : null
-          })(),
-        },
-      }
-    },
-    deposits(address) {
-      return watcher.deposits(address).map((d) => {
-        const asset = byToken.get(d.token.toLowerCase())
-        return {
-          depositId: Number(d.depositId),
-          sourceChainId: d.sourceChainId,
-          l1Block: Number(d.l1Block),
-          l1TxHash: d.l1TxHash,
-          assetId: asset?.assetId ?? null,
-          amount: formatUnits(d.amountL1, asset?.decimals ?? 18),
-          status: d.status,
-          l2Block: d.l2Block === undefined ? null : Number(d.l2Block),
-        }
-      })
-    },
+    status: () => statusJson(watcher, poster),
+    deposits: (address) => watcher.deposits(address).map((d) => depositJson(d, byToken.get(d.token.toLowerCase()))),
     async getWithdrawal(w) {
       if (!poster) throw new NoCommitmentPosterError()
-      const r = await getWithdrawalRecord(poster, w)
-      return {
-        id: Number(r.id),
-        account: r.account,
-        assetId: r.assetId,
-        token: r.token,
-        amount: formatUnits(r.amountWad, 18),
-        amountL1: r.amountL1.toString(),
-        l1Recipient: r.l1Recipient,
-        status: r.status,
-        commitmentIndex: r.commitmentIndex,
-        proof: r.proof,
-        finalizableAt: num(r.finalizableAt),
-      }
+      return withdrawalJson(await getWithdrawalRecord(poster, w))
     },
     l2BlockAt: (tag) => poster?.l2BlockAt(tag) ?? 0n,
+  }
+}
+
+/** `bridge_status()` from the watcher's sources and the poster's last commitment. */
+function statusJson(watcher: DepositWatcher, poster: CommitmentPoster | null): BridgeStatusJson {
+  const last = poster?.status().last
+  return {
+    sources: watcher.status().map((s) => ({
+      chainId: s.chainId,
+      portal: s.portal,
+      finality: s.finality,
+      l1Latest: num(s.l1Latest),
+      l1Safe: num(s.l1Safe),
+      l1Finalized: num(s.l1Finalized),
+      lastCreditedDepositId: Number(s.lastCreditedDepositId),
+    })),
+    commitments: {
+      last: last ? { index: last.index, l2Block: Number(last.l2Block), l1Block: Number(last.l1Block) } : null,
+    },
+  }
+}
+
+/** One `bridge_getDeposits` entry; `asset` is the L2 asset of its token, when bridged. */
+function depositJson(d: DepositRecord, asset: BridgedAsset | undefined): DepositJson {
+  return {
+    depositId: Number(d.depositId),
+    sourceChainId: d.sourceChainId,
+    l1Block: Number(d.l1Block),
+    l1TxHash: d.l1TxHash,
+    assetId: asset?.assetId ?? null,
+    amount: formatUnits(d.amountL1, asset?.decimals ?? 18),
+    status: d.status,
+    l2Block: d.l2Block === undefined ? null : Number(d.l2Block),
+  }
+}
+
+/** `bridge_getWithdrawal` from the poster's record. */
+function withdrawalJson(r: WithdrawalRecord): WithdrawalJson {
+  return {
+    id: Number(r.id),
+    account: r.account,
+    assetId: r.assetId,
+    token: r.token,
+    amount: formatUnits(r.amountWad, 18),
+    amountL1: r.amountL1.toString(),
+    l1Recipient: r.l1Recipient,
+    status: r.status,
+    commitmentIndex: r.commitmentIndex,
+    proof: r.proof,
+    finalizableAt: num(r.finalizableAt),
   }
 }

@@ -11,16 +11,18 @@
  * first one (the soonest finalizable). The cost is a tree over all withdrawals per commitment.
  *
  * Commitment records are derived only from the portal's `CommitmentPosted` logs, scanned up to
- * the L1's latest block; a receipt never adds one directly. When the last scanned block is no
- * longer canonical (an L1 reorg), the records above the L1's finalized head are dropped and the
- * scan restarts there (one rewind path); a commitment reorged away is posted again at the next
- * tick, at the newest L2 block.
+ * the L1's latest block by an `l1Scanner`; a receipt never adds one directly. When the scanner
+ * unwinds (an L1 reorg: its last checkpoint is no longer canonical), the records above the newest
+ * canonical checkpoint are dropped and rescanned from there (the one rewind path); a commitment
+ * reorged away is posted again at the next tick, at the newest L2 block. A failed pass backs off
+ * by the scanner's one rule (`intervalMs` doubling per failure, at most `maxBackoffMs`).
  */
 import type { Address, Hex } from 'viem'
 import { wadToL1 } from './amounts.ts'
 import { type BridgeStore, fromJson, toJson } from './bridgeStore.ts'
 import { UnknownTokenError } from './errors.ts'
-import type { L1Client } from './l1Client.ts'
+import type { CommitmentLog, L1Client } from './l1Client.ts'
+import { createL1Scanner, type L1Scanner, type ScanState } from './l1Scanner.ts'
 import { createPollLoop } from './pollLoop.ts'
 import { type BridgeLogger, type CommitmentRecord, silentLogger, type Withdrawal, type WithdrawalLeaf } from './types.ts'
 import { createWithdrawalTree } from './withdrawalTree.ts'
@@ -120,12 +122,25 @@ export interface CommitmentPoster {
   toL1(w: Withdrawal): KnownWithdrawal
 }
 
-interface SavedState {
+/** What the poster knows: withdrawals, the portal's commitments, the roots it built. */
+interface PosterBook {
   withdrawals: KnownWithdrawal[]
   commitments: CommitmentRecord[]
-  scanned: { number: bigint; hash: Hex } | null
   /** Withdrawal count of every root this poster built. */
   roots: Record<Hex, number>
+}
+
+/** The poster's state in the store; `scanned` is the single checkpoint stores before issue 15 hold. */
+type SavedState = PosterBook & Partial<ScanState> & { scanned?: { number: bigint; hash: Hex } | null }
+
+interface PosterRuntime {
+  opts: CommitmentPosterOptions
+  key: string
+  book: PosterBook
+  scanner: L1Scanner
+  log: BridgeLogger
+  decimals: Map<string, number>
+  heads: PosterHeads | null
 }
 
 /** Store key of a poster's state. */
@@ -155,161 +170,155 @@ const leafOf = (w: KnownWithdrawal): WithdrawalLeaf => ({
  * poster.start()
  */
 export async function createCommitmentPoster(opts: CommitmentPosterOptions): Promise<CommitmentPoster> {
-  const log = opts.logger ?? silentLogger
-  const key = posterStoreKey(opts.chainId, opts.portal)
-  const raw = await opts.store.get(key)
-  const st: SavedState = raw ? fromJson<SavedState>(raw) : { withdrawals: [], commitments: [], scanned: null, roots: {} }
-  const decimals = new Map(Object.entries(opts.tokenDecimals).map(([k, v]) => [k.toLowerCase(), v]))
-  const startBlock = opts.startBlock ?? 0n
-  let heads: PosterHeads | null = null
-  const save = () => opts.store.put(key, toJson(st))
-
-  function toL1(w: Withdrawal): KnownWithdrawal {
-    const d = decimals.get(w.token.toLowerCase()) ?? (BigInt(w.token) === 0n ? 18 : undefined)
-    if (d === undefined) throw new UnknownTokenError(w.token)
-    return { ...w, ...wadToL1(w.amountWad, d) }
-  }
-
-  function countFor(root: Hex): number {
-    const known = st.roots[root]
-    if (known !== undefined) return known
-    for (let n = st.withdrawals.length; n >= 0; n--) {
-      if (createWithdrawalTree(st.withdrawals.slice(0, n).map(leafOf)).root === root) return n
-    }
-    return -1
-  }
-
-  async function refresh(): Promise<void> {
-    const [latest, safe, finalized] = await Promise.all([
-      opts.client.blockNumber('latest'),
-      opts.client.blockNumber('safe'),
-      opts.client.blockNumber('finalized'),
-    ])
-    const tip = await opts.client.getBlock(latest)
-    heads = { latest, safe, finalized, latestTimestamp: tip?.timestamp ?? 0n }
-
-    // Unwind: the last scanned block is gone → forget what is not final and rescan from there.
-    if (st.scanned && (await opts.client.getBlock(st.scanned.number))?.hash !== st.scanned.hash) {
-      const keep = st.commitments.filter((c) => c.l1Block <= finalized)
-      log.warn(
-        { portal: opts.portal, dropped: st.commitments.length - keep.length, rescanFrom: finalized },
-        'bridge: L1 reorg under the commitments; rescanning',
-      )
-      st.commitments = keep
-      const at = finalized >= startBlock ? finalized : startBlock - 1n
-      const b = at >= 0n ? await opts.client.getBlock(at) : null
-      st.scanned = b ? { number: b.number, hash: b.hash } : null
-    }
-
-    let from = st.scanned ? st.scanned.number + 1n : startBlock
-    while (from <= latest) {
-      const to = from + 1999n < latest ? from + 1999n : latest
-      const logs = await opts.client.getCommitmentLogs(opts.portal, from, to)
-      const toBlock = await opts.client.getBlock(to)
-      if (!toBlock) break
-      for (const l of logs) {
-        if (l.index < st.commitments.length) continue
-        if (l.index > st.commitments.length) {
-          log.warn({ portal: opts.portal, index: l.index, have: st.commitments.length }, 'bridge: commitment gap')
-          continue
-        }
-        const withdrawalCount = countFor(l.withdrawalRoot)
-        if (withdrawalCount < 0) {
-          log.warn({ portal: opts.portal, index: l.index }, 'bridge: a commitment with an unknown withdrawal root')
-        }
-        st.commitments.push({ ...l, withdrawalCount })
-      }
-      st.scanned = { number: to, hash: toBlock.hash }
-      from = to + 1n
-    }
-    await save()
-  }
-
-  async function postOnce(): Promise<PostResult> {
-    await refresh()
-    const lastId = st.withdrawals.length > 0 ? st.withdrawals[st.withdrawals.length - 1].id : 0n
-    const c = await opts.source.latestCommitment(lastId)
-    const fresh = c.withdrawals.filter((w) => w.id > lastId).sort((a, b) => (a.id < b.id ? -1 : 1))
-    st.withdrawals.push(...fresh.map(toL1))
-    const last = st.commitments[st.commitments.length - 1]
-    if (last && c.l2Block <= last.l2Block) {
-      await save()
-      return { status: 'skipped', reason: `L2 block ${c.l2Block} is already committed` }
-    }
-    const included = st.withdrawals.filter((w) => w.l2Block <= c.l2Block)
-    const tree = createWithdrawalTree(included.map(leafOf))
-    st.roots[tree.root] = included.length
-    await save()
-    const res = await opts.client.sendCommit(opts.portal, {
-      l2Block: c.l2Block,
-      stateRoot: c.stateRoot,
-      withdrawalRoot: tree.root,
-    })
-    if (res.status === 'reverted') {
-      log.warn({ portal: opts.portal, l2Block: c.l2Block, reason: res.reason }, 'bridge: commit refused')
-      return res
-    }
-    await refresh()
-    const rec = st.commitments.find((x) => x.index === res.commitment.index)
-    log.info(
-      {
-        index: res.commitment.index,
-        l2Block: c.l2Block,
-        l1Block: res.commitment.l1Block,
-        withdrawals: included.length,
-      },
-      'bridge: commitment posted',
-    )
-    const commitment = rec ?? { ...res.commitment, withdrawalCount: included.length }
-    return { status: 'posted', commitment }
-  }
-
+  const p = await openPoster(opts)
   const intervalMs = opts.intervalMs ?? 5_000
-  const maxBackoffMs = opts.maxBackoffMs ?? 60_000
-  let failures = 0
   const loop = createPollLoop(
-    async () => {
-      try {
-        await postOnce()
-        failures = 0
-      } catch (err) {
-        failures++
-        log.warn(
-          { portal: opts.portal, err: err instanceof Error ? err.message.split('\n')[0] : String(err) },
-          'bridge: commitment pass failed; retrying',
-        )
-      }
-    },
-    () => (failures === 0 ? intervalMs : Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures, 20))),
+    async () => void (await p.scanner.attempt(() => postOnce(p))),
+    () => intervalMs,
   )
-
   return {
     portal: opts.portal,
     challengePeriodSeconds: opts.challengePeriodSeconds,
     client: opts.client,
-    refresh,
-    postOnce,
+    refresh: () => refresh(p),
+    postOnce: () => postOnce(p),
     start: () => loop.start(),
     stop: () => loop.stop(),
     commitments: () =>
-      st.commitments.map((c) => ({
+      p.book.commitments.map((c) => ({
         ...c,
-        l1Safe: heads !== null && c.l1Block <= heads.safe,
-        l1Finalized: heads !== null && c.l1Block <= heads.finalized,
+        l1Safe: p.heads !== null && c.l1Block <= p.heads.safe,
+        l1Finalized: p.heads !== null && c.l1Block <= p.heads.finalized,
       })),
-    withdrawals: () => st.withdrawals.map((w) => ({ ...w })),
-    heads: () => heads,
+    withdrawals: () => p.book.withdrawals.map((w) => ({ ...w })),
+    heads: () => p.heads,
     l2BlockAt(tag) {
-      if (!heads) return 0n
-      const limit = heads[tag]
+      if (!p.heads) return 0n
+      const limit = p.heads[tag]
       let out = 0n
-      for (const c of st.commitments) if (c.l1Block <= limit && c.l2Block > out) out = c.l2Block
+      for (const c of p.book.commitments) if (c.l1Block <= limit && c.l2Block > out) out = c.l2Block
       return out
     },
     status() {
-      const c = st.commitments[st.commitments.length - 1]
+      const c = p.book.commitments[p.book.commitments.length - 1]
       return { last: c ? { index: c.index, l2Block: c.l2Block, l1Block: c.l1Block } : null }
     },
-    toL1,
+    toL1: (w) => toL1(p.decimals, w),
   }
+}
+
+/** Reads the saved state (either shape) and sets up the scanner over `CommitmentPosted` logs. */
+async function openPoster(opts: CommitmentPosterOptions): Promise<PosterRuntime> {
+  const key = posterStoreKey(opts.chainId, opts.portal)
+  const raw = await opts.store.get(key)
+  const saved: SavedState = raw ? fromJson<SavedState>(raw) : { withdrawals: [], commitments: [], roots: {} }
+  const startBlock = opts.startBlock ?? 0n
+  const legacy = saved.scanned
+  const state: ScanState =
+    saved.cursor !== undefined
+      ? { cursor: saved.cursor, checkpoints: saved.checkpoints ?? [] }
+      : { cursor: legacy ? legacy.number : startBlock - 1n, checkpoints: legacy ? [legacy] : [] }
+  const log = opts.logger ?? silentLogger
+  const p = {
+    opts,
+    key,
+    book: { withdrawals: saved.withdrawals, commitments: saved.commitments, roots: saved.roots },
+    log,
+    decimals: new Map(Object.entries(opts.tokenDecimals).map(([k, v]) => [k.toLowerCase(), v])),
+    heads: null,
+  } as Omit<PosterRuntime, 'scanner'> as PosterRuntime
+  p.scanner = createL1Scanner({
+    client: opts.client,
+    startBlock,
+    state,
+    getLogs: (from, to) => opts.client.getCommitmentLogs(opts.portal, from, to),
+    onLogs: (logs) => takeCommitments(p, logs),
+    onUnwind(ancestor) {
+      const keep = p.book.commitments.filter((c) => c.l1Block <= ancestor)
+      log.warn({ portal: opts.portal, dropped: p.book.commitments.length - keep.length }, 'bridge: commitments dropped by an L1 reorg')
+      p.book.commitments = keep
+    },
+    baseDelayMs: opts.intervalMs ?? 5_000,
+    maxBackoffMs: opts.maxBackoffMs ?? 60_000,
+    label: 'commitment',
+    logFields: { portal: opts.portal },
+    logger: log,
+  })
+  return p
+}
+
+function save(p: PosterRuntime): Promise<void> {
+  const { cursor, checkpoints } = p.scanner.state
+  return p.opts.store.put(p.key, toJson({ ...p.book, cursor, checkpoints } satisfies SavedState))
+}
+
+function toL1(decimals: Map<string, number>, w: Withdrawal): KnownWithdrawal {
+  const d = decimals.get(w.token.toLowerCase()) ?? (BigInt(w.token) === 0n ? 18 : undefined)
+  if (d === undefined) throw new UnknownTokenError(w.token)
+  return { ...w, ...wadToL1(w.amountWad, d) }
+}
+
+/** How many withdrawals (the first by id) the tree with `root` holds; −1 when none known does. */
+function countFor(book: PosterBook, root: Hex): number {
+  const known = book.roots[root]
+  if (known !== undefined) return known
+  for (let n = book.withdrawals.length; n >= 0; n--) {
+    if (createWithdrawalTree(book.withdrawals.slice(0, n).map(leafOf)).root === root) return n
+  }
+  return -1
+}
+
+/** Records the next commitments in index order from one scanned range's logs. */
+function takeCommitments(p: PosterRuntime, logs: CommitmentLog[]): void {
+  const { book, log } = p
+  for (const l of logs) {
+    if (l.index < book.commitments.length) continue
+    if (l.index > book.commitments.length) {
+      log.warn({ portal: p.opts.portal, index: l.index, have: book.commitments.length }, 'bridge: commitment gap')
+      continue
+    }
+    const withdrawalCount = countFor(book, l.withdrawalRoot)
+    if (withdrawalCount < 0) {
+      log.warn({ portal: p.opts.portal, index: l.index }, 'bridge: a commitment with an unknown withdrawal root')
+    }
+    book.commitments.push({ ...l, withdrawalCount })
+  }
+}
+
+/** Follows the L1 (heads, reorgs, new `CommitmentPosted` logs) and saves; throws on L1 errors. */
+async function refresh(p: PosterRuntime): Promise<void> {
+  const { latest, safe, finalized } = await p.scanner.sync()
+  const tip = await p.opts.client.getBlock(latest)
+  p.heads = { latest, safe, finalized, latestTimestamp: tip?.timestamp ?? 0n }
+  await save(p)
+}
+
+async function postOnce(p: PosterRuntime): Promise<PostResult> {
+  const { book, opts, log } = p
+  await refresh(p)
+  const lastId = book.withdrawals.length > 0 ? book.withdrawals[book.withdrawals.length - 1].id : 0n
+  const c = await opts.source.latestCommitment(lastId)
+  const fresh = c.withdrawals.filter((w) => w.id > lastId).sort((a, b) => (a.id < b.id ? -1 : 1))
+  book.withdrawals.push(...fresh.map((w) => toL1(p.decimals, w)))
+  const last = book.commitments[book.commitments.length - 1]
+  if (last && c.l2Block <= last.l2Block) {
+    await save(p)
+    return { status: 'skipped', reason: `L2 block ${c.l2Block} is already committed` }
+  }
+  const included = book.withdrawals.filter((w) => w.l2Block <= c.l2Block)
+  const tree = createWithdrawalTree(included.map(leafOf))
+  book.roots[tree.root] = included.length
+  await save(p)
+  const res = await opts.client.sendCommit(opts.portal, { l2Block: c.l2Block, stateRoot: c.stateRoot, withdrawalRoot: tree.root })
+  if (res.status === 'reverted') {
+    log.warn({ portal: opts.portal, l2Block: c.l2Block, reason: res.reason }, 'bridge: commit refused')
+    return res
+  }
+  await refresh(p)
+  const rec = book.commitments.find((x) => x.index === res.commitment.index)
+  log.info(
+    { index: res.commitment.index, l2Block: c.l2Block, l1Block: res.commitment.l1Block, withdrawals: included.length },
+    'bridge: commitment posted',
+  )
+  return { status: 'posted', commitment: rec ?? { ...res.commitment, withdrawalCount: included.length } }
 }

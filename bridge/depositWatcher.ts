@@ -2,17 +2,15 @@
  * The deposit watcher: follows each source L1, keeps deposits `pending` until their block meets
  * the source's finality rule, then hands them to the sink in deposit-id order, each exactly once.
  *
- * Per source and per pass (`syncOnce`):
- * 1. read the L1's latest, safe and finalized heads;
- * 2. unwind: if the block at the last checkpoint (the last scanned block, by hash) is no longer
- *    canonical, walk back through the checkpoints to the newest one still canonical, rewind the
- *    cursor there and mark `dropped` every pending deposit whose block is gone; this is the one
- *    rewind path, taken for reorgs and for an L1 that lost blocks;
- * 3. scan `DepositInitiated` logs from the cursor to `latest` (in ranges of `maxBlockRange`),
- *    adding new ones as `pending` (a log is known by block hash and log index);
- * 4. credit: pending deposits whose block is final, re-checked canonical by hash, contiguous from
- *    `lastCreditedDepositId + 1`, go to `sink.credit` in one call; once it resolves they are
- *    `credited` and the cursor is saved.
+ * Each source has its own `l1Scanner` over its portal's `DepositInitiated` logs: it reads the
+ * heads, unwinds on a reorg (the one rewind path, for reorgs and for an L1 that lost blocks) and
+ * scans to `latest`. On top of it, per source and per pass (`syncOnce`):
+ * - scanned logs become `pending` deposits (a log is known by block hash and log index);
+ * - on an unwind, every pending deposit above the ancestor whose block is gone is `dropped`;
+ * - credit: pending deposits whose block is final, re-checked canonical by hash, contiguous from
+ *   `lastCreditedDepositId + 1`, go to `sink.credit` in one call; once it resolves they are
+ *   `credited` and the cursor is saved. A final deposit whose block hash changed unwinds the
+ *   scanner to the block below it.
  *
  * State per source (cursor, checkpoints, last credited id, deposits) is saved in a `BridgeStore`
  * after every pass, so a new watcher on the same store resumes. If the sink can tell its own
@@ -20,15 +18,23 @@
  * chain is the truth, and a crash between crediting and saving cannot credit twice.
  *
  * An L1 failure fails only that source's pass: it is logged as a warning, the source backs off
- * (doubling from `pollIntervalMs` to `maxBackoffMs`) and the loop goes on; nothing is thrown out
- * of the loop.
+ * by the scanner's one rule (`backoffDelayMs`: `pollIntervalMs` doubling per failure, at most
+ * `maxBackoffMs`) and the loop goes on; nothing is thrown out of the loop.
  */
 import type { Address, Hex } from 'viem'
 import { type BridgeStore, fromJson, toJson } from './bridgeStore.ts'
-import { WrongL1ChainError } from './errors.ts'
 import type { L1Client } from './l1Client.ts'
+import { createL1Scanner, type L1Scanner, type ScanState } from './l1Scanner.ts'
 import { createPollLoop } from './pollLoop.ts'
-import { type BridgeLogger, type DepositRecord, type FinalDeposit, type Finality, type SourceConfig, silentLogger } from './types.ts'
+import {
+  type BridgeLogger,
+  type DepositLog,
+  type DepositRecord,
+  type FinalDeposit,
+  type Finality,
+  type SourceConfig,
+  silentLogger,
+} from './types.ts'
 
 /** Receives final deposits; the node implements it as one system transaction per call. */
 export interface DepositSink {
@@ -97,27 +103,23 @@ export interface DepositWatcher {
   deposits(l2Recipient?: Address): DepositRecord[]
 }
 
-interface Checkpoint {
-  number: bigint
-  hash: Hex
-}
-
-interface SavedState {
-  cursor: bigint
-  checkpoints: Checkpoint[]
+/** What a source knows of its deposits. */
+interface DepositBook {
   lastCreditedDepositId: bigint
   deposits: DepositRecord[]
 }
 
-interface SourceRuntime extends SavedState {
+/** A source's state in the store: its scan and its deposits, in one JSON value. */
+type SavedState = ScanState & DepositBook
+
+/** One source as the watcher runs it: its saved state, live, and its scanner. */
+interface SourceRuntime {
   config: SourceConfig
   client: L1Client
   key: string
-  heads: { latest: bigint; safe: bigint; finalized: bigint } | null
-  failures: number
-  nextAttemptAt: number
-  lastError: string | null
-  chainChecked: boolean
+  book: DepositBook
+  scanner: L1Scanner
+  log: BridgeLogger
 }
 
 /** Store key of a source's state. */
@@ -145,185 +147,18 @@ export function finalBlockLimit(finality: Finality, heads: { latest: bigint; saf
  * watcher.start()
  */
 export async function createDepositWatcher(opts: DepositWatcherOptions): Promise<DepositWatcher> {
-  const log = opts.logger ?? silentLogger
   const pollIntervalMs = opts.pollIntervalMs ?? 1_000
-  const maxBackoffMs = opts.maxBackoffMs ?? 30_000
-  const maxRange = opts.maxBlockRange ?? 2_000n
   const sources: SourceRuntime[] = []
-  for (const { config, client } of opts.sources) {
-    const key = watcherStoreKey(config.chainId, config.portal)
-    const raw = await opts.store.get(key)
-    const saved: SavedState = raw
-      ? fromJson<SavedState>(raw)
-      : {
-          cursor: (config.startBlock ?? 0n) - 1n,
-          checkpoints: [],
-          lastCreditedDepositId: 0n,
-          deposits: [],
-        }
-    if (opts.sink.lastCreditedDepositId) {
-      const onChain = await opts.sink.lastCreditedDepositId(config)
-      for (const d of saved.deposits) {
-        if (d.status === 'pending' && d.depositId <= onChain) d.status = 'credited'
-      }
-      saved.lastCreditedDepositId = onChain
-    }
-    sources.push({
-      ...saved,
-      config,
-      client,
-      key,
-      heads: null,
-      failures: 0,
-      nextAttemptAt: 0,
-      lastError: null,
-      chainChecked: false,
-    })
-  }
+  for (const source of opts.sources) sources.push(await openSource(opts, source))
 
   const lastSaved = new Map<string, string>()
   async function save(s: SourceRuntime): Promise<void> {
-    const json = toJson({
-      cursor: s.cursor,
-      checkpoints: s.checkpoints,
-      lastCreditedDepositId: s.lastCreditedDepositId,
-      deposits: s.deposits,
-    } satisfies SavedState)
+    const { cursor, checkpoints } = s.scanner.state
+    const { lastCreditedDepositId, deposits } = s.book
+    const json = toJson({ cursor, checkpoints, lastCreditedDepositId, deposits } satisfies SavedState)
     if (lastSaved.get(s.key) === json) return
     await opts.store.put(s.key, json)
     lastSaved.set(s.key, json)
-  }
-
-  /** Rewinds the source to `block`: scanning resumes after it; gone pending deposits drop. */
-  async function unwind(s: SourceRuntime, block: bigint): Promise<void> {
-    s.cursor = block
-    s.checkpoints = s.checkpoints.filter((c) => c.number <= block)
-    for (const d of s.deposits) {
-      if (d.status !== 'pending' || d.l1Block <= block) continue
-      const canonical = await s.client.getBlock(d.l1Block)
-      if (canonical?.hash !== d.l1BlockHash) {
-        d.status = 'dropped'
-        log.warn(
-          {
-            chainId: s.config.chainId,
-            depositId: d.depositId,
-            l1Block: d.l1Block,
-            l1TxHash: d.l1TxHash,
-          },
-          'bridge: deposit dropped, its L1 block was reorged away',
-        )
-      }
-    }
-  }
-
-  async function detectReorg(s: SourceRuntime): Promise<void> {
-    const tip = s.checkpoints[s.checkpoints.length - 1]
-    if (!tip) return
-    if ((await s.client.getBlock(tip.number))?.hash === tip.hash) return
-    let ancestor = (s.config.startBlock ?? 0n) - 1n
-    for (let i = s.checkpoints.length - 2; i >= 0; i--) {
-      const cp = s.checkpoints[i]
-      if ((await s.client.getBlock(cp.number))?.hash === cp.hash) {
-        ancestor = cp.number
-        break
-      }
-    }
-    log.warn(
-      { chainId: s.config.chainId, portal: s.config.portal, from: tip.number, to: ancestor },
-      'bridge: L1 reorg, rewinding the deposit scan',
-    )
-    await unwind(s, ancestor)
-  }
-
-  async function scan(s: SourceRuntime, latest: bigint): Promise<void> {
-    const known = new Set(s.deposits.map((d) => `${d.l1BlockHash}:${d.logIndex}`))
-    while (s.cursor < latest) {
-      const from = s.cursor + 1n
-      const to = from + maxRange - 1n < latest ? from + maxRange - 1n : latest
-      const logs = await s.client.getDepositLogs(s.config.portal, from, to)
-      const tip = await s.client.getBlock(to)
-      if (!tip) return // the L1 lost blocks under us: the next pass unwinds
-      // A reorg between the two calls: take nothing from this range; the next pass unwinds.
-      if (logs.some((l) => l.l1Block === to && l.l1BlockHash !== tip.hash)) return
-      for (const l of logs) {
-        if (known.has(`${l.l1BlockHash}:${l.logIndex}`)) continue
-        if (l.depositId <= s.lastCreditedDepositId) {
-          log.warn(
-            { chainId: s.config.chainId, depositId: l.depositId, l1TxHash: l.l1TxHash },
-            'bridge: a log re-uses a credited deposit id (reorg deeper than the finality rule); ignored',
-          )
-          continue
-        }
-        s.deposits.push({
-          ...l,
-          sourceChainId: s.config.chainId,
-          portal: s.config.portal,
-          status: 'pending',
-        })
-        known.add(`${l.l1BlockHash}:${l.logIndex}`)
-        log.info(
-          { chainId: s.config.chainId, depositId: l.depositId, l1Block: l.l1Block, to: l.l2Recipient },
-          'bridge: deposit seen, pending finality',
-        )
-      }
-      s.cursor = to
-      s.checkpoints.push({ number: to, hash: tip.hash })
-    }
-  }
-
-  async function credit(s: SourceRuntime, limit: bigint): Promise<void> {
-    const ready = s.deposits
-      .filter((d) => d.status === 'pending' && d.l1Block <= limit)
-      .sort((a, b) => (a.depositId < b.depositId ? -1 : a.depositId > b.depositId ? 1 : 0))
-    const batch: DepositRecord[] = []
-    let next = s.lastCreditedDepositId + 1n
-    const hashes = new Map<bigint, Hex | undefined>()
-    for (const d of ready) {
-      if (d.depositId !== next) break
-      if (!hashes.has(d.l1Block)) hashes.set(d.l1Block, (await s.client.getBlock(d.l1Block))?.hash)
-      if (hashes.get(d.l1Block) !== d.l1BlockHash) {
-        // Final by number but not the block we saw: a reorg we had not noticed yet.
-        await unwind(s, d.l1Block - 1n)
-        break
-      }
-      batch.push(d)
-      next++
-    }
-    if (batch.length === 0 && ready.length > 0 && ready[0].depositId > next) {
-      log.warn(
-        { chainId: s.config.chainId, expected: next, lowestFinal: ready[0].depositId },
-        'bridge: final deposits do not follow the last credited id; waiting',
-      )
-    }
-    if (batch.length === 0) return
-    const deposits: FinalDeposit[] = batch.map(({ status: _s, l2Block: _b, ...d }) => d)
-    const res = await opts.sink.credit(deposits)
-    for (const d of batch) {
-      d.status = 'credited'
-      if (res && 'l2Block' in res) d.l2Block = res.l2Block
-    }
-    s.lastCreditedDepositId = batch[batch.length - 1].depositId
-    log.info({ chainId: s.config.chainId, from: batch[0].depositId, to: s.lastCreditedDepositId }, 'bridge: deposits credited')
-  }
-
-  async function syncSource(s: SourceRuntime): Promise<void> {
-    if (!s.chainChecked) {
-      const id = await s.client.chainId()
-      if (id !== s.config.chainId) throw new WrongL1ChainError(s.config.chainId, id)
-      s.chainChecked = true
-    }
-    const [latest, safe, finalized] = await Promise.all([
-      s.client.blockNumber('latest'),
-      s.client.blockNumber('safe'),
-      s.client.blockNumber('finalized'),
-    ])
-    s.heads = { latest, safe, finalized }
-    await detectReorg(s)
-    await scan(s, latest)
-    // Keep checkpoints above the L1's finalized head and the newest one at or below it.
-    const anchor = s.checkpoints.filter((c) => c.number <= finalized).pop()
-    s.checkpoints = s.checkpoints.filter((c) => c.number > finalized || c === anchor)
-    await credit(s, finalBlockLimit(s.config.finality, s.heads))
   }
 
   let running: Promise<void> | null = null
@@ -331,26 +166,11 @@ export async function createDepositWatcher(opts: DepositWatcherOptions): Promise
     while (running) await running
     running = (async () => {
       for (const s of sources) {
-        if (Date.now() < s.nextAttemptAt) continue
-        try {
-          await syncSource(s)
-          if (s.failures > 0) log.info({ chainId: s.config.chainId }, 'bridge: L1 back, resuming')
-          s.failures = 0
-          s.lastError = null
-        } catch (err) {
-          s.failures++
-          s.lastError = err instanceof Error ? err.message.split('\n')[0] : String(err)
-          const backoff = Math.min(maxBackoffMs, pollIntervalMs * 2 ** Math.min(s.failures - 1, 20))
-          s.nextAttemptAt = Date.now() + backoff
-          log.warn(
-            { chainId: s.config.chainId, portal: s.config.portal, err: s.lastError, retryInMs: backoff },
-            'bridge: source pass failed; crediting paused, retrying',
-          )
-        }
+        await s.scanner.attempt(() => syncSource(s, opts.sink))
         try {
           await save(s)
         } catch (err) {
-          log.warn({ chainId: s.config.chainId, err: String(err) }, 'bridge: saving the cursor failed')
+          s.log.warn({ chainId: s.config.chainId, err: String(err) }, 'bridge: saving the cursor failed')
         }
       }
     })()
@@ -362,7 +182,6 @@ export async function createDepositWatcher(opts: DepositWatcherOptions): Promise
   }
 
   const loop = createPollLoop(syncOnce, () => pollIntervalMs)
-
   return {
     syncOnce,
     start: () => loop.start(),
@@ -371,29 +190,151 @@ export async function createDepositWatcher(opts: DepositWatcherOptions): Promise
       // A pass started from outside the loop (`syncOnce`) ends too.
       while (running) await running
     },
-    status() {
-      return sources.map((s) => ({
-        chainId: s.config.chainId,
-        portal: s.config.portal,
-        finality: s.config.finality,
-        l1Latest: s.heads?.latest ?? null,
-        l1Safe: s.heads?.safe ?? null,
-        l1Finalized: s.heads?.finalized ?? null,
-        lastCreditedDepositId: s.lastCreditedDepositId,
-        scannedBlock: s.cursor,
-        pendingCount: s.deposits.filter((d) => d.status === 'pending').length,
-        l1Up: s.failures === 0,
-        lastError: s.lastError,
-      }))
-    },
+    status: () => sources.map(sourceStatus),
     deposits(l2Recipient) {
       const want = l2Recipient?.toLowerCase()
       return sources.flatMap((s) =>
-        s.deposits
+        s.book.deposits
           .filter((d) => !want || d.l2Recipient.toLowerCase() === want)
-          .sort((a, b) => (a.depositId < b.depositId ? -1 : a.depositId > b.depositId ? 1 : 0))
+          .sort(byDepositId)
           .map((d) => ({ ...d })),
       )
     },
+  }
+}
+
+const byDepositId = (a: { depositId: bigint }, b: { depositId: bigint }) =>
+  a.depositId < b.depositId ? -1 : a.depositId > b.depositId ? 1 : 0
+
+/** Reads a source's saved state (the sink's last credited id wins) and sets up its scanner. */
+async function openSource(opts: DepositWatcherOptions, { config, client }: WatchedSource): Promise<SourceRuntime> {
+  const log = opts.logger ?? silentLogger
+  const key = watcherStoreKey(config.chainId, config.portal)
+  const raw = await opts.store.get(key)
+  const saved: SavedState = raw
+    ? fromJson<SavedState>(raw)
+    : { cursor: (config.startBlock ?? 0n) - 1n, checkpoints: [], lastCreditedDepositId: 0n, deposits: [] }
+  if (opts.sink.lastCreditedDepositId) {
+    const onChain = await opts.sink.lastCreditedDepositId(config)
+    for (const d of saved.deposits) {
+      if (d.status === 'pending' && d.depositId <= onChain) d.status = 'credited'
+    }
+    saved.lastCreditedDepositId = onChain
+  }
+  const book: DepositBook = { lastCreditedDepositId: saved.lastCreditedDepositId, deposits: saved.deposits }
+  const s = { config, client, key, book, log } as SourceRuntime
+  s.scanner = createL1Scanner({
+    client,
+    startBlock: config.startBlock,
+    state: { cursor: saved.cursor, checkpoints: saved.checkpoints },
+    chainId: config.chainId,
+    maxBlockRange: opts.maxBlockRange,
+    getLogs: (from, to) => client.getDepositLogs(config.portal, from, to),
+    onLogs: (logs) => addPending(s, logs),
+    onUnwind: (ancestor) => dropGone(s, ancestor),
+    baseDelayMs: opts.pollIntervalMs ?? 1_000,
+    maxBackoffMs: opts.maxBackoffMs ?? 30_000,
+    label: 'deposit',
+    logFields: { chainId: config.chainId, portal: config.portal },
+    failureMessage: 'bridge: source pass failed; crediting paused, retrying',
+    logger: log,
+  })
+  return s
+}
+
+/** Takes one scanned range's deposit logs as `pending` (a log is known by block hash and index). */
+function addPending(s: SourceRuntime, logs: DepositLog[]): void {
+  const known = new Set(s.book.deposits.map((d) => `${d.l1BlockHash}:${d.logIndex}`))
+  for (const l of logs) {
+    if (known.has(`${l.l1BlockHash}:${l.logIndex}`)) continue
+    if (l.depositId <= s.book.lastCreditedDepositId) {
+      s.log.warn(
+        { chainId: s.config.chainId, depositId: l.depositId, l1TxHash: l.l1TxHash },
+        'bridge: a log re-uses a credited deposit id (reorg deeper than the finality rule); ignored',
+      )
+      continue
+    }
+    s.book.deposits.push({ ...l, sourceChainId: s.config.chainId, portal: s.config.portal, status: 'pending' })
+    known.add(`${l.l1BlockHash}:${l.logIndex}`)
+    s.log.info(
+      { chainId: s.config.chainId, depositId: l.depositId, l1Block: l.l1Block, to: l.l2Recipient },
+      'bridge: deposit seen, pending finality',
+    )
+  }
+}
+
+/** After an unwind to `ancestor`: every pending deposit above it whose block is gone drops. */
+async function dropGone(s: SourceRuntime, ancestor: bigint): Promise<void> {
+  for (const d of s.book.deposits) {
+    if (d.status !== 'pending' || d.l1Block <= ancestor) continue
+    const canonical = await s.client.getBlock(d.l1Block)
+    if (canonical?.hash !== d.l1BlockHash) {
+      d.status = 'dropped'
+      s.log.warn(
+        { chainId: s.config.chainId, depositId: d.depositId, l1Block: d.l1Block, l1TxHash: d.l1TxHash },
+        'bridge: deposit dropped, its L1 block was reorged away',
+      )
+    }
+  }
+}
+
+/** One pass over a source: scan (unwinding if needed), then credit what is final. */
+async function syncSource(s: SourceRuntime, sink: DepositSink): Promise<void> {
+  const heads = await s.scanner.sync()
+  await credit(s, sink, finalBlockLimit(s.config.finality, heads))
+}
+
+/**
+ * Credits pending deposits whose block is at or below `limit`, re-checked canonical by hash,
+ * contiguous from `lastCreditedDepositId + 1`, in one `sink.credit` call.
+ */
+async function credit(s: SourceRuntime, sink: DepositSink, limit: bigint): Promise<void> {
+  const ready = s.book.deposits.filter((d) => d.status === 'pending' && d.l1Block <= limit).sort(byDepositId)
+  const batch: DepositRecord[] = []
+  let next = s.book.lastCreditedDepositId + 1n
+  const hashes = new Map<bigint, Hex | undefined>()
+  for (const d of ready) {
+    if (d.depositId !== next) break
+    if (!hashes.has(d.l1Block)) hashes.set(d.l1Block, (await s.client.getBlock(d.l1Block))?.hash)
+    if (hashes.get(d.l1Block) !== d.l1BlockHash) {
+      // Final by number but not the block we saw: a reorg we had not noticed yet.
+      await s.scanner.unwind(d.l1Block - 1n)
+      break
+    }
+    batch.push(d)
+    next++
+  }
+  if (batch.length === 0 && ready.length > 0 && ready[0].depositId > next) {
+    s.log.warn(
+      { chainId: s.config.chainId, expected: next, lowestFinal: ready[0].depositId },
+      'bridge: final deposits do not follow the last credited id; waiting',
+    )
+  }
+  if (batch.length === 0) return
+  const deposits: FinalDeposit[] = batch.map(({ status: _s, l2Block: _b, ...d }) => d)
+  const res = await sink.credit(deposits)
+  for (const d of batch) {
+    d.status = 'credited'
+    if (res && 'l2Block' in res) d.l2Block = res.l2Block
+  }
+  s.book.lastCreditedDepositId = batch[batch.length - 1].depositId
+  s.log.info({ chainId: s.config.chainId, from: batch[0].depositId, to: s.book.lastCreditedDepositId }, 'bridge: deposits credited')
+}
+
+function sourceStatus(s: SourceRuntime): SourceStatus {
+  const heads = s.scanner.heads()
+  const health = s.scanner.health()
+  return {
+    chainId: s.config.chainId,
+    portal: s.config.portal,
+    finality: s.config.finality,
+    l1Latest: heads?.latest ?? null,
+    l1Safe: heads?.safe ?? null,
+    l1Finalized: heads?.finalized ?? null,
+    lastCreditedDepositId: s.book.lastCreditedDepositId,
+    scannedBlock: s.scanner.state.cursor,
+    pendingCount: s.book.deposits.filter((d) => d.status === 'pending').length,
+    l1Up: health.up,
+    lastError: health.lastError,
   }
 }

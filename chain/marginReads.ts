@@ -8,6 +8,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import { decodeEventLog, encodeEventTopics } from 'viem'
 import { holdingsToEntries, marginOfHoldings } from '../execution/margin/accountMargin.ts'
 import { fundingOwed, intervalStartOf, readFundingIndexes, vwapOf } from '../execution/margin/funding.ts'
+import { type LendingMarket, lendingMarkets } from '../execution/margin/interest.ts'
 import { COLLATERAL_FLAG } from '../execution/margin/liquidate.ts'
 import { marketAt, type PricedMarket } from '../execution/margin/marketAt.ts'
 import type { MarginEnv } from '../execution/margin/types.ts'
@@ -19,7 +20,7 @@ import type { GovernedConfig } from '../state/system/types.ts'
 import { type Holdings, UmaStore } from '../state/system/umaStore.ts'
 import type { BlockTag, Hex, StoredLog } from '../state/types.ts'
 import { InvalidRangeError } from './errors.ts'
-import type { InsuranceFundView, LiquidationView, MarginAccountView, MarginApi, MarketsView } from './types.ts'
+import type { InsuranceFundView, LendingMarketView, LiquidationView, MarginAccountView, MarginApi, MarketsView } from './types.ts'
 
 /** Topics of the events `margin_getLiquidations` lists. */
 const LIQUIDATION_TOPICS: Hex[] = [
@@ -106,12 +107,33 @@ export class MarginReads implements MarginApi {
     const account = address.toLowerCase() as Hex
     const { state, priced } = await this.priced(tag)
     const store = new UmaStore(state)
+    const config = await this.deps.env.config(state)
+    const rates = new Map((await lendingMarkets(store, config)).map((m) => [m.assetId, m]))
     return {
       address: account,
-      ...holdingsView(await store.holdings(account), priced),
+      ...holdingsView(await store.holdings(account), priced, rates),
       operators: await store.operators(account),
       pendingDeposits: this.deps.pendingDeposits?.(account) ?? [],
     }
+  }
+
+  /** `margin_getLendingMarkets` (SPEC 5, 6.2): every pool, amounts in whole units, rates per year. */
+  async getLendingMarkets(tag: BlockTag): Promise<LendingMarketView[]> {
+    const { state } = await this.deps.stateAt(tag)
+    const config = await this.deps.env.config(state)
+    return (await lendingMarkets(new UmaStore(state), config)).map((m) => ({
+      assetId: m.assetId,
+      symbol: m.symbol,
+      borrowable: m.borrowable,
+      supplied: formatWad(m.supplied),
+      borrowed: formatWad(m.borrowed),
+      cash: formatWad(m.cash),
+      utilization: formatWad(m.utilization),
+      borrowRate: formatWad(m.borrowRate),
+      supplyRate: formatWad(m.supplyRate),
+      borrowCap: formatWad(m.borrowCap),
+      reserveFactor: formatWad(m.reserveFactor),
+    }))
   }
 
   async getRiskReport(address: Hex, tag: BlockTag): Promise<RiskReport> {
@@ -234,14 +256,23 @@ async function perpFundingViews(
 }
 
 /** An account's balances and positions as `margin_getAccount` shows them, valued at `priced`. */
-function holdingsView(h: Holdings, priced: PricedMarket): Pick<MarginAccountView, 'balances' | 'positions'> {
+function holdingsView(
+  h: Holdings,
+  priced: PricedMarket,
+  pools: ReadonlyMap<number, LendingMarket> = new Map(),
+): Pick<MarginAccountView, 'balances' | 'positions'> {
   const ms = priced.state
   return {
-    balances: h.balances.map((b) => ({
-      assetId: b.assetId,
-      symbol: priced.market.assets.find((a) => a.id === b.assetId)?.symbol ?? `asset-${b.assetId}`,
-      amount: formatWad(b.amount),
-    })),
+    balances: h.balances.map((b) => {
+      const pool = pools.get(b.assetId)
+      return {
+        assetId: b.assetId,
+        symbol: priced.market.assets.find((a) => a.id === b.assetId)?.symbol ?? `asset-${b.assetId}`,
+        amount: formatWad(b.amount),
+        // What the balance earns (supplied) or pays (borrowed), per year.
+        ...(pool === undefined ? {} : { interestRate: formatWad(b.amount < 0n ? pool.borrowRate : pool.supplyRate) }),
+      }
+    }),
     positions: h.positions.map((p) => {
       const item = ms.itemByInstrumentId.get(p.instrumentId)
       const mark = item === undefined ? 0 : ms.itemMark[item]

@@ -28,12 +28,17 @@ const logger = pino({ level: 'silent' })
 const alice = privateKeyToAccount(DEV_ACCOUNTS[0][1])
 const bob = privateKeyToAccount(DEV_ACCOUNTS[1][1])
 const dirs: string[] = []
+/**
+ * One genesis for the file, so reopened datadirs match it; dated a minute ago so a price update
+ * stamped a second after it is never ahead of the block that carries it.
+ */
+const genesis = devGenesis(Math.floor(Date.now() / 1000) - 60)
 const nodes: Node[] = []
 
 async function open(datadir?: string, mempool?: Partial<MempoolLimits>): Promise<{ node: Node; datadir: string }> {
   const dir = datadir ?? mkdtempSync(join(tmpdir(), 'um-node-'))
   if (!datadir) dirs.push(dir)
-  const node = await createNode({ datadir: dir, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false, mempool })
+  const node = await createNode({ datadir: dir, genesis, blockTimeMs: 50, logger, produce: false, mempool })
   nodes.push(node)
   return { node, datadir: dir }
 }

@@ -26,7 +26,7 @@ import { StoreFailureError } from '../lib/errors.ts'
 import { ChainDb } from '../state/chainDb.ts'
 import { stateRootReadable } from '../state/stateManager.ts'
 import { readGovernedConfig } from '../state/system/governanceStore.ts'
-import type { GovernedConfig } from '../state/system/types.ts'
+import type { GovernedConfig, RiskParamsInForce } from '../state/system/types.ts'
 import type { BlockTag, Hex, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 import { Admission } from './admission.ts'
 import { BlockReads } from './blockReads.ts'
@@ -36,7 +36,7 @@ import { feeHistory, SUGGESTED_TIP } from './fees.ts'
 import { Mempool, type MempoolLimits } from './mempool.ts'
 import { BlockProducer } from './producer.ts'
 import { StateReads } from './stateReads.ts'
-import type { AccountProof, CallBounds, ChainApi, ChainEvents, FeeHistory, GovernanceApi, RiskParamsView } from './types.ts'
+import type { AccountProof, CallBounds, ChainApi, ChainEvents, FeeHistory, GovernanceApi } from './types.ts'
 
 export interface NodeOptions {
   datadir: string
@@ -218,9 +218,12 @@ export class Node implements ChainApi, GovernanceApi {
     this.producer.start()
   }
 
-  /** Builds, commits and announces one block from the mempool. */
-  produceBlock(): Promise<Block | undefined> {
-    return this.producer.produce()
+  /**
+   * Builds, commits and announces one block from the mempool, stamped now, or at
+   * `opts.timestamp` (unix seconds; never before the parent) when a test moves the clock.
+   */
+  produceBlock(opts: { timestamp?: bigint } = {}): Promise<Block | undefined> {
+    return this.producer.produce(opts.timestamp)
   }
 
   /** Re-executes another node's block and commits it if it reproduces exactly (BlockProducer.import). */
@@ -339,7 +342,7 @@ export class Node implements ChainApi, GovernanceApi {
   getGovernedConfig(tag: BlockTag): Promise<GovernedConfig> {
     return this.reads.getGovernedConfig(tag)
   }
-  getRiskParams(tag: BlockTag): Promise<RiskParamsView> {
+  getRiskParams(tag: BlockTag): Promise<RiskParamsInForce> {
     return this.reads.getRiskParams(tag)
   }
   getProposal(id: bigint, tag: BlockTag): Promise<Proposal> {

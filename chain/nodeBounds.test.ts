@@ -16,12 +16,14 @@ const LOOP = `0x${'22'.repeat(20)}` as Hex
 /** JUMPDEST PUSH0 JUMP: an endless loop, as code of an override or as init code. */
 const ENDLESS = '0x5b5f56' as Hex
 const dirs: string[] = []
+/** One genesis for the file (the dev genesis is dated when built), so reopened datadirs match it. */
+const genesis = devGenesis()
 const nodes: Node[] = []
 
 async function open(opts: Partial<NodeOptions> = {}, datadir?: string): Promise<Node> {
   const dir = datadir ?? mkdtempSync(join(tmpdir(), 'um-bounds-'))
   if (!datadir) dirs.push(dir)
-  const node = await createNode({ datadir: dir, genesis: devGenesis(), blockTimeMs: 50, heartbeatMs: 50, logger, produce: false, ...opts })
+  const node = await createNode({ datadir: dir, genesis, blockTimeMs: 50, heartbeatMs: 50, logger, produce: false, ...opts })
   nodes.push(node)
   return node
 }

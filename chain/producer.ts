@@ -1,7 +1,7 @@
 /**
  * The head and how it moves: the block timer, a block produced from the pool, a block imported
- * from another node, both through one builder (the margin system's block-start step, deposit
- * credits, transactions, its end-of-block pass, seal, verify, commit), and the one rewind when anything fails.
+ * from another node, both through one builder (the margin system's start-of-block step, deposit
+ * credits, transactions, the margin system's end-of-block pass, seal, verify, commit), and the one rewind when anything fails.
  */
 import type { EventEmitter } from 'node:events'
 import type { Block } from '@ethereumjs/block'
@@ -183,13 +183,16 @@ export class BlockProducer {
     }
   }
 
-  /** Builds, commits and announces one block from the mempool. */
-  async produce(): Promise<Block> {
+  /**
+   * Builds, commits and announces one block from the mempool, stamped with the wall clock (or
+   * `at`, unix seconds, when given: a test moving time), never before its parent.
+   */
+  async produce(at?: bigint): Promise<Block> {
     // After a store failure nothing more is built on a store that cannot be trusted.
     if (this.fatalError !== undefined) throw this.fatalError
     const d = this.deps
     const parent = this.head
-    const now = BigInt(Math.floor(Date.now() / 1000))
+    const now = at ?? BigInt(Math.floor(Date.now() / 1000))
     const baseFee = this.nextBaseFee(parent)
     const env: BlockEnv = {
       number: parent.header.number + 1n,
@@ -280,7 +283,7 @@ export class BlockProducer {
   }
 
   /**
-   * One block: opens it at `env`, credits bridge deposits (from the queue when producing,
+   * One block: opens it at `env`, runs the margin system's start-of-block step (listing), credits bridge deposits (from the queue when producing,
    * `imported` when importing) as the block's first, system, transaction, lets `fill` run its
    * transactions, runs the margin system's end-of-block pass, seals, checks it against
    * `expected` (imports), commits in one batch and makes it the head. Any failure leaves the
@@ -355,15 +358,26 @@ export class BlockProducer {
     }
   }
 
-  /** The margin system's block-start step (funding intervals), contained like the end-of-block pass. */
+  /** The margin system's start-of-block step (interest, funding intervals, new expiries), contained. */
   private async beginBlock(env: BlockEnv): Promise<void> {
     const { margin, log } = this.deps
     if (margin === undefined) return
     const run = await this.executor.contained(() => margin.beginBlock(this.state, this.executor.timestamp))
-    if (!run.ok)
-      log.error({ err: run.error, block: Number(env.number) }, 'block-start step failed; rolled back, the block goes on without it')
-    else if (run.value.funding.length > 0)
-      log.debug({ block: Number(env.number), perps: run.value.funding.length }, 'funding intervals closed')
+    if (!run.ok) {
+      // Deterministic like everything else in the block: a replaying node fails the same way.
+      log.error({ err: run.error, block: Number(env.number) }, 'start-of-block step failed; rolled back, the block goes on without it')
+      // The mirror may have been re-priced by the rolled-back interest.
+      await margin.load(this.state)
+      return
+    }
+    const { listed, funding } = run.value
+    if (funding.length > 0) log.debug({ block: Number(env.number), perps: funding.length }, 'funding intervals closed')
+    if (listed.length > 0) {
+      log.info(
+        { block: Number(env.number), instruments: listed.length, first: listed[0].name, last: listed.at(-1)!.name },
+        'options listed',
+      )
+    }
   }
 
   /** The margin system's end-of-block pass (settlement, re-margining, liquidations), contained. */

@@ -9,13 +9,14 @@ import type { Common } from '@ethereumjs/common'
 import { getMerkleStateProof, type MerkleStateManager } from '@ethereumjs/statemanager'
 import { type Account, bytesToHex, createAddressFromString, type DB, hexToBytes, KECCAK256_NULL, setLengthLeft } from '@ethereumjs/util'
 import { listProposals, type Proposal, readProposal } from '../execution/governance/proposals.ts'
+import { lendingOf } from '../genesis/lendingParams.ts'
 import { openStateManager } from '../state/stateManager.ts'
 import { readGovernedConfig } from '../state/system/governanceStore.ts'
-import type { GovernedConfig } from '../state/system/types.ts'
+import type { GovernedConfig, RiskParamsInForce } from '../state/system/types.ts'
 import type { BlockTag, Hex } from '../state/types.ts'
 import type { BlockReads } from './blockReads.ts'
 import { NoMarginConfigError, UnknownBlockError, UnknownProposalError } from './errors.ts'
-import type { AccountProof, RiskParamsView } from './types.ts'
+import type { AccountProof } from './types.ts'
 
 export class StateReads {
   /** A read-only state at the head, replaced with every block. */
@@ -105,10 +106,9 @@ export class StateReads {
     return config
   }
 
-  /** Section 6's parameters in force, with `funding` (SPEC 5, `margin_getRiskParams`). */
-  async getRiskParams(tag: BlockTag): Promise<RiskParamsView> {
+  async getRiskParams(tag: BlockTag): Promise<RiskParamsInForce> {
     const config = await this.getGovernedConfig(tag)
-    return { ...config.riskParams, funding: config.funding }
+    return { ...config.riskParams, funding: config.funding, listing: config.listing, lending: lendingOf(config.market, config.lending) }
   }
 
   async getProposal(id: bigint, tag: BlockTag): Promise<Proposal> {

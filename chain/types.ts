@@ -7,8 +7,7 @@ import type { TypedTransaction } from '@ethereumjs/tx'
 import type { Hex } from 'viem'
 import type { Proposal } from '../execution/governance/proposals.ts'
 import type { CallRequest, CallResult, StateOverrides } from '../execution/types.ts'
-import type { RiskParams } from '../risk/index.ts'
-import type { FundingConfig, GovernedConfig } from '../state/system/types.ts'
+import type { GovernedConfig, RiskParamsInForce } from '../state/system/types.ts'
 import type { BlockTag, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 
 /** Account state at a block (eth_getProof shape, bigint quantities). */
@@ -91,10 +90,26 @@ export interface ChainApi {
   off<E extends keyof ChainEvents>(event: E, fn: ChainEvents[E]): void
 }
 
+/** One lending pool as `margin_getLendingMarkets` shows it: amounts in whole units, rates per year, decimal strings. */
+export interface LendingMarketView {
+  assetId: number
+  symbol: string
+  borrowable: boolean
+  supplied: string
+  borrowed: string
+  cash: string
+  utilization: string
+  borrowRate: string
+  supplyRate: string
+  borrowCap: string
+  reserveFactor: string
+}
+
 /** `margin_getAccount` result (SPEC section 5); amounts are decimal strings in whole units. */
 export interface MarginAccountView {
   address: Hex
-  balances: { assetId: number; symbol: string; amount: string }[]
+  /** `interestRate` (per year, decimal) on a pooled asset's balance: its supply rate, or its borrow rate when negative. */
+  balances: { assetId: number; symbol: string; amount: string; interestRate?: string }[]
   positions: {
     instrumentId: number
     name: string
@@ -116,9 +131,6 @@ export interface MarginAccountView {
     status: string
   }[]
 }
-
-/** `margin_getRiskParams` result: section 6's parameters, with `funding` (6.3). */
-export type RiskParamsView = RiskParams & { funding: FundingConfig }
 
 /** `margin_getMarkets` result (SPEC section 5). */
 export interface MarketsView {
@@ -151,6 +163,8 @@ export interface MarginApi {
   /** `margin_simulate`: the report of a hypothetical portfolio at the head's market. */
   simulate(portfolio: unknown): Promise<unknown>
   getMarkets(tag: BlockTag): Promise<MarketsView>
+  /** `margin_getLendingMarkets` (SPEC 6.2). */
+  getLendingMarkets(tag: BlockTag): Promise<LendingMarketView[]>
   /** `margin_getLiquidations`: the Liquidation and BadDebt events of blocks `from`..`to`, in order. */
   getLiquidations(from: BlockTag, to: BlockTag): Promise<LiquidationView[]>
   /** `margin_getInsuranceFund`: the fund's holdings at `from`, at every block that liquidated, and at `to`. */
@@ -196,8 +210,8 @@ export interface InsuranceFundView {
  * chain without a margin genesis.
  */
 export interface GovernanceApi {
-  /** SPEC section 6's parameters in force at `tag` (with `funding`, 6.3). */
-  getRiskParams(tag: BlockTag): Promise<RiskParamsView>
+  /** SPEC section 6's parameters in force at `tag`, with the `listing` schedule. */
+  getRiskParams(tag: BlockTag): Promise<RiskParamsInForce>
   /** Everything governance controls (markets, risk params, protocols, oracle, council) at `tag`. */
   getGovernedConfig(tag: BlockTag): Promise<GovernedConfig>
   /** One proposal; throws `UnknownProposalError` when `id` names none. */

@@ -127,6 +127,40 @@ export class InsufficientBalanceError extends RefusalError {
   }
 }
 
+/** A call would take `account`'s balance of `assetId`, which its pool does not lend, below 0 (SPEC 6.2). */
+export class NotBorrowableError extends RefusalError {
+  override name = 'NotBorrowableError'
+  constructor(
+    readonly account: Hex,
+    readonly assetId: number,
+  ) {
+    super('not borrowable')
+  }
+}
+
+/** A call would take what is borrowed from `assetId`'s pool above its governed cap (wad). */
+export class BorrowCapError extends RefusalError {
+  override name = 'BorrowCapError'
+  constructor(
+    readonly assetId: number,
+    readonly borrowedWad: bigint,
+    readonly capWad: bigint,
+  ) {
+    super('borrow cap')
+  }
+}
+
+/** A call would leave `assetId`'s pool with less cash than 0: what it would pay out is lent (SPEC 6.2). */
+export class InsufficientLiquidityError extends RefusalError {
+  override name = 'InsufficientLiquidityError'
+  constructor(
+    readonly assetId: number,
+    readonly cashWad: bigint,
+  ) {
+    super('insufficient liquidity')
+  }
+}
+
 /** The governed market lists no USDC, the asset premiums and realised P&L are paid in. */
 export class NoSettlementAssetError extends RefusalError {
   override name = 'NoSettlementAssetError'

@@ -4,7 +4,7 @@
  * parts (markets, UMAs, feeder, council, insurance fund) join it with their issues.
  */
 import type { Hex } from 'viem'
-import { devMarket, devRiskParams } from '../risk/index.ts'
+import { devMarketAt, devRiskParams } from '../risk/index.ts'
 import { INSURANCE_FUND_ADDRESS } from '../state/system/addresses.ts'
 import { exampleArtifacts } from './contracts/exampleContracts.ts'
 import { DEV_FUNDING } from './fundingBounds.ts'
@@ -39,8 +39,30 @@ export const DEV_PERP_VENUE: Hex = '0x0000000000000000000000000000000000000b02'
 /** 10,000 ETH in wei. */
 const DEV_BALANCE = 10_000n * 10n ** 18n
 
-/** The dev genesis as a JSON document (what `--genesis FILE` would contain). */
-export function devGenesisDocument(): Record<string, unknown> {
+/** The dev listing schedule (SPEC 6.4): 2 weekly and 2 monthly expiries, 5 strikes, ticks 100 / 1,000. */
+export const DEV_LISTING = {
+  weekly: 2,
+  monthly: 2,
+  strikesPct: [-0.2, -0.1, 0, 0.1, 0.2],
+  tick: { ETH: 100, BTC: 1000 },
+} as const
+
+/** Unix seconds now: the default dev genesis time. */
+const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+/** The dev lending pools (SPEC 6.2): rates per year, caps in whole units. */
+export const DEV_LENDING = {
+  USDC: { borrowable: true, base: 0, slope1: 0.04, kink: 0.8, slope2: 0.75, reserveFactor: 0.1, borrowCap: 5_000_000 },
+  WETH: { borrowable: true, base: 0, slope1: 0.03, kink: 0.8, slope2: 0.8, reserveFactor: 0.1, borrowCap: 1_000 },
+}
+
+/**
+ * The dev genesis as a JSON document (what `--genesis FILE` would contain), for a chain born at
+ * `timestamp` (unix seconds; default now): its block, its oracle prices and its options' expiries
+ * are dated from it, so a chain is neither stale nor expired at birth. `unimargin start` keeps the
+ * time its datadir was created (app/devGenesisTime.ts), so a restart finds the same genesis.
+ */
+export function devGenesisDocument(timestamp: number = nowSeconds()): Record<string, unknown> {
   const alloc: Record<string, unknown> = {}
   const accounts: Record<string, unknown> = {}
   for (const [address] of DEV_ACCOUNTS) {
@@ -53,16 +75,18 @@ export function devGenesisDocument(): Record<string, unknown> {
   alloc[DEV_PERP_VENUE] = { nonce: '1', code: venues.PerpVenue.deployedBytecode }
   return {
     chainId: DEV_CHAIN_ID,
-    // 2026-01-01T00:00:00Z
-    timestamp: 1767225600,
+    timestamp,
     gasLimit: '30000000',
     baseFeePerGas: '1000000000',
     minBaseFeePerGas: '1000000',
     alloc,
     margin: {
-      market: devMarket,
+      market: devMarketAt(timestamp),
       riskParams: devRiskParams,
+      listing: DEV_LISTING,
       protocols: [DEV_OPTIONS_VENUE, DEV_PERP_VENUE],
+      // SPEC 6.2: USDC and WETH lend and borrow on kinked curves (Aave-like); WBTC does not.
+      lending: DEV_LENDING,
       // Dev oracle: feeder set = dev account 9, threshold 1; an update moves a price or a vol
       // by at most ±50 %.
       oracle: { feeders: [DEV_ACCOUNTS[9][0]], threshold: 1, maxMove: 0.5 },
@@ -79,7 +103,7 @@ export function devGenesisDocument(): Record<string, unknown> {
   }
 }
 
-/** The dev genesis, parsed. */
-export function devGenesis(): Genesis {
-  return parseGenesis(devGenesisDocument())
+/** The dev genesis of a chain born at `timestamp` (unix seconds; default now), parsed. */
+export function devGenesis(timestamp?: number): Genesis {
+  return parseGenesis(devGenesisDocument(timestamp))
 }

@@ -19,6 +19,8 @@ import {
 import type { GenesisBalances, MarginGenesis } from '../state/system/types.ts'
 import { GenesisError } from './errors.ts'
 import { DEV_FUNDING, patchFunding } from './fundingBounds.ts'
+import { lendingOf, patchLending } from './lendingParams.ts'
+import { checkListingBounds, LISTING_OFF, patchListing } from './listingBounds.ts'
 import { priceInBounds, volInBounds } from './priceBounds.ts'
 import { checkRiskParamBounds } from './riskParamBounds.ts'
 import { checkSystemBounds } from './systemBounds.ts'
@@ -156,8 +158,8 @@ function parseBalances(v: unknown, path: string, market: Market): GenesisBalance
 }
 
 /**
- * Parses `margin` (markets, riskParams, protocols, oracle, council, funding, accounts); `funding`
- * may be left out (SPEC 6.3's dev defaults) or name either member.
+ * Parses `margin` (markets, riskParams, protocols, oracle, council, funding, listing, lending,
+ * accounts); `funding` may be left out (SPEC 6.3's dev defaults) or name either member.
  *
  * @throws GenesisError naming the first bad field.
  */
@@ -165,7 +167,7 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
   if (!isRecord(v)) throw new GenesisError(path, 'must be an object')
   const forbidden = scanJson(v, path).forbidden
   if (forbidden !== undefined) throw new GenesisError(forbidden, 'forbidden key')
-  onlyKeys(v, ['market', 'riskParams', 'protocols', 'oracle', 'council', 'funding', 'accounts'], path)
+  onlyKeys(v, ['market', 'riskParams', 'protocols', 'oracle', 'council', 'funding', 'listing', 'lending', 'accounts'], path)
   const market = parseMarket(v.market, `${path}.market`)
   if (!isRecord(v.riskParams)) throw new GenesisError(`${path}.riskParams`, 'is required and must be an object')
   let riskParams: RiskParams
@@ -188,6 +190,10 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
   const members = addressList(v.council.members, `${path}.council.members`)
   const quorum = posInt(v.council.quorum, `${path}.council.quorum`)
   const timelockBlocks = posInt(v.council.timelockBlocks, `${path}.council.timelockBlocks`, 0)
+  // No `listing`: nothing is listed as time passes (the dev genesis has one, SPEC 6.4).
+  const genesisFail = (field: string, problem: string) => new GenesisError(`${path}.${field}`, problem)
+  const listing = v.listing === undefined ? LISTING_OFF : patchListing(LISTING_OFF, v.listing, genesisFail)
+  checkListingBounds(listing, market, genesisFail)
   const accounts: MarginGenesis['accounts'] = {}
   if (v.accounts !== undefined) {
     if (!isRecord(v.accounts)) throw new GenesisError(`${path}.accounts`, 'must be an object')
@@ -205,6 +211,11 @@ export function parseMarginGenesis(v: unknown, path = 'margin'): MarginGenesis {
       v.funding === undefined
         ? { ...DEV_FUNDING }
         : patchFunding(DEV_FUNDING, v.funding, (field, problem) => new GenesisError(`${path}.${field}`, problem)),
+    listing,
+    lending:
+      v.lending === undefined
+        ? lendingOf(market, undefined)
+        : patchLending(market, undefined, v.lending, (field, problem) => new GenesisError(`${path}.${field}`, problem)),
   }
   checkSystemBounds(config, (field, problem) => new GenesisError(`${path}.${field}`, problem))
   return { config, accounts }

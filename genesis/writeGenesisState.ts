@@ -10,6 +10,7 @@ import { Account, createAddressFromString, type DB, hexToBytes } from '@ethereum
 import { openStateManager } from '../state/stateManager.ts'
 import { SYSTEM_ACCOUNTS } from '../state/system/addresses.ts'
 import { writeGenesisGovernance } from '../state/system/governanceStore.ts'
+import { newPool } from '../state/system/lendingPools.ts'
 import { writeGenesisPrices } from '../state/system/oracleStore.ts'
 import type { MarginGenesis } from '../state/system/types.ts'
 import { UmaStore } from '../state/system/umaStore.ts'
@@ -56,7 +57,9 @@ export async function writeGenesisState(
   if (g.margin) {
     await writeGenesisGovernance(state, g.margin.config)
     await writeGenesisPrices(state, g.margin.config.market, g.timestamp)
-    await writeGenesisBalances(new UmaStore(state), g.margin)
+    const store = new UmaStore(state)
+    await openLendingPools(store, g.margin, g.timestamp)
+    await writeGenesisBalances(store, g.margin)
   }
   const stateRoot = await state.getStateRoot()
   return createBlock(
@@ -73,6 +76,14 @@ export async function writeGenesisState(
     },
     { common },
   )
+}
+
+/** A lending pool for every asset the configuration has parameters for (SPEC 6.2), empty, at 1.0. */
+async function openLendingPools(store: UmaStore, margin: MarginGenesis, timestamp: bigint): Promise<void> {
+  if (margin.config.lending === undefined) return
+  for (const asset of [...margin.config.market.assets].sort((a, b) => a.id - b.id)) {
+    if (margin.config.lending[asset.symbol] !== undefined) await store.setPool(asset.id, newPool(timestamp))
+  }
 }
 
 /** The margin accounts' opening balances, in address then symbol order. */

@@ -128,3 +128,14 @@ export function parseWad(text: string): bigint {
 export function formatAmount(x: number): string {
   return formatWad(numberToWad(x))
 }
+
+/** ⌊a / b⌋ for b > 0 (rounds toward −∞, unlike bigint `/`): credits round down. */
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q
+}
+
+/** ⌈a / b⌉ for b > 0: debts round up. */
+export function ceilDiv(a: bigint, b: bigint): bigint {
+  return -floorDiv(-a, b)
+}

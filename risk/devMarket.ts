@@ -1,3 +1,5 @@
+import { DAY_SECONDS, weeklyExpiryOnOrAfter } from './expiries.ts'
+import { instrumentName } from './instrumentName.ts'
 import type { Instrument, Market, RiskParams } from './types.ts'
 
 /**
@@ -61,6 +63,30 @@ export const devMarket: Market = {
     opt(25, 'BTC', DEV_EXPIRY_2, 70000, 'call', 'BTC-20270326-70000-C'),
     opt(26, 'BTC', DEV_EXPIRY_2, 70000, 'put', 'BTC-20270326-70000-P'),
   ],
+}
+
+/**
+ * The dev market of a chain whose genesis block is at `genesisTimestamp` (unix seconds): the
+ * same ids, strikes and kinds as {@link devMarket}, its first expiry moved to the first Friday
+ * 08:00 UTC at least 30 days after genesis and its second to the first at least 90 days after,
+ * renamed to match. So a dev chain started on any date has live options (SPEC 2 and 6.4).
+ *
+ * @example devMarketAt(1_767_225_600).instruments[2].name // 'ETH-20260206-2500-C'
+ */
+export function devMarketAt(genesisTimestamp: number): Market {
+  const first = weeklyExpiryOnOrAfter(genesisTimestamp + 30 * DAY_SECONDS)
+  const second = weeklyExpiryOnOrAfter(genesisTimestamp + 90 * DAY_SECONDS)
+  const moved = (i: Instrument): Instrument => {
+    if (i.type !== 'option') return { ...i }
+    const expiry = i.expiry === DEV_EXPIRY_1 ? first : second
+    const spec = { type: i.type, underlying: i.underlying, strike: i.strike, expiry, kind: i.kind }
+    return { id: i.id, name: instrumentName(spec), ...spec }
+  }
+  return {
+    underlyings: devMarket.underlyings.map((u) => ({ ...u })),
+    assets: devMarket.assets.map((a) => ({ ...a })),
+    instruments: devMarket.instruments.map(moved),
+  }
 }
 
 /** SPEC section 6's dev defaults. */

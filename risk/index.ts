@@ -19,11 +19,26 @@ export {
 export { AccountBookWriter, type AccountBookWriterOptions } from './accountBookWriter.ts'
 export { bsGreeks, bsValue, type OptionGreeks, SECONDS_PER_YEAR, yearsToExpiry } from './blackScholes.ts'
 /** The dev genesis's market and parameters (the SPEC 6 worked example uses them). */
-export { devMarket, devRiskParams } from './devMarket.ts'
+export { devMarket, devMarketAt, devRiskParams } from './devMarket.ts'
 /** Every domain error of the kernel, as a module (rpc/errors.ts maps each one). */
 export * as riskErrors from './errors.ts'
 export { InvalidMarketError, InvalidPortfolioError } from './errors.ts'
 export { buildEsPaths, choleskyOfCorrelation, ES_SEED, expectedShortfall } from './expectedShortfall.ts'
+export {
+  civilFromDays,
+  DAY_SECONDS,
+  daysFromCivil,
+  isMonthlyExpiry,
+  lastFridayOfMonth,
+  listingStrikeWad,
+  listingWindow,
+  monthlyWindow,
+  nextWeeklyExpiry,
+  utcDateCode,
+  WEEK_SECONDS,
+  weeklyExpiryOnOrAfter,
+  weeklyWindow,
+} from './expiries.ts'
 export { instrumentName } from './instrumentName.ts'
 export {
   applyLiquidationPlan,

@@ -65,6 +65,10 @@ export function marginMethods(api: MarginApi, gov: GovernanceApi): RpcMethods {
       }
       return asParams(() => api.simulate(portfolio))
     },
+    margin_getLendingMarkets(params) {
+      const [tag] = arity(params, 0, 1)
+      return api.getLendingMarkets(parseBlockTag(tag, 0))
+    },
     margin_getMarkets(params) {
       const [tag] = arity(params, 0, 1)
       return api.getMarkets(parseBlockTag(tag, 0))

@@ -134,12 +134,15 @@ describe('containment attacks on a real node', () => {
     const slot = `0x${mappingSlot(2n, buyer.address.toLowerCase() as Hex, 2)
       .toString(16)
       .padStart(64, '0')}` as Hex
-    // 2^254 wad of WETH at ~3,000 USD: an equity of ~10^80 wad, past int256.
+    // WETH is pooled (SPEC 6.2): the slot holds scaled principal, read at the pool's supply index
+    // (slot 17 + 0). 2^254 principal at an index of 2^254: ~10^108 wad of WETH at ~3,000 USD, an
+    // equity past int256.
     const huge = `0x${(2n ** 254n).toString(16).padStart(64, '0')}` as Hex
+    const indexSlot = `0x${mappingSlot(17n, 2).toString(16).padStart(64, '0')}` as Hex
     const res = await rpc(node.url, 'eth_call', [
       { to: RISK_KERNEL_ADDRESS, data: encodeFunctionData({ abi: RISK_KERNEL_ABI, functionName: 'marginOf', args: [buyer.address] }) },
       'latest',
-      { [MARGIN_ADDRESS]: { stateDiff: { [slot]: huge } } },
+      { [MARGIN_ADDRESS]: { stateDiff: { [slot]: huge, [indexSlot]: huge } } },
     ])
     expect(res.error?.code).toBe(3)
     expect(res.error?.message).toContain('equity out of range')

@@ -6,11 +6,15 @@
  * while ±40 % passes; and afterwards the chain still makes blocks, margins a transfer and shows a
  * dev account's 1,000,000 USDC.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type Account, BaseError, ContractFunctionRevertedError, type Hex, parseAbi, type TransactionReceipt } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type PriceUpdate, priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
 import { governanceAbi } from '../execution/precompiles/governance.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
+import { devGenesisDocument } from '../genesis/dev.ts'
 import { GOVERNANCE_ADDRESS, MARGIN_ADDRESS, ORACLE_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
@@ -72,15 +76,23 @@ async function signed(ids: number[], prices: bigint[], vols: bigint[]) {
 }
 const priceOf = (id: number) => client.readContract({ address: ORACLE_ADDRESS, abi: oracleAbi, functionName: 'priceOf', args: [id] })
 
+let genesisDir: string
+
 beforeAll(async () => {
-  node = await startNode({ blockTimeMs: 100, args: ['--heartbeat', '500', '--no-feeder'] })
+  // The dev genesis dated a minute back, so updates signed 20 s before now are newer than its prices.
+  const now = Math.floor(Date.now() / 1000)
+  genesisDir = mkdtempSync(join(tmpdir(), 'um-attacks-gov-'))
+  const file = join(genesisDir, 'genesis.json')
+  writeFileSync(file, JSON.stringify(devGenesisDocument(now - 60)))
+  node = await startNode({ blockTimeMs: 100, args: ['--heartbeat', '500', '--no-feeder', '--genesis', file] })
   client = publicHttp(node.url)
-  // Block times are wall-clock seconds (the head may still be the genesis block of 2026-01-01).
-  clock = BigInt(Math.floor(Date.now() / 1000)) - 20n
+  // Block times are wall-clock seconds (the head may still be the genesis block).
+  clock = BigInt(now) - 20n
 })
 
 afterAll(async () => {
   await node?.dispose()
+  rmSync(genesisDir, { recursive: true, force: true })
 })
 
 describe('governance attacks are refused at propose', () => {

@@ -22,7 +22,8 @@ const CHAIN_ID = 31338
 const QUEUERS = 20
 const QUEUED_EACH = 70
 const FILLERS = 10
-const FILLED_EACH = 410
+// 4,400 for 4,096 slots: more than blocks can take while they are sent, even on a loaded machine.
+const FILLED_EACH = 440
 /** What every flooding transaction pays, wei per gas. */
 const FEES = { maxFeePerGas: parseGwei('2'), maxPriorityFeePerGas: parseGwei('1') }
 const BLOCK_GAS = 30_000_000n
@@ -68,6 +69,8 @@ let queued: Sent[]
 let filled: Sent[]
 let queuedAnswers: RpcResponse[]
 let filledAnswers: RpcResponse[]
+/** Transactions mined while the executable ones were sent (each fills its block). */
+let minedDuringFill = 0
 /** Oldest price age seen while the flood was sent and right after, seconds. */
 let worstPriceAge = 0
 
@@ -118,10 +121,12 @@ beforeAll(async () => {
     node.url,
     queued.map((s) => s.raw),
   )
+  const headBefore = Number(await rpcResult(node.url, 'eth_blockNumber', []))
   filledAnswers = await sendBatches(
     node.url,
     filled.map((s) => s.raw),
   )
+  minedDuringFill = Number(await rpcResult(node.url, 'eth_blockNumber', [])) - headBefore
   await sampler
 }, 120_000)
 
@@ -158,9 +163,9 @@ describe('a flood of gapped and executable transactions', () => {
 
   it('fills the rest of the 5,120 slots with executable transactions, then refuses equal fees as underpriced', () => {
     const accepted = filledAnswers.filter((a) => a.result).length
-    // 4,096 executable slots beside the 1,024 queued (a few more as blocks take some meanwhile).
+    // 4,096 executable slots beside the 1,024 queued, and one more per block mined meanwhile.
     expect(accepted).toBeGreaterThanOrEqual(4096 - 10)
-    expect(accepted).toBeLessThan(4096 + 100)
+    expect(accepted).toBeLessThanOrEqual(4096 + minedDuringFill + 10)
     const refused = filledAnswers.filter((a) => a.error)
     expect(refused.length).toBeGreaterThan(0)
     for (const a of refused) expect(a.error).toEqual({ code: -32000, message: 'transaction underpriced' })

@@ -21,6 +21,7 @@ import { formatFigure } from '../rpc/dashboard/format.ts'
 import type { RiskReport } from '../rpc/dashboard/types.ts'
 import { MARGIN_ADDRESS, ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
+import { devOptionName, genesisTimeOf } from './support/devNames.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 import { rpcResult } from './support/rpc.ts'
 
@@ -55,8 +56,10 @@ async function send(account: (typeof devAccounts)[number], to: Hex, abi: unknown
 
 /** A feeder-signed update of ETH (and BTC at 60,000), sent by a relayer; resolves with its block. */
 async function setPrices(eth: bigint): Promise<bigint> {
-  // Newer than the last update (the genesis prices are dated at the genesis), not after the
-  // block that includes it (blocks are stamped with the wall clock).
+  // Newer than the last update (the genesis prices are dated at the genesis, the node's birth), not
+  // after the block that includes it (blocks are stamped with the wall clock).
+  const genesisTs = Number(await genesisTimeOf(node.url))
+  while (Math.floor(Date.now() / 1000) - 1 <= genesisTs) await new Promise((r) => setTimeout(r, 200))
   const timestamp = BigInt(Math.floor(Date.now() / 1000) - 1)
   const update = { underlyingIds: [1, 2], prices: [eth * W, 60_000n * W], vols: [(6n * W) / 10n, (5n * W) / 10n], timestamp }
   const signature = await feeder.signMessage({ message: { raw: priceUpdateHash(31338n, update) } })
@@ -153,6 +156,8 @@ async function expectPageEqualsReport(view: PageView, address: Hex) {
 describe('dashboard in headless Chromium', () => {
   let call: number
   let perp: number
+  /** The dev ETH 3000 call of the first expiry (30 days after the node's genesis). */
+  let callName: string
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -161,7 +166,8 @@ describe('dashboard in headless Chromium', () => {
     node = await startNode({ args: ['--no-feeder'], startTimeoutMs: 90_000 })
     await setPrices(3000n)
     const markets = await rpc<{ instruments: { id: number; name: string }[] }>('margin_getMarkets')
-    call = markets.instruments.find((i) => i.name === 'ETH-20261231-3000-C')!.id
+    callName = devOptionName(await genesisTimeOf(node.url), 'ETH', 1, 3000, 'C')
+    call = markets.instruments.find((i) => i.name === callName)!.id
     perp = markets.instruments.find((i) => i.name === 'ETH-PERP')!.id
     for (const who of [trader, maker]) {
       for (const venue of [DEV_OPTIONS_VENUE, DEV_PERP_VENUE]) await send(who, MARGIN_ADDRESS, MARGIN_ABI, 'setOperator', [venue, true])
@@ -224,7 +230,7 @@ describe('dashboard in headless Chromium', () => {
     expect(view.positions.sort(byName)).toEqual(
       [
         { instrument: 'ETH-PERP', protocol: DEV_PERP_VENUE, size: '-15' },
-        { instrument: 'ETH-20261231-3000-C', protocol: DEV_OPTIONS_VENUE, size: '10' },
+        { instrument: callName, protocol: DEV_OPTIONS_VENUE, size: '10' },
       ].sort(byName),
     )
     // each group is a <tbody> headed by its protocol

@@ -29,9 +29,12 @@ afterEach(async () => {
   }
 })
 
+/** One genesis for the file (the dev genesis is dated when built): a follower must start from the same. */
+const genesis = devGenesis()
+
 async function nodeWithCredits(): Promise<{ node: Node; credits: DepositCredits }> {
   const dir = mkdtempSync(join(tmpdir(), 'um-credits-'))
-  const node = await createNode({ datadir: dir, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false })
+  const node = await createNode({ datadir: dir, genesis, blockTimeMs: 50, logger, produce: false })
   open.push({ node, dir })
   const credits = createDepositCredits({
     assets: [
@@ -89,7 +92,8 @@ describe('deposit credits in blocks', () => {
       { depositId: '2', account: fresh, assetId: 2, amountWad: '100000000000000000' },
     ])
     // The margin mirror sees the new account.
-    expect(node.margin!.accounts.holdingsOf(fresh)?.balances).toEqual([{ assetId: 2, amount: 10n ** 17n }])
+    // WETH is pooled (SPEC 6.2): its balance is stored as scaled principal, 10^18 × the amount at index 1.
+    expect(node.margin!.accounts.holdingsOf(fresh)?.balances).toEqual([{ assetId: 2, amount: 10n ** 17n, scaled: 10n ** 35n }])
 
     // Handed over again (a watcher that lost its cursor): skipped, nothing credited twice.
     const again = credits.credit([deposit(2n, fresh, zeroAddress, 10n ** 17n)])
@@ -147,7 +151,7 @@ describe('deposit credits in blocks', () => {
     expect(block.hash()).toEqual(produced.hash())
 
     const dirB = mkdtempSync(join(tmpdir(), 'um-credits-'))
-    const b = await createNode({ datadir: dirB, genesis: devGenesis(), blockTimeMs: 50, logger, produce: false })
+    const b = await createNode({ datadir: dirB, genesis, blockTimeMs: 50, logger, produce: false })
     open.push({ node: b, dir: dirB })
     // The same header with a credit of a larger amount: a different state root, refused.
     const forgedTx = depositSystemTx(1n, [{ ...record[0], amountWad: (BigInt(record[0].amountWad) * 2n).toString() }])

@@ -43,6 +43,12 @@ interface RpcProposal {
   executableAtBlock: number | null
 }
 
+/**
+ * Gas for `execute`: it rewrites the governed document, ~5,000 gas a 32-byte word, and the document
+ * grows with the options the listing schedule adds (block 1 of the dev chain: 106 instruments, ~14 kB).
+ */
+const EXECUTE_GAS = 5_000_000n
+
 /** Sends a Governance call as `account`; `gas` skips the estimate so a reverting call is mined. */
 async function send(account: Account, functionName: GovFn, args: readonly unknown[], gas?: bigint): Promise<TransactionReceipt> {
   const hash = await walletHttp(node.url, account).writeContract({
@@ -133,7 +139,7 @@ describe('governance against the real node', () => {
 
     // Before the timelock: refused (mined, so the refusal is on chain too).
     expect(await reasonOf(m0, 'execute', [firstId], q)).toBe('timelock')
-    const early = await send(m0, 'execute', [firstId], 2_000_000n)
+    const early = await send(m0, 'execute', [firstId], EXECUTE_GAS)
     expect(early.status).toBe('reverted')
     expect(early.blockNumber).toBeLessThan(q + TIMELOCK)
     expect(await reasonOf(m0, 'execute', [firstId], early.blockNumber)).toBe('timelock')
@@ -142,13 +148,16 @@ describe('governance against the real node', () => {
     // Head at executableAtBlock − 1: a transaction now lands in executableAtBlock or later. (An
     // estimate at `latest` still runs at the head's number, so skip it with an explicit gas.)
     await mineTo(q + TIMELOCK - 1n)
-    const done = await send(outsider, 'execute', [firstId], 2_000_000n)
+    // The version before: 1 at genesis, +1 when block 1 listed the schedule's expiries (SPEC 6.4).
+    const version = await client.readContract({ address: GOVERNANCE_ADDRESS, abi: governanceAbi, functionName: 'configVersion' })
+    expect(version).toBe(2n)
+    const done = await send(outsider, 'execute', [firstId], EXECUTE_GAS)
     expect(done.status).toBe('success')
     expect(done.blockNumber).toBeGreaterThanOrEqual(q + TIMELOCK)
     executedAt = done.blockNumber
     expect(parseEventLogs({ abi: governanceAbi, logs: done.logs, eventName: 'ProposalExecuted' })[0].args).toEqual({
       id: firstId,
-      configVersion: 2n,
+      configVersion: version + 1n,
     })
     expect(await reasonOf(m0, 'execute', [firstId])).toBe('already executed')
     expect((await rpc<RpcProposal>('gov_getProposal', [1])).state).toBe('executed')

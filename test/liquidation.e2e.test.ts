@@ -14,14 +14,15 @@ import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { DEV_OPTIONS_VENUE } from '../genesis/dev.ts'
 import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
+import { devOptionName, genesisTimeOf } from './support/devNames.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 import { openWs, type RiskReportJson as Report, rpcResult, type WsRpc } from './support/rpc.ts'
 
 const W = 10n ** 18n
 const USDC = 1
-// The dev market's latest expiry: block timestamps are wall-clock time, so after 2027-03-26 this
-// suite needs a later-listed option (the dev genesis lists two expiries).
-const CALL = 'ETH-20270326-3000-C'
+// The dev market's latest expiry (90 days after the chain's genesis, which is dated at its birth):
+// its ETH 3000 call, named once the node runs.
+let CALL: string
 const venueAbi = exampleArtifacts().OptionsVenue.abi
 const oracleAbi = parseAbi([
   'function submitPrices(uint32[] underlyingIds, uint256[] prices, uint256[] vols, uint64 timestamp, bytes[] signatures)',
@@ -145,6 +146,7 @@ describe('liquidation (feeder-signed prices, no random feeder)', () => {
   beforeAll(async () => {
     node = await startNode({ args: ['--no-feeder'], startTimeoutMs: 90_000 })
     ws = await openWs(node.wsUrl)
+    CALL = devOptionName(await genesisTimeOf(node.url), 'ETH', 2, 3000, 'C')
     const markets = await rpc<{ instruments: { id: number; name: string }[] }>('margin_getMarkets')
     callId = markets.instruments.find((i) => i.name === CALL)!.id
     lastPriceTime = (await publicHttp(node.url).getBlock({ blockNumber: 0n })).timestamp

@@ -21,9 +21,10 @@ import { decodeBlock, isSystemTx } from '../execution/system/systemTx.ts'
 import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
 import { DEV_ACCOUNTS, DEV_OPTIONS_VENUE, DEV_PERP_VENUE, devGenesis } from '../genesis/dev.ts'
 import { numberToWad } from '../lib/fixed.ts'
-import { devMarket, devRiskParams, simulateMargin } from '../risk/index.ts'
+import { devRiskParams, simulateMargin } from '../risk/index.ts'
 import { MARGIN_ADDRESS, ORACLE_ADDRESS } from '../state/system/addresses.ts'
 import { UmaStore } from '../state/system/umaStore.ts'
+import { devOptionName } from './support/devNames.ts'
 import { Driver } from './support/driver.ts'
 
 const W = 10n ** 18n
@@ -171,11 +172,14 @@ describe('margin chain determinism', () => {
     await withNodes(async (a, b) => {
       const driver = new Driver(a)
       const now = Number((await a.getBlockByNumber(0n))!.header.timestamp)
-      const CALL = 'ETH-20270326-3000-C'
-      const callId = devMarket.instruments.find((i) => i.name === CALL)!.id
+      // The ETH 3000 call of the dev genesis's second expiry (90 days after genesis), in its own market.
+      const market = (await a.getGovernedConfig(0n)).market
+      const callId = 11
+      const CALL = market.instruments.find((i) => i.id === callId)!.name
+      expect(CALL).toBe(devOptionName(now, 'ETH', 2, 3000, 'C'))
       // Sized as test/liquidation.e2e.test.ts: USDC 3% above IM for 10 short calls at the mark.
-      const bare = simulateMargin(devMarket, devRiskParams, now, { positions: [{ instrument: CALL, size: '-10' }] })
-      const unit = simulateMargin(devMarket, devRiskParams, now, { positions: [{ instrument: CALL, size: '1' }] })
+      const bare = simulateMargin(market, devRiskParams, now, { positions: [{ instrument: CALL, size: '-10' }] })
+      const unit = simulateMargin(market, devRiskParams, now, { positions: [{ instrument: CALL, size: '1' }] })
       const markWad = (numberToWad(Number(unit.equity)) / (W / 100n)) * (W / 100n)
       const k = 1.3 * 0.02
       const usdc = (1.03 * (Number(bare.initialMargin) + (k * 10 * Number(markWad)) / 1e18)) / (1 - 1.03 * k)

@@ -4,14 +4,18 @@
  * nets the calls' delta, and the maintenance margin is below the sum of the legs' margins. Then
  * every refusal of SPEC section 4 a user can meet.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { formatUnits, type Hex, parseAbi, parseUnits } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { exampleArtifacts } from '../genesis/contracts/exampleContracts.ts'
-import { DEV_OPTIONS_VENUE, DEV_PERP_VENUE } from '../genesis/dev.ts'
+import { DEV_OPTIONS_VENUE, DEV_PERP_VENUE, devGenesisDocument } from '../genesis/dev.ts'
 import { compileSolidity } from '../lib/solc.ts'
 import { MARGIN_ADDRESS, RISK_KERNEL_ADDRESS } from '../state/system/addresses.ts'
 import { devAccounts, publicHttp, walletHttp } from './support/clients.ts'
+import { devOptionName, genesisTimeOf } from './support/devNames.ts'
 import { type NodeInstance, startNode } from './support/node.ts'
 import { openWs, type RiskReportJson as Report, rpcResult } from './support/rpc.ts'
 
@@ -94,7 +98,7 @@ describe('Universal Margin Account (feeder running)', () => {
 
   beforeAll(async () => {
     node = await startNode({ args: ['--feeder-interval', '1000'], startTimeoutMs: 90_000 })
-    call = await instrumentId('ETH-20261231-3000-C')
+    call = await instrumentId(devOptionName(await genesisTimeOf(node.url), 'ETH', 1, 3000, 'C'))
     perp = await instrumentId('ETH-PERP')
     for (const who of [trader, maker, stranger, writer]) {
       for (const venue of [DEV_OPTIONS_VENUE, DEV_PERP_VENUE]) {
@@ -263,13 +267,21 @@ describe('Universal Margin Account (feeder running)', () => {
 })
 
 describe('Universal Margin Account (no feeder: prices go stale)', () => {
+  let dir: string
   beforeAll(async () => {
-    node = await startNode({ args: ['--no-feeder'], startTimeoutMs: 90_000 })
+    // The dev genesis dated an hour ago: its prices are past maxOracleAge from the first block.
+    dir = mkdtempSync(join(tmpdir(), 'um-stale-'))
+    const file = join(dir, 'genesis.json')
+    writeFileSync(file, JSON.stringify(devGenesisDocument(Math.floor(Date.now() / 1000) - 3_600)))
+    node = await startNode({ args: ['--no-feeder', '--genesis', file], startTimeoutMs: 90_000 })
   }, 120_000)
-  afterAll(() => node?.dispose())
+  afterAll(async () => {
+    await node?.dispose()
+    rmSync(dir, { recursive: true, force: true })
+  })
 
   it('refuses risk-increasing calls on a stale underlying with "stale oracle"', async () => {
-    const call = await instrumentId('ETH-20261231-3000-C')
+    const call = await instrumentId(devOptionName(await genesisTimeOf(node.url), 'ETH', 1, 3000, 'C'))
     for (const who of [trader, maker]) await send(who, MARGIN_ADDRESS, MARGIN_ABI, 'setOperator', [DEV_OPTIONS_VENUE, true])
     await send(maker, DEV_OPTIONS_VENUE, venueAbi, 'quote', [call, 1n * W, 200n * W, true])
     expect(await reason(trader, DEV_OPTIONS_VENUE, venueAbi, 'fill', [1n, 1n * W])).toContain('stale oracle')

@@ -6,6 +6,8 @@
  */
 import type { Hex } from 'viem'
 import { checkFundingBounds, patchFunding } from '../../genesis/fundingBounds.ts'
+import { patchLending } from '../../genesis/lendingParams.ts'
+import { checkListingBounds, LISTING_OFF, patchListing } from '../../genesis/listingBounds.ts'
 import { checkRiskParamBounds } from '../../genesis/riskParamBounds.ts'
 import { checkInstrumentBounds, checkSystemBounds, SYSTEM_BOUNDS } from '../../genesis/systemBounds.ts'
 import { isRecord, nullProtoCopy, scanJson, unknownKey } from '../../lib/jsonKeys.ts'
@@ -73,7 +75,7 @@ function int(v: unknown, path: string, min: number): number {
   return v as number
 }
 
-const SYSTEM_KEYS = ['protocols', 'instruments', 'oracle', 'council', 'funding'] as const
+const SYSTEM_KEYS = ['protocols', 'instruments', 'oracle', 'council', 'funding', 'listing', 'lending'] as const
 
 /** The `fail` of the shared bound checkers: a refusal naming the field. */
 const refusal = (field: string, problem: string) => new InvalidChangeError(field, problem)
@@ -224,6 +226,8 @@ function parseChange(changeJson: string): Record<string, unknown> {
  * - `{"oracle": {"feeders": [address], "threshold": n, "maxMove": x}}` (any member);
  * - `{"council": {"members": [address], "quorum": n, "timelockBlocks": n}}` (any member);
  * - `{"funding": {"intervalSeconds": n, "maxRate": x}}` (any member; SPEC 6.3's bounds).
+ * - `{"listing": {"weekly": n, "monthly": m, "strikesPct": [...], "tick": {"ETH": 100}}}` (any
+ *   member; `tick` merges per underlying; bounds in genesis/listingBounds.ts).
  *
  * Keys `__proto__`, `constructor` and `prototype` are refused at any depth (`"es.__proto__:
  * forbidden key"`).
@@ -249,11 +253,14 @@ export function applyChange(config: GovernedConfig, changeJson: string, ctx: Cha
     if (change.oracle !== undefined) next.oracle = applyOracle(config.oracle, change.oracle)
     if (change.council !== undefined) next.council = applyCouncil(config.council, change.council)
     if (change.funding !== undefined) next.funding = patchFunding(config.funding, change.funding, refusal)
+    if (change.listing !== undefined) next.listing = patchListing(config.listing ?? LISTING_OFF, change.listing, refusal)
+    if (change.lending !== undefined) next.lending = patchLending(next.market, config.lending, change.lending, refusal)
     if (Object.keys(riskPatch).length > 0) next.riskParams = applyRiskPatch(config, riskPatch)
     // Whole-value checks on what the change leaves, whichever members it touched.
     checkRiskParamBounds(next.riskParams, next.market, refusal)
     checkSystemBounds(next, refusal)
     checkFundingBounds(next.funding, refusal)
+    if (next.listing !== undefined) checkListingBounds(next.listing, next.market, refusal)
     return { ok: true, config: next }
   } catch (err) {
     if (err instanceof InvalidChangeError || err instanceof MalformedChangeError) return new ChangeRefusal(err)

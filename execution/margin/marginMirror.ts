@@ -13,7 +13,9 @@
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
+import { wadToNumber } from '../../lib/fixed.ts'
 import {
+  type AccountBook,
   AccountBookWriter,
   changedRiskClasses,
   createMarginOutputs,
@@ -23,6 +25,7 @@ import {
   marginRange,
   remarginRange,
 } from '../../risk/index.ts'
+import { fromScaled, type Pool } from '../../state/system/lendingPools.ts'
 import { type Holdings, UmaStore } from '../../state/system/umaStore.ts'
 import { holdingsToEntries } from './accountMargin.ts'
 import { type FundingIndexes, NO_FUNDING } from './funding.ts'
@@ -50,6 +53,8 @@ export class MarginMirror {
   private prev: MarketState | null = null
   /** Accounts whose holdings changed since the last re-margin (by index). */
   private dirty = new Set<number>()
+  /** Accounts whose pooled balances were re-priced in the book in place (re-margin, no rewrite). */
+  private repriced = new Set<number>()
   /** Per-account dirty flags for the kernel (capacity as `out`; cleared after each use). */
   private dirtyFlags = new Uint8Array(0)
   private scratch: Float64Array = new Float64Array(0)
@@ -117,6 +122,35 @@ export class MarginMirror {
     }
   }
 
+  /**
+   * Re-prices the pooled balances of `pools`' assets from their scaled principal (interest
+   * accrued): an account whose amount moved is re-margined at the next `remargin`. In memory,
+   * no state read; the same amounts `UmaStore.holdings` reads.
+   */
+  reprice(pools: ReadonlyMap<number, Pool>): void {
+    const book = this.writer?.book
+    const items = this.bookState?.itemByAssetId
+    for (let i = 0; i < this.holdings.length; i++) {
+      // The mirror owns its holdings (read fresh from the store): amounts change in place.
+      const balances = this.holdings[i].balances
+      let moved = false
+      for (let k = 0; k < balances.length; k++) {
+        const b = balances[k]
+        if (b.scaled === undefined) continue
+        const pool = pools.get(b.assetId)
+        if (pool === undefined) continue
+        const amount = fromScaled(b.scaled, pool)
+        if (amount === b.amount) continue
+        b.amount = amount
+        moved = true
+        // The book's entry changes size in place (one entry per asset: its order stands).
+        const item = items?.get(b.assetId)
+        if (book === undefined || item === undefined || i >= book.count || !setSize(book, i, item, wadToNumber(amount))) this.dirty.add(i)
+      }
+      if (moved && !this.dirty.has(i)) this.repriced.add(i)
+    }
+  }
+
   /** The holdings the mirror has for `account`. */
   holdingsOf(account: Hex): Holdings | undefined {
     const i = this.index.get(account)
@@ -164,14 +198,17 @@ export class MarginMirror {
     const need = state.scenarioCount * state.underlyingCount
     if (this.scratch.length !== need) this.scratch = createScratch(state)
     const moved = this.prev === null ? -1 : changedRiskClasses(this.prev, state)
+    const changed = this.repriced.size === 0 ? dirty : [...new Set([...dirty, ...this.repriced])].sort((a, b) => a - b)
+    this.repriced.clear()
     let n = 0
-    if (moved === 0) {
-      for (const i of dirty) marginRange(state, book, this.out, i, i + 1, this.scratch)
-      n = dirty.length
+    // A few changed accounts one by one; many (interest re-priced every lender) in stretches.
+    if (moved === 0 && changed.length * 16 < book.count) {
+      for (const i of changed) marginRange(state, book, this.out, i, i + 1, this.scratch)
+      n = changed.length
     } else {
-      for (const i of dirty) this.dirtyFlags[i] = 1
+      for (const i of changed) this.dirtyFlags[i] = 1
       n = remarginRange(state, book, this.out, 0, book.count, moved, this.dirtyFlags, this.scratch)
-      for (const i of dirty) this.dirtyFlags[i] = 0
+      for (const i of changed) this.dirtyFlags[i] = 0
     }
     this.margined = book.count
     this.prev = state
@@ -210,6 +247,17 @@ export class MarginMirror {
     }
     return out.sort((a, b) => (a.account < b.account ? -1 : 1))
   }
+}
+
+/** Sets account `a`'s entry of `item` to `size` in place; false when it has none. */
+function setSize(book: AccountBook, a: number, item: number, size: number): boolean {
+  for (let e = book.starts[a]; e < book.ends[a]; e++) {
+    if (book.items[e] === item) {
+      book.sizes[e] = size
+      return true
+    }
+  }
+  return false
 }
 
 function sameItems(a: MarketState, b: MarketState): boolean {

@@ -1,11 +1,14 @@
 /**
  * The margin system as the node runs it: its precompiles (SPEC section 4: Margin, RiskKernel,
  * Oracle, Governance), the accounts each
- * block touched, the block-start step (funding intervals, SPEC 6.5), the end-of-block pass
- * (expiry settlement, re-margin of every account that changed or moved) and the genesis balances.
+ * block touched, the start-of-block step (interest, funding, listing: SPEC 6.5), the end-of-block pass (expiry settlement, re-margin of every account that
+ * changed or moved) and the genesis balances.
  */
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
+import type { Instrument } from '../../risk/index.ts'
+import { INSURANCE_FUND_ADDRESS } from '../../state/system/addresses.ts'
+import type { Pool } from '../../state/system/lendingPools.ts'
 import { UmaStore } from '../../state/system/umaStore.ts'
 import type { PrecompileSpec } from '../precompiles/definePrecompile.ts'
 import { governancePrecompile } from '../precompiles/governance.ts'
@@ -13,16 +16,22 @@ import { createMarginSpec } from '../precompiles/margin.ts'
 import { createOracleSpec } from '../precompiles/oracle.ts'
 import { createRiskKernelSpec } from '../precompiles/riskKernel.ts'
 import { type ClosedInterval, closeFundingIntervals, readFundingIndexes } from './funding.ts'
+import { type Accrual, accrueInterest } from './interest.ts'
 import { type LiquidationPass, liquidateUnhealthy } from './liquidate.ts'
+import { listDueExpiries } from './listing.ts'
 import { MarginMirror } from './marginMirror.ts'
 import { marketAt, type PricedMarket } from './marketAt.ts'
 import { type SettledOption, settleExpired } from './settleExpired.ts'
 import type { MarginEnv } from './types.ts'
 
-/** What one block-start step did. */
+/** What the start of a block did (SPEC 6.5). */
 export interface BeginBlock {
+  /** The pools that accrued interest (SPEC 6.2). */
+  interest: Accrual[]
   /** The funding intervals closed (SPEC 6.3). */
   funding: ClosedInterval[]
+  /** Options listed by the `listing` schedule (SPEC 6.4), in id order. */
+  listed: Instrument[]
 }
 
 /** What one end-of-block pass did. */
@@ -76,12 +85,34 @@ export class MarginSystem {
   }
 
   /**
-   * At the start of a block, before its deposit credits and transactions (SPEC 6.5): closes the
-   * funding intervals that ended (execution/margin/funding.ts). It touches no account: accrued
-   * funding reaches the mirror through the perps' indexes at the end of the block.
+   * At the start of a block, inside its state and before its deposit credits and transactions
+   * (SPEC 6.5): accrues interest, closes the funding intervals that ended, then lists the expiries that entered the `listing` window (execution/margin/listing.ts). The same
+   * step runs when a block is produced and when it is imported, so followers reproduce it.
    */
   async beginBlock(state: StateManagerInterface, timestamp: bigint): Promise<BeginBlock> {
-    return { funding: await closeFundingIntervals(state, this.env, timestamp) }
+    const interest = await this.accrue(state, timestamp)
+    // Funding touches no account: accrued funding reaches the mirror through the perps' indexes
+    // at the end of the block.
+    const funding = await closeFundingIntervals(state, this.env, timestamp)
+    return { interest, funding, listed: await listDueExpiries(state, this.env, timestamp) }
+  }
+
+  /**
+   * Accrues interest on every pool to the block's time (execution/margin/interest.ts). The
+   * accounts holding a pooled asset whose indexes moved are re-priced in the mirror from their
+   * scaled principal, in memory.
+   */
+  private async accrue(state: StateManagerInterface, timestamp: bigint): Promise<Accrual[]> {
+    const config = await this.env.config(state)
+    const store = new UmaStore(state)
+    const interest = await accrueInterest(store, config, timestamp)
+    if (interest.length > 0) {
+      const pools = new Map<number, Pool>()
+      for (const a of interest) pools.set(a.assetId, (await store.pool(a.assetId))!)
+      this.mirror.reprice(pools)
+      this.touched.add(INSURANCE_FUND_ADDRESS)
+    }
+    return interest
   }
 
   /**

@@ -7,16 +7,11 @@
 import type { StateManagerInterface } from '@ethereumjs/common'
 import type { Hex } from 'viem'
 import { isStoreFailure } from '../../lib/errors.ts'
-import { numberToWad, WAD } from '../../lib/fixed.ts'
+import { floorDiv, numberToWad, WAD } from '../../lib/fixed.ts'
 import { UmaStore } from '../../state/system/umaStore.ts'
 import { isStale } from '../oracle/isStale.ts'
 import { settlementAssetOf } from './settleFill.ts'
 import type { MarginEnv } from './types.ts'
-
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b
-  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q
-}
 
 export interface SettledOption {
   instrumentId: number

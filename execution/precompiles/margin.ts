@@ -7,16 +7,21 @@
  * with its reason.
  */
 import { type Hex, parseAbi } from 'viem'
-import { MAX_TRADE_WAD, MAX_WAD } from '../../lib/fixed.ts'
+import { lendingOf } from '../../genesis/lendingParams.ts'
+import { MAX_TRADE_WAD, MAX_WAD, numberToWad } from '../../lib/fixed.ts'
 import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, SYSTEM_ACCOUNTS } from '../../state/system/addresses.ts'
+import { borrowedOf, cashOf, type Pool } from '../../state/system/lendingPools.ts'
 import type { GovernedConfig } from '../../state/system/types.ts'
-import { UmaStore } from '../../state/system/umaStore.ts'
+import { type Holdings, UmaStore } from '../../state/system/umaStore.ts'
 import {
   AmountTooLargeError,
+  BorrowCapError,
   InstrumentExpiredError,
   InsufficientBalanceError,
+  InsufficientLiquidityError,
   InsufficientMarginError,
   NoSettlementAssetError,
+  NotBorrowableError,
   NotOperatorError,
   RecipientRefusedError,
   SelfTradeError,
@@ -31,6 +36,7 @@ import {
 } from '../errors.ts'
 import { figuresOf, marginOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
 import { type FundingPayment, readFundingIndexes } from '../margin/funding.ts'
+import { lendingMarkets } from '../margin/interest.ts'
 import { marketAt, type PricedMarket } from '../margin/marketAt.ts'
 import { settleFill, settlementAssetOf } from '../margin/settleFill.ts'
 import type { MarginEnv } from '../margin/types.ts'
@@ -43,6 +49,7 @@ export const MARGIN_ABI = parseAbi([
   'function withdraw(uint32 assetId, uint256 amount, address l1Recipient) returns (uint256 id)',
   'function balanceOf(address account, uint32 assetId) view returns (int256)',
   'function positionOf(address account, uint32 instrumentId) view returns (int256 size, int256 entryPrice)',
+  'function lendingMarket(uint32 assetId) view returns (uint256 supplied, uint256 borrowed, uint256 borrowRatePerYear, uint256 supplyRatePerYear)',
   'event Transfer(address indexed from, address indexed to, uint32 assetId, uint256 amount)',
   'event Trade(address indexed buyer, address indexed seller, uint32 indexed instrumentId, uint256 size, uint256 price, address protocol)',
   'event Deposit(uint256 indexed depositId, address indexed account, uint32 assetId, uint256 amount, uint64 sourceChainId)',
@@ -102,15 +109,64 @@ async function underMarginRule(
   )
   const priced = marketAt(config, prices, call.block.timestamp, await readFundingIndexes(store, config))
   const before = new Map<Hex, ReturnType<typeof figuresOf>>()
-  for (const a of accounts) before.set(a, figuresOf(marginOfHoldings(await store.holdings(a), priced.state, priced.funding)))
+  const heldBefore = new Map<Hex, Holdings>()
+  for (const a of accounts) {
+    const h = await store.holdings(a)
+    heldBefore.set(a, h)
+    before.set(a, figuresOf(marginOfHoldings(h, priced.state, priced.funding)))
+  }
+  const pools = await poolsOf(store, config)
   await mutate(store, config, priced)
+  const after = new Map<Hex, Holdings>()
   for (const a of accounts) {
     const holdings = await store.holdings(a)
+    after.set(a, holdings)
     for (const symbol of underlyingsOf(holdings, priced.state)) {
       if (priced.stale.has(symbol)) throw new StaleOracleError(symbol)
     }
-    const after = figuresOf(marginOfHoldings(holdings, priced.state, priced.funding))
-    if (!passesMarginRule(before.get(a)!, after)) throw new InsufficientMarginError(a, after.equity, after.initialMargin)
+    const figures = figuresOf(marginOfHoldings(holdings, priced.state, priced.funding))
+    if (!passesMarginRule(before.get(a)!, figures)) throw new InsufficientMarginError(a, figures.equity, figures.initialMargin)
+  }
+  // The pools' rules after the margin rule: a call no account could carry is refused for that.
+  for (const a of accounts) refuseNewDebt(a, heldBefore.get(a)!, after.get(a)!, config)
+  await underLendingRules(store, config, pools)
+}
+
+/** Every pool of the market's assets, before a call (asset id → pool). */
+async function poolsOf(store: UmaStore, config: GovernedConfig): Promise<Map<number, Pool>> {
+  const out = new Map<number, Pool>()
+  for (const a of config.market.assets) {
+    const p = await store.pool(a.id)
+    if (p !== undefined) out.set(a.id, { ...p })
+  }
+  return out
+}
+
+/**
+ * SPEC 6.2 after a call: no pool's borrowing rises above its cap, and no pool's cash falls
+ * below 0 (an L1 withdrawal of supplied funds that are lent out).
+ */
+async function underLendingRules(store: UmaStore, config: GovernedConfig, before: Map<number, Pool>): Promise<void> {
+  for (const asset of config.market.assets) {
+    const was = before.get(asset.id)
+    const now = await store.pool(asset.id)
+    if (was === undefined || now === undefined) continue
+    const borrowed = borrowedOf(now)
+    const cap = numberToWad(lendingOf(config.market, config.lending)[asset.symbol].borrowCap)
+    if (borrowed > cap && borrowed > borrowedOf(was)) throw new BorrowCapError(asset.id, borrowed, cap)
+    const cash = cashOf(now)
+    if (cash < 0n && cash < cashOf(was)) throw new InsufficientLiquidityError(asset.id, cash)
+  }
+}
+
+/** A balance of an asset its pool does not lend may not go (further) below 0 (SPEC 6.2). */
+function refuseNewDebt(account: Hex, before: Holdings, after: Holdings, config: GovernedConfig): void {
+  for (const b of after.balances) {
+    if (b.amount >= 0n) continue
+    const symbol = config.market.assets.find((a) => a.id === b.assetId)?.symbol
+    if (symbol === undefined || lendingOf(config.market, config.lending)[symbol].borrowable) continue
+    const was = before.balances.find((x) => x.assetId === b.assetId)?.amount ?? 0n
+    if (b.amount < was) throw new NotBorrowableError(account, b.assetId)
   }
 }
 
@@ -190,8 +246,8 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
         let id = 0n
         await underMarginRule(call, env, [call.caller], async (store, config) => {
           if (!config.market.assets.some((a) => a.id === assetId)) throw new UnknownAssetError(assetId)
-          // Until lending pools exist (issue 16), nothing is lent: a withdrawal takes only what
-          // the account holds, never other depositors' tokens in the portal.
+          // A withdrawal takes what the account holds, never a loan to L1 (borrowing stays on
+          // the chain); and it takes the pool's cash, refused when that is lent out.
           const balance = await store.balance(call.caller, assetId)
           if (balance < amount) throw new InsufficientBalanceError(call.caller, assetId, balance, amount)
           await store.addBalance(call.caller, assetId, -amount)
@@ -210,6 +266,14 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
 
       async balanceOf([account, assetId], call) {
         return new UmaStore(call.state, call.gas).balance(lower(account), Number(assetId))
+      },
+
+      async lendingMarket([assetIdArg], call) {
+        const assetId = Number(assetIdArg)
+        const config = await env.config(call.state)
+        const market = (await lendingMarkets(new UmaStore(call.state, call.gas), config)).find((m) => m.assetId === assetId)
+        if (market === undefined) throw new UnknownAssetError(assetId)
+        return [market.supplied, market.borrowed, market.borrowRate, market.supplyRate]
       },
 
       async positionOf([account, instrumentId], call) {

@@ -54,6 +54,7 @@ describe('governed config in state', () => {
       timelockBlocks: 4,
     },
     funding: { intervalSeconds: 3600, maxRate: 0.0005 },
+    listing: { weekly: 2, monthly: 2, strikesPct: [-0.2, -0.1, 0, 0.1, 0.2], tick: { BTC: 1000, ETH: 100 } },
   }
 
   it('encodes the same config to the same bytes whatever the key or address order', () => {

@@ -37,6 +37,43 @@ export interface FundingConfig {
 }
 
 /**
+ * The option listing schedule (SPEC 6.4): for each underlying with a `tick`, the next `weekly`
+ * Friday-08:00-UTC expiries and the next `monthly` last-Friday-of-the-month expiries are kept
+ * listed, calls and puts at strikes round(S·(1 + p)) to the tick for p in `strikesPct`.
+ * Bounds in genesis/listingBounds.ts.
+ */
+export interface ListingParams {
+  /** Weekly expiries kept listed (0 = none). */
+  weekly: number
+  /** Monthly expiries kept listed (0 = none). */
+  monthly: number
+  /** Strikes as moves from the index price (−0.2 = 20 % below). */
+  strikesPct: number[]
+  /** Strike tick in USD per underlying symbol; underlyings without one are not listed. */
+  tick: Record<string, number>
+}
+
+/**
+ * One asset's lending pool parameters (SPEC 6.2): rates per year as fractions, the cap in whole
+ * units of the asset. An asset that is not borrowable never has a negative balance.
+ */
+export interface LendingParams {
+  borrowable: boolean
+  /** Borrow rate at 0 utilization. */
+  base: number
+  /** Rate added from 0 to `kink` utilization. */
+  slope1: number
+  /** Utilization where the curve steepens, in (0, 1). */
+  kink: number
+  /** Rate added from `kink` to full utilization. */
+  slope2: number
+  /** Share of the interest paid that goes to the insurance fund. */
+  reserveFactor: number
+  /** Most that may be borrowed from the pool, whole units. */
+  borrowCap: number
+}
+
+/**
  * Everything governance can change, stored as one canonical JSON document in the Governance
  * precompile's storage (state/system/governanceStore.ts), so it is readable and provable at any block.
  */
@@ -49,7 +86,20 @@ export interface GovernedConfig {
   oracle: OracleConfig
   council: CouncilConfig
   funding: FundingConfig
+  /** The option listing schedule (SPEC 6.4). */
+  listing: ListingParams
+  /**
+   * Lending pool parameters by asset symbol (SPEC 6.2). Absent in configurations written before
+   * lending: then no asset is borrowable (genesis/lendingParams.ts fills every asset in).
+   */
+  lending?: Record<string, LendingParams>
 }
+
+/**
+ * `margin_getRiskParams`: section 6's parameters in force, the risk parameters with the governed
+ * schedules beside them (SPEC 5: "with `lending`, `funding`, `listing`").
+ */
+export type RiskParamsInForce = RiskParams & { listing: ListingParams; lending: Record<string, LendingParams>; funding: FundingConfig }
 
 /** Opening collateral of one account: asset symbol → whole units (wad). */
 export type GenesisBalances = Record<string, bigint>

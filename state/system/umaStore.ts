@@ -18,14 +18,8 @@
  *   14 mapping(uint32 instrumentId => address[]) holders   15 mapping(uint32 => mapping(address => uint)) holderIndex (+1)
  *   16 mapping(uint64 chainId => mapping(address portal => uint)) lastCreditedDepositId (bridge
  *      deposits credited by the block-start system operation, execution/system/depositCredits.ts)
- *   (17 is lending's, SPEC 6.2)
- *   18 mapping(uint32 perpId => PerpFunding{volume, notional, intervalStart, cumulativeFunding,
- *      lastRate, lastFundingTime}) (6 consecutive slots; SPEC 6.3, execution/margin/funding.ts):
- *      the open interval's Σ fill size and Σ size·price (its VWAP is the mark), the start of the
- *      interval those fills belong to (0: none yet), the signed cumulative funding in USD per
- *      unit, and the rate and boundary time of the last interval closed
- *   19 mapping(address => mapping(uint32 perpId => int256)) entryFunding (the cumulative funding
- *      a position last settled at; it owes size × (cumulativeFunding − entryFunding))
+ *   17 mapping(uint32 assetId => Pool) the lending pools (state/system/lendingPools.ts); a pooled
+ *      asset's balance (slot 2) holds scaled principal, not the amount
  * Held-lists are kept exact (an entry leaves when its value returns to 0, swap-and-pop), so
  * iterating them is deterministic and never visits empty entries.
  */
@@ -35,6 +29,7 @@ import type { Hex } from 'viem'
 import { checkWad, MAX_POSITION_WAD, MAX_TRADE_WAD } from '../../lib/fixed.ts'
 import { ContractStorage, dataSlot, type GasCharger, mappingSlot } from '../contractStorage.ts'
 import { MARGIN_ADDRESS } from './addresses.ts'
+import { fromScaled, LendingPools, type Pool, toScaled } from './lendingPools.ts'
 
 const S_ACCOUNTS = 0n
 const S_ACCOUNT_INDEX = 1n
@@ -87,8 +82,10 @@ export interface PerpFunding {
 
 export interface Balance {
   assetId: number
-  /** Signed amount, wad (negative = borrowed). */
+  /** Signed amount, wad (negative = borrowed), with interest to the pool's last accrual. */
   amount: bigint
+  /** For a pooled asset, the stored scaled principal (lendingPools.ts) the amount is read from. */
+  scaled?: bigint
 }
 
 /** Everything one account holds. */
@@ -157,9 +154,29 @@ const fromAddr = (a: Hex): bigint => BigInt(a)
 /** Reads and writes the accounts. Pass a GasCharger inside a precompile so every access pays. */
 export class UmaStore {
   private readonly s: ContractStorage
+  private readonly lending: LendingPools
+  /** Pools read by this store (null: the asset has none), written through. */
+  private readonly pools = new Map<number, Pool | null>()
 
   constructor(state: StateManagerInterface, gas?: GasCharger) {
     this.s = new ContractStorage(state, createAddressFromString(MARGIN_ADDRESS), gas)
+    this.lending = new LendingPools(this.s)
+  }
+
+  /** The lending pool of `assetId`, if the asset has one. */
+  async pool(assetId: number): Promise<Pool | undefined> {
+    let p = this.pools.get(assetId)
+    if (p === undefined) {
+      p = (await this.lending.get(assetId)) ?? null
+      this.pools.set(assetId, p)
+    }
+    return p ?? undefined
+  }
+
+  /** Opens or updates a pool (genesis, interest accrual). */
+  async setPool(assetId: number, pool: Pool): Promise<void> {
+    await this.lending.set(assetId, pool)
+    this.pools.set(assetId, { ...pool })
   }
 
   private accountSet(): StoredSet {
@@ -192,14 +209,35 @@ export class UmaStore {
     return (await this.holderSet(instrumentId).values()).map(toAddr)
   }
 
+  /** The balance with interest: a pooled asset's scaled principal at the pool's indexes. */
   async balance(account: Hex, assetId: number): Promise<bigint> {
-    return this.s.int(mappingSlot(S_BALANCE, account, assetId))
+    return (await this.balanceEntry(account, assetId)).amount
   }
 
-  /** @throws ValueOutOfRangeError when |amount| > MAX_WAD (lib/fixed). */
+  private async balanceEntry(account: Hex, assetId: number): Promise<Balance> {
+    const stored = await this.s.int(mappingSlot(S_BALANCE, account, assetId))
+    const pool = await this.pool(assetId)
+    return pool === undefined ? { assetId, amount: stored } : { assetId, amount: fromScaled(stored, pool), scaled: stored }
+  }
+
+  /**
+   * Sets a balance; for a pooled asset, its scaled principal and the pool's totals.
+   *
+   * @throws ValueOutOfRangeError when |amount| > MAX_WAD (lib/fixed).
+   */
   async setBalance(account: Hex, assetId: number, amount: bigint): Promise<void> {
     checkWad(amount, 'balance')
-    await this.s.setInt(mappingSlot(S_BALANCE, account, assetId), amount)
+    const slot = mappingSlot(S_BALANCE, account, assetId)
+    const pool = await this.pool(assetId)
+    if (pool === undefined) await this.s.setInt(slot, amount)
+    else {
+      const before = await this.s.int(slot)
+      const after = toScaled(amount, pool)
+      pool.scaledSupply += (after > 0n ? after : 0n) - (before > 0n ? before : 0n)
+      pool.scaledBorrow += (after < 0n ? -after : 0n) - (before < 0n ? -before : 0n)
+      await this.lending.setTotals(assetId, pool)
+      await this.s.setInt(slot, after)
+    }
     if (amount === 0n) await this.assetSet(account).remove(BigInt(assetId))
     else {
       await this.accountSet().add(fromAddr(account))
@@ -297,7 +335,7 @@ export class UmaStore {
     const assetIds = (await this.assetSet(account).values()).map(Number).sort((a, b) => a - b)
     const instrumentIds = (await this.instrumentSet(account).values()).map(Number).sort((a, b) => a - b)
     const balances: Balance[] = []
-    for (const assetId of assetIds) balances.push({ assetId, amount: await this.balance(account, assetId) })
+    for (const assetId of assetIds) balances.push(await this.balanceEntry(account, assetId))
     const positions: Position[] = []
     for (const id of instrumentIds) positions.push(await this.position(account, id))
     return { balances, positions }

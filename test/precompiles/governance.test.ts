@@ -16,7 +16,7 @@ import { DEV_ACCOUNTS, devGenesis } from '../../genesis/dev.ts'
 import { compileSolidity } from '../../lib/solc.ts'
 import { GOVERNANCE_ADDRESS } from '../../state/system/addresses.ts'
 import { encodeGovernedConfig } from '../../state/system/governanceStore.ts'
-import type { StoredReceipt } from '../../state/types.ts'
+import type { BlockTag, StoredReceipt } from '../../state/types.ts'
 
 const SOURCE = `
 pragma solidity ^0.8.20;
@@ -41,6 +41,8 @@ contract Probe {
 const { Probe } = compileSolidity({ 'Probe.sol': SOURCE })
 const keys = DEV_ACCOUNTS.map(([, k]) => privateKeyToAccount(k))
 const nonces = new Map<Hex, number>()
+/** One genesis for the file: the dev genesis is dated when it is built. */
+const genesis = devGenesis()
 let node: Node
 let dir: string
 let probe: Hex
@@ -78,8 +80,14 @@ async function block(...txs: [number, Hex, (Hex | null)?][]): Promise<StoredRece
 const gov = (functionName: 'propose' | 'vote' | 'execute', args: readonly unknown[]) =>
   encodeFunctionData({ abi: governanceAbi, functionName, args } as never)
 
-async function view(functionName: string, args: readonly unknown[] = [], to: Hex = GOVERNANCE_ADDRESS, abi = governanceAbi as unknown) {
-  const r = await node.call({ to, data: encodeFunctionData({ abi, functionName, args } as never) }, 'latest')
+async function view(
+  functionName: string,
+  args: readonly unknown[] = [],
+  to: Hex = GOVERNANCE_ADDRESS,
+  abi = governanceAbi as unknown,
+  tag: BlockTag = 'latest',
+) {
+  const r = await node.call({ to, data: encodeFunctionData({ abi, functionName, args } as never) }, tag)
   if (!r.ok) throw new Error(`call ${functionName} failed`)
   return decodeFunctionResult({ abi, functionName, data: r.returnData } as never) as unknown
 }
@@ -95,7 +103,7 @@ function events(r: StoredReceipt) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'um-gov-'))
-  node = await createNode({ datadir: dir, genesis: devGenesis(), blockTimeMs: 50, logger: pino({ level: 'silent' }), produce: false })
+  node = await createNode({ datadir: dir, genesis, blockTimeMs: 50, logger: pino({ level: 'silent' }), produce: false })
   const [r] = await block([5, encodeDeployData({ abi: Probe.abi, bytecode: Probe.bytecode }), null])
   expect(r.status).toBe(1)
   probe = r.contractAddress!
@@ -108,8 +116,16 @@ afterAll(async () => {
 
 describe('Governance precompile', () => {
   it('holds the genesis config: version 1, the canonical document, the council', async () => {
-    expect(await view('configVersion')).toBe(1n)
-    expect(await view('config')).toBe(Buffer.from(encodeGovernedConfig(devGenesis().margin!.config)).toString())
+    expect(await view('configVersion', [], GOVERNANCE_ADDRESS, governanceAbi, 0n)).toBe(1n)
+    expect(await view('config', [], GOVERNANCE_ADDRESS, governanceAbi, 0n)).toBe(
+      Buffer.from(encodeGovernedConfig(genesis.margin!.config)).toString(),
+    )
+    // Block 1 listed the schedule's expiries (SPEC 6.4): the genesis config with them, version 2.
+    const listed = await node.getGovernedConfig('latest')
+    expect(await view('configVersion')).toBe(2n)
+    expect(listed.market.instruments.slice(0, 26)).toEqual(genesis.margin!.config.market.instruments)
+    expect(listed.market.instruments.length).toBeGreaterThan(26)
+    expect(await view('config')).toBe(Buffer.from(encodeGovernedConfig(listed)).toString())
     expect(await view('isCouncil', [keys[1].address])).toBe(true)
     expect(await view('isCouncil', [keys[5].address])).toBe(false)
     expect(await node.getTransactionCount(GOVERNANCE_ADDRESS, 'latest')).toBe(1n)
@@ -135,12 +151,13 @@ describe('Governance precompile', () => {
     while (node.headNumber() < queuedAt + 3n) await node.produceBlock()
     // Next block is queuedAt + 4: the execute lands in it; the probe after it sees the new config.
     const probeRecord = encodeFunctionData({ abi: Probe.abi, functionName: 'record' })
+    const version = (await view('configVersion')) as bigint
     const [before, exec, after] = await block([5, probeRecord, probe], [6, gov('execute', [1n])], [7, probeRecord, probe])
     expect(before.status).toBe(1)
     expect(exec.status).toBe(1)
-    expect(events(exec)).toMatchObject([{ eventName: 'ProposalExecuted', args: { id: 1n, configVersion: 2n } }])
+    expect(events(exec)).toMatchObject([{ eventName: 'ProposalExecuted', args: { id: 1n, configVersion: version + 1n } }])
     expect(after.status).toBe(1)
-    expect(await view('seenVersion', [], probe, Probe.abi)).toBe(2n)
+    expect(await view('seenVersion', [], probe, Probe.abi)).toBe(version + 1n)
     expect((await node.getRiskParams('latest')).imMultiplier).toBe(1.5)
     expect((await node.getRiskParams(exec.blockNumber - 1n)).imMultiplier).toBe(1.3)
     expect(await view('proposalState', [1n])).toBe(3)

@@ -129,9 +129,11 @@ async function refusal(c: TestChain, u: PriceUpdate, signatures: Hex[]) {
 /** Timestamps safely in the past of every block to come, increasing per update. */
 let clock = BigInt(Math.floor(Date.now() / 1000)) - 10_000n
 const nextTs = () => ++clock
+/** The chains' genesis time: before every update's timestamp (the dev genesis is otherwise dated now). */
+const GENESIS_TIME = Number(clock) - 10_000
 
 describe('Oracle precompile (dev genesis: feeder = dev account 9, threshold 1)', () => {
-  const genesis = devGenesis()
+  const genesis = devGenesis(GENESIS_TIME)
   let c: TestChain
   let user: Hex
 
@@ -285,7 +287,7 @@ describe('Oracle precompile with two feeders and threshold 2', () => {
   let c: TestChain
 
   beforeAll(async () => {
-    const genesis = devGenesis()
+    const genesis = devGenesis(GENESIS_TIME)
     genesis.margin!.config.oracle = {
       feeders: [feeder.address.toLowerCase() as Hex, feeder2.address.toLowerCase() as Hex],
       threshold: 2,
@@ -324,7 +326,7 @@ describe('Oracle precompile bounds (issue 14): caps and oracle.maxMove', () => {
   // Fresh chain: ETH 3,000 vol 0.60, BTC 60,000 vol 0.50 at genesis; dev maxMove 0.5.
   let c: TestChain
   beforeAll(async () => {
-    c = await openChain(devGenesis())
+    c = await openChain(devGenesis(GENESIS_TIME))
     await c.node.produceBlock()
   })
   afterAll(() => closeChain(c))
@@ -381,7 +383,7 @@ describe('Oracle precompile bounds (issue 14): caps and oracle.maxMove', () => {
   })
 
   it('follows the governed maxMove: at 0.1, +20 % is refused and +10 % accepted', async () => {
-    const genesis = devGenesis()
+    const genesis = devGenesis(GENESIS_TIME)
     genesis.margin!.config.oracle = { ...genesis.margin!.config.oracle, maxMove: 0.1 }
     const c2 = await openChain(genesis)
     try {
@@ -413,7 +415,7 @@ describe('Solidity interface calls to a function without return values', () => {
   }
 
   it('succeed when the genesis gives the precompile account a one-byte code stub (eth_getCode 0xfe)', async () => {
-    const genesis = devGenesis()
+    const genesis = devGenesis(GENESIS_TIME)
     genesis.alloc[ORACLE_ADDRESS] = { balance: 0n, nonce: 1n, code: '0xfe' }
     const c = await openChain(genesis)
     try {
