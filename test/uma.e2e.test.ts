@@ -133,8 +133,9 @@ describe('Universal Margin Account (feeder running)', () => {
     const deploy = await client.waitForTransactionReceipt({
       hash: await wallet.deployContract({ abi: KernelReader.abi, bytecode: KernelReader.bytecode }),
     })
-    // Read everything at one block so the market is the same for every figure.
-    const block = await client.getBlockNumber()
+    // Read everything at one block so the market is the same for every figure (uncached: viem
+    // keeps a block number for 4 s, which may predate the reader's deployment).
+    const block = await client.getBlockNumber({ cacheTime: 0 })
     const tag = `0x${block.toString(16)}`
     const report = await rpc<Report>('margin_getRiskReport', [trader.address, tag])
     const callsOnly = await rpc<Report>('margin_simulate', [{ positions: [{ instrument: call, size: '10' }] }])
