@@ -50,6 +50,11 @@ export function buildProgram(): Command {
       intOption('--txpool-lifetime', 1, 31_536_000),
       10_800,
     )
+    .option(
+      '--dev-methods',
+      'serve the dev accounts unlocked (eth_accounts, eth_sendTransaction, eth_sign…) and evm_/anvil_ time and mining control; ' +
+        'on by default with the dev genesis only, never otherwise: the dev keys are public',
+    )
     .action((o: StartOptions) => start(o))
   registerDevnetCommand(program, intOption)
   registerGovCommands(program)

@@ -64,6 +64,8 @@ export interface StartOptions {
   txpoolAccountQueue?: number
   /** `--txpool-lifetime`, seconds. */
   txpoolLifetime?: number
+  /** `--dev-methods`: unlocked dev accounts and time control on any genesis (always on with the dev genesis). */
+  devMethods?: boolean
 }
 
 /** What `unimargin devnet` adds to a start (app/devnet/devnet.ts). */
@@ -100,6 +102,14 @@ export function resolveBridgeSetup(genesis: Genesis, bridgeConfig?: string): Bri
   }
   if (genesis.bridge) return genesis.bridge
   throw new GenesisError('bridge', '--l1-rpc needs a genesis `bridge` section or --bridge-config FILE')
+}
+
+/**
+ * Whether the node serves the developer methods of SPEC 9 (unlocked dev accounts, time and
+ * mining control): with the dev genesis (no `--genesis`), or with `--dev-methods`; never else.
+ */
+export function devMethodsOn(o: StartOptions): boolean {
+  return o.devMethods === true || o.genesis === undefined
 }
 
 /** `--sequencer-key`, else env `UNIMARGIN_SEQUENCER_KEY`, else dev account 0 on the dev genesis. */

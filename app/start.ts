@@ -6,16 +6,18 @@ import { resolve } from 'node:path'
 import { type BridgeRuntime, startBridgeRuntime } from '../chain/bridgeRuntime.ts'
 import { MarginReads } from '../chain/marginReads.ts'
 import { createNode } from '../chain/node.ts'
-import { devGenesis } from '../genesis/dev.ts'
+import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
 import type { BridgeGenesis } from '../genesis/validateBridge.ts'
 import { bridgeMethods } from '../rpc/bridge.ts'
+import { devAccountMethods } from '../rpc/devAccounts.ts'
+import { devTimeMethods } from '../rpc/devTime.ts'
 import { govMethods } from '../rpc/gov.ts'
 import { marginMethods, marginSubscriptions } from '../rpc/margin.ts'
 import { createRpcServer } from '../rpc/server.ts'
 import { renderBanner } from './banner.ts'
 import { devGenesisTime } from './devGenesisTime.ts'
 import { createLogger } from './logger.ts'
-import { loadGenesisFile, resolveBridgeSetup, type StartOptions, sequencerKeyFor } from './options.ts'
+import { devMethodsOn, loadGenesisFile, resolveBridgeSetup, type StartOptions, sequencerKeyFor } from './options.ts'
 import { feederKeysFor, type PriceFeeder, startPriceFeeder } from './priceFeeder.ts'
 
 /** The version `--version` and the banner print. */
@@ -87,6 +89,8 @@ export async function start(o: StartOptions, hooks: StartHooks = {}): Promise<vo
       ...(bridge ? bridgeMethods(bridge) : {}),
     },
     subscriptions: margin ? marginSubscriptions(margin) : undefined,
+    // The dev keys are public: never on a production chain unless asked for (SPEC 9).
+    overrides: devMethodsOn(o) ? { ...devAccountMethods(DEV_ACCOUNTS.map(([, key]) => key)), ...devTimeMethods(node) } : undefined,
   })
   try {
     await rpc.listen()

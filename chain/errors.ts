@@ -220,3 +220,14 @@ export class InvalidRangeError extends BaseError {
     super(reason)
   }
 }
+
+/** `evm_setNextBlockTimestamp` (or `evm_mine` with a timestamp) before the head's timestamp; Anvil's words. */
+export class TimestampError extends BaseError {
+  override name = 'TimestampError'
+  constructor(
+    readonly timestamp: bigint,
+    readonly headTimestamp: bigint,
+  ) {
+    super(`Timestamp error: ${timestamp} is lower than previous block's timestamp`)
+  }
+}

@@ -29,6 +29,7 @@ import { readGovernedConfig } from '../state/system/governanceStore.ts'
 import type { GovernedConfig, RiskParamsInForce } from '../state/system/types.ts'
 import type { BlockTag, Hex, LogFilter, StoredLog, StoredReceipt, TxLocation } from '../state/types.ts'
 import { Admission } from './admission.ts'
+import { BlockClock } from './blockClock.ts'
 import { BlockReads } from './blockReads.ts'
 import { Calls } from './calls.ts'
 import { GenesisMismatchError, UnknownBlockError } from './errors.ts'
@@ -36,7 +37,7 @@ import { feeHistory, SUGGESTED_TIP } from './fees.ts'
 import { Mempool, type MempoolLimits } from './mempool.ts'
 import { BlockProducer } from './producer.ts'
 import { StateReads } from './stateReads.ts'
-import type { AccountProof, CallBounds, ChainApi, ChainEvents, FeeHistory, GovernanceApi } from './types.ts'
+import type { AccountProof, CallBounds, ChainApi, ChainEvents, DevChainApi, FeeHistory, GovernanceApi } from './types.ts'
 
 export interface NodeOptions {
   datadir: string
@@ -98,7 +99,7 @@ export async function createNode(opts: NodeOptions): Promise<Node> {
   }
 }
 
-export class Node implements ChainApi, GovernanceApi {
+export class Node implements ChainApi, GovernanceApi, DevChainApi {
   readonly chainId: bigint
   readonly clientVersion = CLIENT_VERSION
   readonly mempool: Mempool
@@ -109,6 +110,8 @@ export class Node implements ChainApi, GovernanceApi {
   private readonly producer: BlockProducer
   private readonly admission: Admission
   private readonly calls: Calls
+  /** What produced blocks are stamped with; the dev time methods move it. */
+  private readonly clock = new BlockClock()
   private dbClosed = false
 
   constructor(
@@ -153,6 +156,7 @@ export class Node implements ChainApi, GovernanceApi {
       log,
       feedersAt: (b) => this.admission.feedersAt(b),
       onHead: () => this.reads.headMoved(),
+      clock: this.clock,
     })
     this.calls = new Calls({
       common,
@@ -224,6 +228,21 @@ export class Node implements ChainApi, GovernanceApi {
    */
   produceBlock(opts: { timestamp?: bigint } = {}): Promise<Block | undefined> {
     return this.producer.produce(opts.timestamp)
+  }
+
+  /** `evm_increaseTime`: moves the block clock `seconds` ahead; returns the total offset, seconds. */
+  increaseTime(seconds: bigint): bigint {
+    return this.clock.increase(seconds)
+  }
+
+  /**
+   * `evm_setNextBlockTimestamp`: the next produced block is stamped `timestamp` (unix seconds),
+   * and the clock runs on from it.
+   *
+   * @throws TimestampError when it is before the head's timestamp.
+   */
+  setNextBlockTimestamp(timestamp: bigint): void {
+    this.clock.setNext(timestamp, this.producer.head.header.timestamp)
   }
 
   /** Re-executes another node's block and commits it if it reproduces exactly (BlockProducer.import). */

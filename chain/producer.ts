@@ -30,11 +30,13 @@ import { isStoreFailure, StoreFailureError } from '../lib/errors.ts'
 import type { ChainDb } from '../state/chainDb.ts'
 import { openStateManager, stateRootReadable } from '../state/stateManager.ts'
 import type { Hex, StoredReceipt } from '../state/types.ts'
+import type { BlockClock } from './blockClock.ts'
 import type { BlockReads } from './blockReads.ts'
 import { BlockImportError, ShuttingDownError } from './errors.ts'
 import { nextBaseFee } from './fees.ts'
 import type { Mempool, PoolTx } from './mempool.ts'
 import { isPriceSubmission } from './priceUpdatePriority.ts'
+import { verifyImport } from './verifyImport.ts'
 
 /**
  * Longest stretch, in ms, that block production runs transactions without letting the event
@@ -67,6 +69,8 @@ export interface ProducerDeps {
   feedersAt(head: Block): ReadonlySet<Hex> | Promise<ReadonlySet<Hex>>
   /** Told when a block becomes the head (before listeners hear of it). */
   onHead(block: Block): void
+  /** What produced blocks are stamped with (the wall clock, moved by the dev time methods). */
+  clock: BlockClock
 }
 
 export class BlockProducer {
@@ -75,6 +79,8 @@ export class BlockProducer {
   private executor!: BlockExecutor
   private timer?: NodeJS.Timeout
   private producing?: Promise<void>
+  /** The last block asked of `produce`, settled: the next waits for it (the timer and `evm_mine` never build at once). */
+  private producedLast: Promise<unknown> = Promise.resolve()
   private stopped = false
   /** The store failure that stopped the node (`fail`), if one did. */
   private fatalError?: unknown
@@ -174,25 +180,31 @@ export class BlockProducer {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
-    if (this.producing === undefined) return
     const grace = setTimeout(() => this.blockAbort.abort(), this.deps.stopGraceMs ?? STOP_GRACE_MS)
     try {
       await this.producing
+      await this.producedLast
     } finally {
       clearTimeout(grace)
     }
   }
 
   /**
-   * Builds, commits and announces one block from the mempool, stamped with the wall clock (or
-   * `at`, unix seconds, when given: a test moving time), never before its parent.
+   * Builds, commits and announces one block from the mempool, stamped with the block clock (or
+   * `at`, unix seconds: a test moving time), never before its parent; one at a time, in order.
    */
-  async produce(at?: bigint): Promise<Block> {
+  produce(at?: bigint): Promise<Block> {
+    const run = this.producedLast.then(() => this.produceNow(at))
+    this.producedLast = run.catch(() => undefined)
+    return run
+  }
+
+  private async produceNow(at?: bigint): Promise<Block> {
     // After a store failure nothing more is built on a store that cannot be trusted.
     if (this.fatalError !== undefined) throw this.fatalError
     const d = this.deps
     const parent = this.head
-    const now = at ?? BigInt(Math.floor(Date.now() / 1000))
+    const now = at ?? d.clock.next(parent.header.timestamp)
     const baseFee = this.nextBaseFee(parent)
     const env: BlockEnv = {
       number: parent.header.number + 1n,
@@ -203,7 +215,9 @@ export class BlockProducer {
       coinbase: d.genesis.coinbase,
     }
     const feeders = await d.feedersAt(parent)
-    return this.build(env, undefined, undefined, () => this.fillFromPool(baseFee, feeders))
+    const block = await this.build(env, undefined, undefined, () => this.fillFromPool(baseFee, feeders))
+    if (at === undefined) d.clock.spent(block.header.timestamp)
+    return block
   }
 
   /** Runs the pool's executable transactions into the open block, yielding to RPC every few ms. */
@@ -421,23 +435,4 @@ export class BlockProducer {
     if (receipts.length > 0) d.log.debug({ number: n, txs: receipts.length, gasUsed: block.header.gasUsed }, 'block')
     d.events.emit('block', block, receipts)
   }
-}
-
-/**
- * @throws BlockImportError when the rebuilt block is not the expected one (a different state
- *   root, hash or transaction list).
- */
-function verifyImport(block: Block, expected: Block): void {
-  const n = block.header.number
-  if (!equalsBytes(block.hash(), expected.hash())) {
-    const why = equalsBytes(block.header.stateRoot, expected.header.stateRoot)
-      ? 'block hash differs'
-      : `state root ${bytesToHex(block.header.stateRoot)} differs from ${bytesToHex(expected.header.stateRoot)}`
-    throw new BlockImportError(n, why)
-  }
-  const same =
-    block.transactions.length === expected.transactions.length &&
-    block.transactions.every((tx, i) => equalsBytes(tx.hash(), expected.transactions[i].hash()))
-  // Same header, different body: a block whose transactions are not the ones its header commits to.
-  if (!same) throw new BlockImportError(n, 'its transactions are not those of its header')
 }

@@ -90,6 +90,19 @@ export interface ChainApi {
   off<E extends keyof ChainEvents>(event: E, fn: ChainEvents[E]): void
 }
 
+/**
+ * The clock and mining controls of a developer's node (SPEC 9: `evm_mine`, `evm_increaseTime`,
+ * `evm_setNextBlockTimestamp`, `anvil_mine`). Implemented by `chain/node.ts` (`Node`).
+ */
+export interface DevChainApi {
+  /** Moves the block clock `seconds` ahead (negative: back); returns the total offset, seconds. */
+  increaseTime(seconds: bigint): bigint
+  /** Stamps the next produced block `timestamp` (unix seconds); throws TimestampError before the head's. */
+  setNextBlockTimestamp(timestamp: bigint): void
+  /** Builds, commits and announces one block from the mempool now. */
+  produceBlock(): Promise<Block | undefined>
+}
+
 /** One lending pool as `margin_getLendingMarkets` shows it: amounts in whole units, rates per year, decimal strings. */
 export interface LendingMarketView {
   assetId: number

@@ -198,6 +198,7 @@ const DOMAIN_ERRORS: Entry[] = [
     NoMarginConfigError: (e) => new ServerError(e.shortMessage),
     BlockImportError: (e) => new ServerError(e.shortMessage),
     InvalidRangeError: (e) => new InvalidParamsError(e.shortMessage),
+    TimestampError: (e) => new InvalidParamsError(e.shortMessage),
     // Infura's words, which log-paging clients read the retry range from.
     TooManyLogsError: (e) => new LimitExceededError(e.shortMessage),
   }),

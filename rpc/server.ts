@@ -32,6 +32,11 @@ export interface RpcServerOptions {
   logger?: Logger
   /** Extra namespaces besides eth_, net_ and web3_ (same as calling `register`). */
   methods?: RpcMethods
+  /**
+   * Methods that replace standard ones of the same name (the dev node's `eth_accounts`, which
+   * otherwise answers `[]`); registered last. A name no namespace has is added.
+   */
+  overrides?: RpcMethods
   /** Extra subscription kinds besides newHeads, logs and newPendingTransactions. */
   subscriptions?: Record<string, SubscriptionHandler>
   /** Idle lifetime of polling filters in ms (default 5 minutes). */
@@ -103,6 +108,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   register(netMethods)
   register(web3Methods)
   if (opts.methods) register(opts.methods)
+  for (const [name, fn] of Object.entries(opts.overrides ?? {})) methods.set(name, fn)
   for (const [k, h] of Object.entries(ethSubscriptions)) registerSubscription(k, h)
   for (const [k, h] of Object.entries(opts.subscriptions ?? {})) registerSubscription(k, h)
 
