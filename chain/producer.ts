@@ -202,6 +202,8 @@ export class BlockProducer {
   private async produceNow(at?: bigint): Promise<Block> {
     // After a store failure nothing more is built on a store that cannot be trusted.
     if (this.fatalError !== undefined) throw this.fatalError
+    // A block asked for (evm_mine) while the node stops is not built.
+    if (this.stopped) throw new ShuttingDownError()
     const d = this.deps
     const parent = this.head
     const now = at ?? d.clock.next(parent.header.timestamp)
