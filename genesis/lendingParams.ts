@@ -26,10 +26,15 @@ const MAX_BORROW_CAP = 1e15
 /** A refusal naming `field` (a GenesisError or a governance InvalidChangeError). */
 type Fail = (field: string, problem: string) => Error
 
+/** One asset's parameters in `lending` (NOT_BORROWABLE when it names none). */
+export function lendingParamsOf(lending: Record<string, LendingParams> | undefined, symbol: string): LendingParams {
+  return lending?.[symbol] ?? NOT_BORROWABLE
+}
+
 /** Every asset's parameters in `lending`, in the market's asset order (a missing one: NOT_BORROWABLE). */
 export function lendingOf(market: Market, lending: Record<string, LendingParams> | undefined): Record<string, LendingParams> {
   const out: Record<string, LendingParams> = {}
-  for (const a of market.assets) out[a.symbol] = { ...(lending?.[a.symbol] ?? NOT_BORROWABLE) }
+  for (const a of market.assets) out[a.symbol] = { ...lendingParamsOf(lending, a.symbol) }
   return out
 }
 

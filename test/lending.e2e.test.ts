@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { LendingMarketView } from '../chain/types.ts'
 import { MARGIN_ABI } from '../execution/precompiles/margin.ts'
 import { devGenesisDocument } from '../genesis/dev.ts'
 import { parseWad } from '../lib/fixed.ts'
@@ -26,20 +27,6 @@ const YEAR = 31_536_000n
 let node: NodeInstance
 
 type Dev = (typeof devAccounts)[number]
-
-interface Market {
-  assetId: number
-  symbol: string
-  borrowable: boolean
-  supplied: string
-  borrowed: string
-  cash: string
-  utilization: string
-  borrowRate: string
-  supplyRate: string
-  borrowCap: string
-  reserveFactor: string
-}
 
 async function send(account: Dev, functionName: string, args: unknown[]) {
   const hash = await walletHttp(node.url, account).writeContract({
@@ -79,7 +66,7 @@ const balanceOf = (who: Hex, assetId: number, blockNumber: bigint) =>
 
 const markets = async (block: bigint) =>
   Object.fromEntries(
-    (await rpcResult<Market[]>(node.url, 'margin_getLendingMarkets', [`0x${block.toString(16)}`])).map((m) => [m.symbol, m]),
+    (await rpcResult<LendingMarketView[]>(node.url, 'margin_getLendingMarkets', [`0x${block.toString(16)}`])).map((m) => [m.symbol, m]),
   )
 
 const timestampOf = async (n: bigint) => (await publicHttp(node.url).getBlock({ blockNumber: n })).timestamp

@@ -6,10 +6,10 @@
  * with the rounding dust. Integer wad/ray math only: no float reaches state.
  */
 
-import { lendingOf } from '../../genesis/lendingParams.ts'
+import { lendingParamsOf } from '../../genesis/lendingParams.ts'
 import { ceilDiv, floorDiv, numberToWad, WAD } from '../../lib/fixed.ts'
 import { INSURANCE_FUND_ADDRESS } from '../../state/system/addresses.ts'
-import { borrowedOf, fromScaled, type Pool, suppliedOf, supplyIndexAfter } from '../../state/system/lendingPools.ts'
+import { borrowedOf, type Pool, suppliedOf, supplyIndexAfter } from '../../state/system/lendingPools.ts'
 import type { GovernedConfig, LendingParams } from '../../state/system/types.ts'
 import type { UmaStore } from '../../state/system/umaStore.ts'
 
@@ -100,11 +100,6 @@ export function accrue(pool: Pool, curve: RateCurve, dt: bigint): { pool: Pool; 
   return { pool: next, charged, toFund }
 }
 
-/** A balance's amount at a pool's indexes (for reads and the mirror). */
-export function amountAt(scaled: bigint, pool: Pool): bigint {
-  return fromScaled(scaled, pool)
-}
-
 /** One pool as `margin_getLendingMarkets` and `Margin.lendingMarket` show it, wad. */
 export interface LendingMarket {
   assetId: number
@@ -128,7 +123,7 @@ export async function lendingMarkets(store: UmaStore, config: GovernedConfig): P
   for (const asset of [...config.market.assets].sort((a, b) => a.id - b.id)) {
     const pool = await store.pool(asset.id)
     if (pool === undefined) continue
-    const params = lendingOf(config.market, config.lending)[asset.symbol]
+    const params = lendingParamsOf(config.lending, asset.symbol)
     const curve = rateCurve(params)
     const supplied = suppliedOf(pool)
     const borrowed = borrowedOf(pool)

@@ -7,7 +7,7 @@
  * with its reason.
  */
 import { type Hex, parseAbi } from 'viem'
-import { lendingOf } from '../../genesis/lendingParams.ts'
+import { lendingParamsOf } from '../../genesis/lendingParams.ts'
 import { MAX_TRADE_WAD, MAX_WAD, numberToWad } from '../../lib/fixed.ts'
 import { INSURANCE_FUND_ADDRESS, MARGIN_ADDRESS, SYSTEM_ACCOUNTS } from '../../state/system/addresses.ts'
 import { borrowedOf, cashOf, type Pool } from '../../state/system/lendingPools.ts'
@@ -152,7 +152,7 @@ async function underLendingRules(store: UmaStore, config: GovernedConfig, before
     const now = await store.pool(asset.id)
     if (was === undefined || now === undefined) continue
     const borrowed = borrowedOf(now)
-    const cap = numberToWad(lendingOf(config.market, config.lending)[asset.symbol].borrowCap)
+    const cap = numberToWad(lendingParamsOf(config.lending, asset.symbol).borrowCap)
     if (borrowed > cap && borrowed > borrowedOf(was)) throw new BorrowCapError(asset.id, borrowed, cap)
     const cash = cashOf(now)
     if (cash < 0n && cash < cashOf(was)) throw new InsufficientLiquidityError(asset.id, cash)
@@ -164,7 +164,7 @@ function refuseNewDebt(account: Hex, before: Holdings, after: Holdings, config: 
   for (const b of after.balances) {
     if (b.amount >= 0n) continue
     const symbol = config.market.assets.find((a) => a.id === b.assetId)?.symbol
-    if (symbol === undefined || lendingOf(config.market, config.lending)[symbol].borrowable) continue
+    if (symbol === undefined || lendingParamsOf(config.lending, symbol).borrowable) continue
     const was = before.balances.find((x) => x.assetId === b.assetId)?.amount ?? 0n
     if (b.amount < was) throw new NotBorrowableError(account, b.assetId)
   }
