@@ -16,17 +16,7 @@ export class Driver {
     const account = privateKeyToAccount(DEV_ACCOUNTS[who][1])
     const nonce = this.nonces.get(who) ?? 0
     this.nonces.set(who, nonce + 1)
-    const raw = await account.signTransaction({
-      chainId: 31338,
-      type: 'eip1559',
-      to,
-      data,
-      nonce,
-      gas: 3_000_000n,
-      maxFeePerGas: parseGwei('10'),
-      maxPriorityFeePerGas: 1n,
-    })
-    return this.node.sendRawTransaction(hexToBytes(raw))
+    return this.sendAs(account, nonce, to, data)
   }
 
   /** Sends `value` wei from dev account `who` to `to`. */
