@@ -10,6 +10,8 @@ import {
   AlreadyExecutedError,
   AlreadyVotedError,
   AmountTooLargeError,
+  BatchTooLargeError,
+  EmptyBatchError,
   BadSignatureError,
   BorrowCapError,
   DuplicateUnderlyingError,
@@ -61,6 +63,9 @@ const PROTOCOL: Hex = '0x2222222222222222222222222222222222222222'
 /** Every refusal of SPEC section 4: the error, its revert reason (byte for byte), its fields. */
 const REFUSALS: [RefusalError, string, Record<string, unknown>][] = [
   [new InsufficientMarginError(ALICE, 5n, 7n), 'insufficient margin', { account: ALICE, equityWad: 5n, initialMarginWad: 7n }],
+  [new InsufficientMarginError(ALICE, 5n, 7n, true), `insufficient margin: ${ALICE}`, { account: ALICE, equityWad: 5n, initialMarginWad: 7n }],
+  [new EmptyBatchError(), 'no trades', {}],
+  [new BatchTooLargeError(1001, 1000), 'too many trades', { count: 1001, limit: 1000 }],
   [new StaleOracleError('ETH'), 'stale oracle', { underlying: 'ETH' }],
   [new NotOperatorError(ALICE, PROTOCOL), 'not operator', { account: ALICE, protocol: PROTOCOL }],
   [new UnregisteredProtocolError(PROTOCOL), 'unregistered protocol', { protocol: PROTOCOL }],

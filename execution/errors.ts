@@ -52,8 +52,10 @@ export class InsufficientMarginError extends RefusalError {
     readonly equityWad: bigint,
     /** Its initial margin after the call (wad, USD): what equity fell short of. */
     readonly initialMarginWad: bigint,
+    /** The reason names the account (`settleTrades`: which of many accounts failed). */
+    named = false,
   ) {
-    super('insufficient margin')
+    super(named ? `insufficient margin: ${account}` : 'insufficient margin')
   }
 }
 
@@ -209,6 +211,25 @@ export class SelfTransferError extends RefusalError {
   override name = 'SelfTransferError'
   constructor(readonly account: Hex) {
     super('transfer to self')
+  }
+}
+
+/** `settleTrades` with an empty list. */
+export class EmptyBatchError extends RefusalError {
+  override name = 'EmptyBatchError'
+  constructor() {
+    super('no trades')
+  }
+}
+
+/** `settleTrades` with more trades than one call may settle. */
+export class BatchTooLargeError extends RefusalError {
+  override name = 'BatchTooLargeError'
+  constructor(
+    readonly count: number,
+    readonly limit: number,
+  ) {
+    super('too many trades')
   }
 }
 

@@ -35,6 +35,11 @@ export const DEV_ACCOUNTS: readonly (readonly [Hex, Hex])[] = [
 export const DEV_OPTIONS_VENUE: Hex = '0x0000000000000000000000000000000000000b01'
 /** The example perp venue, predeployed in the dev genesis and registered as a protocol. */
 export const DEV_PERP_VENUE: Hex = '0x0000000000000000000000000000000000000b02'
+/**
+ * The example batch venue (off-chain matching, `Margin.settleTrades`), predeployed in the dev
+ * genesis with dev account 0 as its matcher, and registered as a protocol.
+ */
+export const DEV_BATCH_VENUE: Hex = '0x0000000000000000000000000000000000000b03'
 
 /** 10,000 ETH in wei. */
 const DEV_BALANCE = 10_000n * 10n ** 18n
@@ -73,6 +78,12 @@ export function devGenesisDocument(timestamp: number = nowSeconds()): Record<str
   const venues = exampleArtifacts()
   alloc[DEV_OPTIONS_VENUE] = { nonce: '1', code: venues.OptionsVenue.deployedBytecode }
   alloc[DEV_PERP_VENUE] = { nonce: '1', code: venues.PerpVenue.deployedBytecode }
+  alloc[DEV_BATCH_VENUE] = {
+    nonce: '1',
+    code: venues.BatchVenue.deployedBytecode,
+    // slot 0: `matcher`, the account whose batches the venue settles.
+    storage: { [`0x${'0'.repeat(64)}`]: `0x${DEV_ACCOUNTS[0][0].slice(2).toLowerCase().padStart(64, '0')}` },
+  }
   return {
     chainId: DEV_CHAIN_ID,
     timestamp,
@@ -84,7 +95,7 @@ export function devGenesisDocument(timestamp: number = nowSeconds()): Record<str
       market: devMarketAt(timestamp),
       riskParams: devRiskParams,
       listing: DEV_LISTING,
-      protocols: [DEV_OPTIONS_VENUE, DEV_PERP_VENUE],
+      protocols: [DEV_OPTIONS_VENUE, DEV_PERP_VENUE, DEV_BATCH_VENUE],
       // SPEC 6.2: USDC and WETH lend and borrow on kinked curves (Aave-like); WBTC does not.
       lending: DEV_LENDING,
       // Dev oracle: feeder set = dev account 9, threshold 1; an update moves a price or a vol

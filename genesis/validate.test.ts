@@ -1,6 +1,6 @@
 import { mnemonicToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
-import { DEV_ACCOUNTS, DEV_CHAIN_ID, DEV_MNEMONIC, devGenesis, devGenesisDocument } from './dev.ts'
+import { DEV_ACCOUNTS, DEV_BATCH_VENUE, DEV_CHAIN_ID, DEV_MNEMONIC, devGenesis, devGenesisDocument } from './dev.ts'
 import { GenesisError } from './errors.ts'
 import { parseGenesis } from './validate.ts'
 
@@ -18,7 +18,9 @@ describe('parseGenesis', () => {
   it('parses the dev genesis', () => {
     const g = devGenesis()
     expect(g.chainId).toBe(BigInt(DEV_CHAIN_ID))
-    expect(Object.keys(g.alloc)).toHaveLength(12)
+    // 10 dev accounts and the three example venues.
+    expect(Object.keys(g.alloc)).toHaveLength(13)
+    expect(g.alloc[DEV_BATCH_VENUE].storage).toEqual({ [`0x${'0'.repeat(64)}`]: `0x${DEV_ACCOUNTS[0][0].slice(2).toLowerCase().padStart(64, '0')}` })
     expect(g.alloc[DEV_ACCOUNTS[0][0].toLowerCase() as `0x${string}`].balance).toBe(10n ** 22n)
   })
 

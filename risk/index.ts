@@ -67,7 +67,9 @@ export {
 } from './marginAccounts.ts'
 export { createMarginPool, type MarginPool, shareAccountBook } from './marginPool.ts'
 export {
+  type MarginFigureNumbers,
   marginBookAccount,
+  marginFigures,
   marginPortfolio,
   type PortfolioMargin,
   type ScenarioPnl,

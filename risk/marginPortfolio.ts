@@ -63,14 +63,18 @@ export function marginPortfolio(state: MarketState, entries: BookEntry[]): Portf
   return marginBookAccount(state, createAccountBook([entries], state), 0)
 }
 
-/**
- * The full report figures of account `account` of a struct-of-arrays book (the node's margin
- * mirror): `margin_getRiskReport`, and IM for risk-increasing calls.
- */
-export function marginBookAccount(state: MarketState, book: AccountBook, account: number): PortfolioMargin {
+/** The three figures the margin rule compares (USD, float64; round with lib/fixed). */
+export interface MarginFigureNumbers {
+  equity: number
+  initialMargin: number
+  maintenanceMargin: number
+}
+
+/** Account `account` of `book` as a book of its own (views, no copies). */
+function oneAccount(book: AccountBook, account: number): AccountBook {
   const from = book.starts[account]
   const to = book.ends[account]
-  const one: AccountBook = {
+  return {
     count: 1,
     starts: Int32Array.of(0),
     ends: Int32Array.of(to - from),
@@ -80,21 +84,66 @@ export function marginBookAccount(state: MarketState, book: AccountBook, account
     underlyingMask: book.underlyingMask.subarray(account, account + 1),
     riskClassMask: book.riskClassMask.subarray(account, account + 1),
   }
+}
+
+interface CoreFigures extends MarginFigureNumbers {
+  scenarioLoss: number
+  shortOptionMinimum: number
+  collateralHaircut: number
+  expectedShortfall: number
+}
+
+/**
+ * The figures of a one-account book: the block loop ({@link marginRange}) on the state's risk
+ * arrays, then ES on its cached per-item path P&L and IM. The one place IM is formed, so the
+ * figures-only path and the report agree to the bit.
+ */
+function coreFigures(state: MarketState, one: AccountBook, scratch: Float64Array): CoreFigures {
   const out = createMarginOutputs(1)
-  const scratch = createScratch(state)
   marginRange(state, one, out, 0, 1, scratch)
   const { params } = state
-  const nS = state.scenarios.length
-  const equity = out.equity[0]
   const scenarioLoss = out.scenarioLoss[0]
   const shortOptionMinimum = out.shortOptionMinimum[0]
   const collateralHaircut = out.collateralHaircut[0]
-  const mm = out.maintenanceMargin[0]
+  const maintenanceMargin = out.maintenanceMargin[0]
+  const expectedShortfallFigure = params.es.enabled ? expectedShortfall(state, one.items, one.sizes) : 0
+  const initialMargin = params.es.enabled
+    ? params.imMultiplier * (Math.max(scenarioLoss, expectedShortfallFigure) + shortOptionMinimum + collateralHaircut)
+    : params.imMultiplier * maintenanceMargin
+  return {
+    equity: out.equity[0],
+    initialMargin,
+    maintenanceMargin,
+    scenarioLoss,
+    shortOptionMinimum,
+    collateralHaircut,
+    expectedShortfall: expectedShortfallFigure,
+  }
+}
+
+/**
+ * Equity, IM (with ES) and MM of one portfolio and nothing else — no Greeks, no scenario list:
+ * what the margin rule of a risk-increasing call needs (execution/margin/accountMargin.ts). The
+ * same figures, to the bit, as {@link marginPortfolio}.
+ */
+export function marginFigures(state: MarketState, entries: BookEntry[]): MarginFigureNumbers {
+  const { equity, initialMargin, maintenanceMargin } = coreFigures(state, createAccountBook([entries], state), createScratch(state))
+  return { equity, initialMargin, maintenanceMargin }
+}
+
+/**
+ * The full report figures of account `account` of a struct-of-arrays book (the node's margin
+ * mirror): `margin_getRiskReport`, and IM for risk-increasing calls.
+ */
+export function marginBookAccount(state: MarketState, book: AccountBook, account: number): PortfolioMargin {
+  const one = oneAccount(book, account)
+  const scratch = createScratch(state)
+  const core = coreFigures(state, one, scratch)
+  const { params } = state
+  const nS = state.scenarios.length
+  const { equity, maintenanceMargin: mm, initialMargin: im, scenarioLoss, shortOptionMinimum, collateralHaircut } = core
+  const es = core.expectedShortfall
   const { items, sizes } = one
-  const es = params.es.enabled ? expectedShortfall(state, items, sizes) : 0
-  const im = params.es.enabled
-    ? params.imMultiplier * (Math.max(scenarioLoss, es) + shortOptionMinimum + collateralHaircut)
-    : params.imMultiplier * mm
 
   const greeks: UnderlyingGreeks[] = []
   const scenarios: ScenarioPnl[] = []

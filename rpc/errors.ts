@@ -207,6 +207,8 @@ const DOMAIN_ERRORS: Entry[] = [
     ExecutionFailedError: (e) => new ServerError(e.shortMessage),
     // The refusals of the system precompiles (SPEC section 4), each a revert with its reason.
     InsufficientMarginError: reverted,
+    EmptyBatchError: reverted,
+    BatchTooLargeError: reverted,
     StaleOracleError: reverted,
     NotOperatorError: reverted,
     UnregisteredProtocolError: reverted,

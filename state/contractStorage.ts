@@ -15,10 +15,20 @@ export const GAS_READ = 2_100n
 export const GAS_WRITE_NEW = 22_100n
 /** Storage write of a used slot, as SSTORE x → y. */
 export const GAS_WRITE = 5_000n
+/** Read of a slot already accessed in the same call, as a warm SLOAD (EIP-2929). */
+export const GAS_WARM_READ = 100n
+/** What a write saves on a slot already accessed in the call: the cold surcharge (EIP-2929). */
+export const GAS_COLD_SURCHARGE = GAS_READ
 
 /** Whatever meters gas for the storage accesses (a precompile's GasMeter). */
 export interface GasCharger {
   charge(amount: bigint): void
+  /**
+   * Marks `key` (account and slot) accessed in this call; true when it already was (warm, as
+   * EIP-2929's access list: a precompile call that reads a slot twice pays once for the cold
+   * read). A charger without it counts every access cold.
+   */
+  touch?(key: string): boolean
 }
 
 /** A GasCharger that only adds up what is charged (tests, and reads that count their gas). */
@@ -72,9 +82,13 @@ export class ContractStorage {
     private readonly gas?: GasCharger,
   ) {}
 
+  private warm(slot: bigint): boolean {
+    return this.gas?.touch?.(`${this.address}:${slot}`) ?? false
+  }
+
   /** Reads the unsigned word at `slot`. */
   async word(slot: bigint): Promise<bigint> {
-    this.gas?.charge(GAS_READ)
+    if (this.gas) this.gas.charge(this.warm(slot) ? GAS_WARM_READ : GAS_READ)
     const v = await this.state.getStorage(this.address, word(slot))
     return v.length === 0 ? 0n : bytesToBigInt(v)
   }
@@ -84,7 +98,8 @@ export class ContractStorage {
     if (value < 0n || value >= TWO_256) throw new ValueOutOfRangeError('storage word', value)
     if (this.gas) {
       const before = await this.state.getStorage(this.address, word(slot))
-      this.gas.charge(before.length === 0 ? GAS_WRITE_NEW : GAS_WRITE)
+      const cost = before.length === 0 ? GAS_WRITE_NEW : GAS_WRITE
+      this.gas.charge(this.warm(slot) ? cost - GAS_COLD_SURCHARGE : cost)
     }
     await this.state.putStorage(this.address, word(slot), value === 0n ? new Uint8Array() : bigIntToBytes(value))
   }

@@ -3,7 +3,14 @@
  * portfolio, and the SPEC section 4 rule for risk-increasing calls.
  */
 import { figureToWad, wadToNumber } from '../../lib/fixed.ts'
-import { type BookEntry, type MarketState, marginPortfolio, type PortfolioMargin } from '../../risk/index.ts'
+import {
+  type BookEntry,
+  type MarginFigureNumbers,
+  type MarketState,
+  marginFigures,
+  marginPortfolio,
+  type PortfolioMargin,
+} from '../../risk/index.ts'
 import type { Holdings } from '../../state/system/umaStore.ts'
 import { type FundingIndexes, NO_FUNDING } from './funding.ts'
 
@@ -37,6 +44,15 @@ export function marginOfHoldings(h: Holdings, state: MarketState, funding: Fundi
   return marginPortfolio(state, holdingsToEntries(h, state, funding))
 }
 
+/**
+ * The margin rule's figures of stored holdings, funding accrued included, in wad: the kernel's
+ * figures-only entry (no Greeks, no scenario report) on the block's risk arrays and cached ES
+ * path P&L — to the wei what `figuresOf(marginOfHoldings(…))` gives.
+ */
+export function marginFiguresOfHoldings(h: Holdings, state: MarketState, funding: FundingIndexes = NO_FUNDING): MarginFigures {
+  return figuresOf(marginFigures(state, holdingsToEntries(h, state, funding)))
+}
+
 /** The figures the margin rule compares, in wad (rounded once, lib/fixed's rule). */
 export interface MarginFigures {
   equity: bigint
@@ -45,7 +61,7 @@ export interface MarginFigures {
 }
 
 /** @throws ValueOutOfRangeError when a figure is not finite or does not fit an int256. */
-export function figuresOf(m: PortfolioMargin): MarginFigures {
+export function figuresOf(m: MarginFigureNumbers): MarginFigures {
   return {
     equity: figureToWad(m.equity, 'equity'),
     initialMargin: figureToWad(m.initialMargin, 'initial margin'),

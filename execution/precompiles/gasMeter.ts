@@ -21,7 +21,15 @@ export class OutOfGasError extends BaseError {
 
 export class GasMeter implements GasCharger {
   used = 0n
+  /** Storage keys this call has accessed (EIP-2929's warm set, for the call's own storage work). */
+  private readonly accessed = new Set<string>()
   constructor(readonly limit: bigint) {}
+
+  touch(key: string): boolean {
+    if (this.accessed.has(key)) return true
+    this.accessed.add(key)
+    return false
+  }
 
   /** Charges `amount`; throws OutOfGasError past the limit. */
   charge(amount: bigint): void {

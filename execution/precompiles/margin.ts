@@ -15,7 +15,9 @@ import type { GovernedConfig } from '../../state/system/types.ts'
 import { type Holdings, UmaStore } from '../../state/system/umaStore.ts'
 import {
   AmountTooLargeError,
+  BatchTooLargeError,
   BorrowCapError,
+  EmptyBatchError,
   InstrumentExpiredError,
   InsufficientBalanceError,
   InsufficientLiquidityError,
@@ -34,7 +36,7 @@ import {
   ZeroAmountError,
   ZeroSizeError,
 } from '../errors.ts'
-import { figuresOf, marginOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
+import { type MarginFigures, marginFiguresOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
 import { type FundingPayment, readFundingIndexes } from '../margin/funding.ts'
 import { lendingMarkets } from '../margin/interest.ts'
 import { marketAt, type PricedMarket } from '../margin/marketAt.ts'
@@ -46,6 +48,8 @@ export const MARGIN_ABI = parseAbi([
   'function transfer(address to, uint32 assetId, uint256 amount)',
   'function setOperator(address protocol, bool allowed)',
   'function settleTrade(address buyer, address seller, uint32 instrumentId, uint256 size, uint256 price)',
+  'struct Trade { address buyer; address seller; uint32 instrumentId; uint256 size; uint256 price; }',
+  'function settleTrades(Trade[] trades)',
   'function withdraw(uint32 assetId, uint256 amount, address l1Recipient) returns (uint256 id)',
   'function balanceOf(address account, uint32 assetId) view returns (int256)',
   'function positionOf(address account, uint32 instrumentId) view returns (int256 size, int256 entryPrice)',
@@ -92,14 +96,17 @@ function refuseTransferTo(to: Hex): void {
 }
 
 /**
- * Runs `mutate` under the margin rule for `accounts`: each must pass SPEC 4's rule afterwards,
- * and none may rely on a stale price.
+ * Runs `mutate` under the margin rule for `accounts`: each must pass SPEC 4's rule afterwards
+ * (its figures after the call against its figures before it), and none may rely on a stale
+ * price. The figures are the kernel's figures-only entry on the block's cached market: E, IM,
+ * MM, no Greeks. `named`: the refusal names the failing account (`settleTrades`, SPEC 4).
  */
 async function underMarginRule(
   call: PrecompileCall,
   env: MarginEnv,
   accounts: Hex[],
   mutate: (store: UmaStore, config: GovernedConfig, priced: PricedMarket) => Promise<void>,
+  named = false,
 ): Promise<void> {
   const store = new UmaStore(call.state, call.gas)
   const config = await env.config(call.state)
@@ -108,12 +115,12 @@ async function underMarginRule(
     config.market.underlyings.map((u) => u.id),
   )
   const priced = marketAt(config, prices, call.block.timestamp, await readFundingIndexes(store, config))
-  const before = new Map<Hex, ReturnType<typeof figuresOf>>()
+  const before = new Map<Hex, MarginFigures>()
   const heldBefore = new Map<Hex, Holdings>()
   for (const a of accounts) {
     const h = await store.holdings(a)
     heldBefore.set(a, h)
-    before.set(a, figuresOf(marginOfHoldings(h, priced.state, priced.funding)))
+    before.set(a, marginFiguresOfHoldings(h, priced.state, priced.funding))
   }
   const pools = await poolsOf(store, config)
   await mutate(store, config, priced)
@@ -124,8 +131,8 @@ async function underMarginRule(
     for (const symbol of underlyingsOf(holdings, priced.state)) {
       if (priced.stale.has(symbol)) throw new StaleOracleError(symbol)
     }
-    const figures = figuresOf(marginOfHoldings(holdings, priced.state, priced.funding))
-    if (!passesMarginRule(before.get(a)!, figures)) throw new InsufficientMarginError(a, figures.equity, figures.initialMargin)
+    const figures = marginFiguresOfHoldings(holdings, priced.state, priced.funding)
+    if (!passesMarginRule(before.get(a)!, figures)) throw new InsufficientMarginError(a, figures.equity, figures.initialMargin, named)
   }
   // The pools' rules after the margin rule: a call no account could carry is refused for that.
   for (const a of accounts) refuseNewDebt(a, heldBefore.get(a)!, after.get(a)!, config)
@@ -170,6 +177,70 @@ function refuseNewDebt(account: Hex, before: Holdings, after: Holdings, config: 
   }
 }
 
+/** The most fills one `settleTrades` call settles (its work is bounded by gas too). */
+export const MAX_BATCH_TRADES = 1_000
+
+/**
+ * Gas of one margin evaluation of one account in `settleTrades` (before and after): the kernel's
+ * figures-only pass and its expected shortfall, priced like the storage reads it replaces.
+ */
+export const GAS_MARGIN_CHECK = 2_500n
+
+/** One fill, decoded and checked on its own terms. */
+interface CheckedTrade {
+  buyer: Hex
+  seller: Hex
+  instrumentId: number
+  size: bigint
+  price: bigint
+}
+
+function checkedTrade(t: Record<string, unknown>): CheckedTrade {
+  const trade = {
+    buyer: lower(t.buyer),
+    seller: lower(t.seller),
+    instrumentId: Number(t.instrumentId),
+    size: t.size as bigint,
+    price: t.price as bigint,
+  }
+  if (trade.size === 0n) throw new ZeroSizeError()
+  if (trade.buyer === trade.seller) throw new SelfTradeError(trade.buyer)
+  if (trade.size > MAX_TRADE_WAD || trade.price > MAX_TRADE_WAD) throw new TradeTooLargeError(trade.size, trade.price)
+  return trade
+}
+
+/**
+ * Books one fill for the calling protocol: both accounts must have made it their operator
+ * (`consenting` remembers who has, within one call), the instrument must be listed, unexpired
+ * and priced. Returns the funding settled into USDC before the positions moved.
+ */
+async function settleOne(
+  store: UmaStore,
+  config: GovernedConfig,
+  priced: PricedMarket,
+  call: PrecompileCall,
+  trade: CheckedTrade,
+  consenting: Set<Hex>,
+): Promise<FundingPayment[]> {
+  const protocol = call.caller
+  // Buyer first, the seller read only if the buyer consents (as `a || b` would).
+  for (const account of [trade.buyer, trade.seller]) {
+    if (consenting.has(account)) continue
+    if (!(await store.isOperator(account, protocol))) throw new NotOperatorError(account, protocol)
+    consenting.add(account)
+  }
+  const instrument = config.market.instruments.find((i) => i.id === trade.instrumentId)
+  if (!instrument) throw new UnknownInstrumentError(trade.instrumentId)
+  if (instrument.type === 'option' && BigInt(instrument.expiry!) <= call.block.timestamp) {
+    throw new InstrumentExpiredError(trade.instrumentId, instrument.expiry!)
+  }
+  if (priced.stale.has(instrument.underlying)) throw new StaleOracleError(instrument.underlying)
+  return settleFill(store, { ...trade, isOption: instrument.type === 'option' }, settlementAssetId(config), config, {
+    timestamp: call.block.timestamp,
+    marksPrice: true,
+  })
+}
+
 /** Builds the Margin precompile. */
 export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
   const { env } = deps
@@ -201,41 +272,47 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
       },
 
       async settleTrade([buyerArg, sellerArg, instrumentIdArg, sizeArg, priceArg], call) {
-        const buyer = lower(buyerArg)
-        const seller = lower(sellerArg)
-        const instrumentId = Number(instrumentIdArg)
-        const size = sizeArg as bigint
-        const price = priceArg as bigint
+        const trade = checkedTrade({ buyer: buyerArg, seller: sellerArg, instrumentId: instrumentIdArg, size: sizeArg, price: priceArg })
         const protocol = call.caller
-        if (size === 0n) throw new ZeroSizeError()
-        if (buyer === seller) throw new SelfTradeError(buyer)
-        if (size > MAX_TRADE_WAD || price > MAX_TRADE_WAD) throw new TradeTooLargeError(size, price)
         let funding: FundingPayment[] = []
-        await underMarginRule(call, env, [buyer, seller], async (store, config, priced) => {
+        await underMarginRule(call, env, [trade.buyer, trade.seller], async (store, config, priced) => {
           if (!config.protocols.includes(protocol)) throw new UnregisteredProtocolError(protocol)
-          // Buyer first, the seller read only if the buyer consents (as `a || b` would).
-          for (const account of [buyer, seller]) {
-            if (!(await store.isOperator(account, protocol))) throw new NotOperatorError(account, protocol)
-          }
-          const instrument = config.market.instruments.find((i) => i.id === instrumentId)
-          if (!instrument) throw new UnknownInstrumentError(instrumentId)
-          if (instrument.type === 'option' && BigInt(instrument.expiry!) <= call.block.timestamp) {
-            throw new InstrumentExpiredError(instrumentId, instrument.expiry!)
-          }
-          if (priced.stale.has(instrument.underlying)) throw new StaleOracleError(instrument.underlying)
-          funding = await settleFill(
-            store,
-            { buyer, seller, instrumentId, isOption: instrument.type === 'option', size, price },
-            settlementAssetId(config),
-            config,
-            { timestamp: call.block.timestamp, marksPrice: true },
-          )
+          funding = await settleOne(store, config, priced, call, trade, new Set())
         })
-        touch(buyer)
-        touch(seller)
+        touch(trade.buyer)
+        touch(trade.seller)
         // Funding is settled into USDC before the fill moves the positions (SPEC 6.3).
         for (const paid of funding) if (paid.amount !== 0n) call.emit('FundingPaid', { ...paid })
-        call.emit('Trade', { buyer, seller, instrumentId, size, price, protocol })
+        call.emit('Trade', { ...trade, protocol })
+      },
+
+      async settleTrades([tradesArg], call) {
+        const raw = tradesArg as readonly Record<string, unknown>[]
+        if (raw.length === 0) throw new EmptyBatchError()
+        if (raw.length > MAX_BATCH_TRADES) throw new BatchTooLargeError(raw.length, MAX_BATCH_TRADES)
+        const trades = raw.map(checkedTrade)
+        const protocol = call.caller
+        // Each distinct account once, in order of first appearance: its figures before the call
+        // against after all of its fills (SPEC 4, IMarginBatch).
+        const accounts = [...new Set(trades.flatMap((t) => [t.buyer, t.seller]))]
+        call.gas.charge(GAS_MARGIN_CHECK * BigInt(2 * accounts.length))
+        const funding: FundingPayment[][] = []
+        await underMarginRule(
+          call,
+          env,
+          accounts,
+          async (store, config, priced) => {
+            if (!config.protocols.includes(protocol)) throw new UnregisteredProtocolError(protocol)
+            const consenting = new Set<Hex>()
+            for (const trade of trades) funding.push(await settleOne(store, config, priced, call, trade, consenting))
+          },
+          true,
+        )
+        for (const a of accounts) touch(a)
+        trades.forEach((trade, k) => {
+          for (const paid of funding[k]) if (paid.amount !== 0n) call.emit('FundingPaid', { ...paid })
+          call.emit('Trade', { ...trade, protocol })
+        })
       },
 
       async withdraw([assetIdArg, amountArg, recipientArg], call) {

@@ -5,7 +5,7 @@
 import { type Hex, parseAbi } from 'viem'
 import { RISK_KERNEL_ADDRESS } from '../../state/system/addresses.ts'
 import { UmaStore } from '../../state/system/umaStore.ts'
-import { figuresOf, marginOfHoldings } from '../margin/accountMargin.ts'
+import { marginFiguresOfHoldings } from '../margin/accountMargin.ts'
 import { readFundingIndexes } from '../margin/funding.ts'
 import { marketAt } from '../margin/marketAt.ts'
 import type { MarginEnv } from '../margin/types.ts'
@@ -24,7 +24,7 @@ async function figures(env: MarginEnv, call: PrecompileCall, account: Hex) {
   )
   const store = new UmaStore(call.state, call.gas)
   const priced = marketAt(config, prices, call.block.timestamp, await readFundingIndexes(store, config))
-  return figuresOf(marginOfHoldings(await store.holdings(account), priced.state, priced.funding))
+  return marginFiguresOfHoldings(await store.holdings(account), priced.state, priced.funding)
 }
 
 /** Builds the RiskKernel precompile. */

@@ -19,7 +19,7 @@ export interface ExampleArtifact {
 }
 
 /** Names of the example contracts that are deployed. */
-export const EXAMPLE_CONTRACTS = ['OptionsVenue', 'PerpVenue'] as const
+export const EXAMPLE_CONTRACTS = ['OptionsVenue', 'PerpVenue', 'BatchVenue'] as const
 export type ExampleName = (typeof EXAMPLE_CONTRACTS)[number]
 
 /** The committed artifacts. */

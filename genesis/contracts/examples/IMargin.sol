@@ -16,3 +16,18 @@ interface IRiskKernel {
   function marginOf(address account) external view returns (int256 equity, uint256 initialMargin, uint256 maintenanceMargin);
   function isLiquidatable(address account) external view returns (bool);
 }
+
+/// One fill of a batch (SPEC section 4, IMarginBatch).
+struct Trade {
+  address buyer;
+  address seller;
+  uint32 instrumentId;
+  uint256 size;
+  uint256 price;
+}
+
+/// The Margin precompile's batch entry (SPEC section 4): fills apply in order, then each distinct
+/// account is margin-checked once; one failing account reverts the whole call.
+interface IMarginBatch {
+  function settleTrades(Trade[] calldata trades) external;
+}
