@@ -21,11 +21,21 @@ export class OutOfGasError extends BaseError {
 
 export class GasMeter implements GasCharger {
   used = 0n
-  /** Storage keys this call has accessed (EIP-2929's warm set, for the call's own storage work). */
-  private readonly accessed = new Set<string>()
+  /**
+   * Storage keys this call has accessed (EIP-2929's warm set for the call's own storage work), or
+   * undefined while every access counts cold — the schedule of the calls that predate batches,
+   * kept so that their gas, and so the chains that hold them, do not change.
+   */
+  private accessed?: Set<string>
   constructor(readonly limit: bigint) {}
 
+  /** From now on, a slot this call has accessed costs a warm access (`settleTrades`). */
+  chargeWarmAccesses(): void {
+    this.accessed ??= new Set()
+  }
+
   touch(key: string): boolean {
+    if (this.accessed === undefined) return false
     if (this.accessed.has(key)) return true
     this.accessed.add(key)
     return false

@@ -295,6 +295,8 @@ export function createMarginSpec(deps: MarginPrecompileDeps): PrecompileSpec {
         // Each distinct account once, in order of first appearance: its figures before the call
         // against after all of its fills (SPEC 4, IMarginBatch).
         const accounts = [...new Set(trades.flatMap((t) => [t.buyer, t.seller]))]
+        // A batch reads and writes the same slots many times: it pays each once cold, then warm.
+        call.gas.chargeWarmAccesses()
         call.gas.charge(GAS_MARGIN_CHECK * BigInt(2 * accounts.length))
         const funding: FundingPayment[][] = []
         await underMarginRule(
