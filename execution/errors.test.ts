@@ -10,11 +10,11 @@ import {
   AlreadyExecutedError,
   AlreadyVotedError,
   AmountTooLargeError,
-  BatchTooLargeError,
-  EmptyBatchError,
   BadSignatureError,
+  BatchTooLargeError,
   BorrowCapError,
   DuplicateUnderlyingError,
+  EmptyBatchError,
   FeedFigureRefusedError,
   FutureTimestampError,
   InstrumentExpiredError,
@@ -63,7 +63,11 @@ const PROTOCOL: Hex = '0x2222222222222222222222222222222222222222'
 /** Every refusal of SPEC section 4: the error, its revert reason (byte for byte), its fields. */
 const REFUSALS: [RefusalError, string, Record<string, unknown>][] = [
   [new InsufficientMarginError(ALICE, 5n, 7n), 'insufficient margin', { account: ALICE, equityWad: 5n, initialMarginWad: 7n }],
-  [new InsufficientMarginError(ALICE, 5n, 7n, true), `insufficient margin: ${ALICE}`, { account: ALICE, equityWad: 5n, initialMarginWad: 7n }],
+  [
+    new InsufficientMarginError(ALICE, 5n, 7n, true),
+    `insufficient margin: ${ALICE}`,
+    { account: ALICE, equityWad: 5n, initialMarginWad: 7n },
+  ],
   [new EmptyBatchError(), 'no trades', {}],
   [new BatchTooLargeError(1001, 1000), 'too many trades', { count: 1001, limit: 1000 }],
   [new StaleOracleError('ETH'), 'stale oracle', { underlying: 'ETH' }],

@@ -17,6 +17,8 @@ export interface EsPaths {
 interface EsCache {
   paths: EsPaths
   itemPnl: Map<number, Float64Array>
+  /** Per item: max over paths of |P&L of one unit|. */
+  itemMaxAbs: Map<number, number>
 }
 const caches = new WeakMap<MarketState, EsCache>()
 
@@ -89,7 +91,7 @@ export function buildEsPaths(state: MarketState): EsPaths {
 function cacheOf(state: MarketState): EsCache {
   let c = caches.get(state)
   if (!c) {
-    c = { paths: buildEsPaths(state), itemPnl: new Map() }
+    c = { paths: buildEsPaths(state), itemPnl: new Map(), itemMaxAbs: new Map() }
     caches.set(state, c)
   }
   return c
@@ -143,4 +145,27 @@ export function expectedShortfall(state: MarketState, items: ArrayLike<number>, 
   let sum = 0
   for (let p = n - tail; p < n; p++) sum += losses[p]
   return Math.max(0, sum / tail)
+}
+
+/**
+ * An upper bound of {@link expectedShortfall} of the same holding, without its sort: no loss on
+ * any path exceeds Σ |size| × max_p |P&L per unit|, so neither does the mean of the worst ones.
+ * The factor 1 + 1e-12 covers the rounding of the float sums the exact figure makes (under
+ * 2.3e-13 relative for up to 1,000 entries), so the bound holds for the computed figure too.
+ */
+export function expectedShortfallBound(state: MarketState, items: ArrayLike<number>, sizes: ArrayLike<number>): number {
+  const cache = cacheOf(state)
+  let bound = 0
+  for (let k = 0; k < items.length; k++) {
+    const i = items[k]
+    if (state.itemUnderlying[i] < 0 || sizes[k] === 0) continue
+    let max = cache.itemMaxAbs.get(i)
+    if (max === undefined) {
+      max = 0
+      for (const x of itemPathPnl(state, i)) max = Math.max(max, Math.abs(x))
+      cache.itemMaxAbs.set(i, max)
+    }
+    bound += Math.abs(sizes[k]) * max
+  }
+  return bound * (1 + 1e-12)
 }

@@ -67,6 +67,8 @@ export {
 } from './marginAccounts.ts'
 export { createMarginPool, type MarginPool, shareAccountBook } from './marginPool.ts'
 export {
+  type LazyMarginFigures,
+  lazyMarginFigures,
   type MarginFigureNumbers,
   marginBookAccount,
   marginFigures,

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import type { BookEntry } from './accountBook.ts'
 import { devMarket, devRiskParams } from './devMarket.ts'
 import { buildEsPaths } from './expectedShortfall.ts'
-import { marginFigures, marginPortfolio } from './marginPortfolio.ts'
+import { lazyMarginFigures, marginFigures, marginPortfolio } from './marginPortfolio.ts'
 import { buildMarketState, type MarketState } from './marketState.ts'
 import { naiveMargin } from './naiveMargin.ts'
 import { itemValue } from './riskArray.ts'
@@ -76,6 +76,22 @@ describe('marginFigures (figures only)', () => {
         expect(Math.abs(figures.initialMargin - im)).toBeLessThanOrEqual(tol)
       }),
       { numRuns: 25 },
+    )
+  })
+
+  it('lazy figures: equity and MM exact, IM exact on demand and between its two bounds', () => {
+    fc.assert(
+      fc.property(portfolio, fc.boolean(), (entries, es) => {
+        const state = es ? withEs : withoutEs
+        const full = marginPortfolio(state, entries)
+        const lazy = lazyMarginFigures(state, entries)
+        expect(Object.is(lazy.equity, full.equity)).toBe(true)
+        expect(Object.is(lazy.maintenanceMargin, full.maintenanceMargin)).toBe(true)
+        expect(Object.is(lazy.initialMargin(), full.initialMargin)).toBe(true)
+        expect(lazy.initialMarginLow).toBeLessThanOrEqual(full.initialMargin)
+        expect(lazy.initialMarginHigh).toBeGreaterThanOrEqual(full.initialMargin)
+      }),
+      { numRuns: 200 },
     )
   })
 

@@ -1,6 +1,6 @@
 import { type AccountBook, type BookEntry, createAccountBook } from './accountBook.ts'
 import { bsGreeks, yearsToExpiry } from './blackScholes.ts'
-import { expectedShortfall } from './expectedShortfall.ts'
+import { expectedShortfall, expectedShortfallBound } from './expectedShortfall.ts'
 import { createMarginOutputs, createScratch, marginRange } from './marginAccounts.ts'
 import { marginWad } from './marginWad.ts'
 import type { MarketState } from './marketState.ts'
@@ -129,6 +129,44 @@ function coreFigures(state: MarketState, one: AccountBook, scratch: Float64Array
 export function marginFigures(state: MarketState, entries: BookEntry[]): MarginFigureNumbers {
   const { equity, initialMargin, maintenanceMargin } = coreFigures(state, createAccountBook([entries], state), createScratch(state))
   return { equity, initialMargin, maintenanceMargin }
+}
+
+/**
+ * What SPEC 4's rule needs of one portfolio, with IM left for later: equity and MM exactly, and
+ * IM between two bounds that need no expected shortfall (`low` takes ES as 0, `high` takes
+ * {@link expectedShortfallBound}); `initialMargin()` computes it exactly. Float operations are
+ * monotone, so low ≤ IM ≤ high holds for the computed figures, and so for their wad roundings.
+ * With ES disabled, both bounds are IM.
+ */
+export interface LazyMarginFigures {
+  equity: number
+  maintenanceMargin: number
+  initialMarginLow: number
+  initialMarginHigh: number
+  initialMargin(): number
+}
+
+/** {@link LazyMarginFigures} of one portfolio (the margin rule of risk-increasing calls). */
+export function lazyMarginFigures(state: MarketState, entries: BookEntry[]): LazyMarginFigures {
+  const one = createAccountBook([entries], state)
+  const out = createMarginOutputs(1)
+  marginRange(state, one, out, 0, 1, createScratch(state))
+  const { params } = state
+  const equity = out.equity[0]
+  const maintenanceMargin = out.maintenanceMargin[0]
+  if (!params.es.enabled) {
+    const im = params.imMultiplier * maintenanceMargin
+    return { equity, maintenanceMargin, initialMarginLow: im, initialMarginHigh: im, initialMargin: () => im }
+  }
+  const scenarioLoss = out.scenarioLoss[0]
+  const rest = (es: number) => params.imMultiplier * (Math.max(scenarioLoss, es) + out.shortOptionMinimum[0] + out.collateralHaircut[0])
+  return {
+    equity,
+    maintenanceMargin,
+    initialMarginLow: rest(0),
+    initialMarginHigh: rest(expectedShortfallBound(state, one.items, one.sizes)),
+    initialMargin: () => rest(expectedShortfall(state, one.items, one.sizes)),
+  }
 }
 
 /**

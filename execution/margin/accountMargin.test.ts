@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest'
 import { devMarket, devRiskParams } from '../../risk/devMarket.ts'
 import { buildMarketState } from '../../risk/index.ts'
 import type { Holdings } from '../../state/system/umaStore.ts'
-import { figuresOf, marginFiguresOfHoldings, marginOfHoldings } from './accountMargin.ts'
+import {
+  figuresBeforeOfHoldings,
+  figuresOf,
+  marginFiguresOfHoldings,
+  marginOfHoldings,
+  marginRuleRefusal,
+  passesMarginRule,
+} from './accountMargin.ts'
 
 const W = 10n ** 18n
 const state = buildMarketState(devMarket, devRiskParams, 1_767_225_600)
@@ -36,6 +43,38 @@ describe('marginFiguresOfHoldings', () => {
     fc.assert(
       fc.property(holdings, (h) => {
         expect(marginFiguresOfHoldings(h, state, funding)).toEqual(figuresOf(marginOfHoldings(h, state, funding)))
+      }),
+      { numRuns: 150 },
+    )
+  })
+})
+
+describe('marginRuleRefusal (IM bounded, ES only when it decides)', () => {
+  const exactDecision = (before: Holdings, after: Holdings) =>
+    passesMarginRule(figuresOf(marginOfHoldings(before, state)), figuresOf(marginOfHoldings(after, state)))
+  const lazyDecision = (before: Holdings, after: Holdings) =>
+    marginRuleRefusal(figuresBeforeOfHoldings(before, state), after, state) === undefined
+
+  it('decides as the rule on the exact figures, for any holdings before and after', () => {
+    fc.assert(
+      fc.property(holdings, holdings, (before, after) => {
+        expect(lazyDecision(before, after)).toBe(exactDecision(before, after))
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  it('decides as the exact rule when equity sits at IM to within a few wei, either side', () => {
+    fc.assert(
+      fc.property(holdings, fc.bigInt({ min: -3n, max: 3n }), (h, offset) => {
+        const withoutUsdc = { ...h, balances: h.balances.filter((b) => b.assetId !== 1) }
+        const exact = figuresOf(marginOfHoldings(withoutUsdc, state))
+        // USDC counts 1:1 in equity and in nothing else (no haircut): set it so E ≈ IM.
+        const usdc = exact.initialMargin - exact.equity + offset
+        const at = { ...withoutUsdc, balances: [...withoutUsdc.balances, { assetId: 1, amount: usdc }] }
+        const refused = marginRuleRefusal(figuresBeforeOfHoldings(withoutUsdc, state), at, state)
+        expect(refused === undefined).toBe(exactDecision(withoutUsdc, at))
+        if (refused) expect(refused).toEqual(figuresOf(marginOfHoldings(at, state)))
       }),
       { numRuns: 150 },
     )

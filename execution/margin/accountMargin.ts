@@ -5,6 +5,7 @@
 import { figureToWad, wadToNumber } from '../../lib/fixed.ts'
 import {
   type BookEntry,
+  lazyMarginFigures,
   type MarginFigureNumbers,
   type MarketState,
   marginFigures,
@@ -69,11 +70,44 @@ export function figuresOf(m: MarginFigureNumbers): MarginFigures {
   }
 }
 
+/** What the rule reads of an account before the call: never its IM (SPEC 4). */
+export type FiguresBefore = Pick<MarginFigures, 'equity' | 'maintenanceMargin'>
+
+/** Equity and MM of stored holdings, in wad: an account's figures before a call. */
+export function figuresBeforeOfHoldings(h: Holdings, state: MarketState, funding: FundingIndexes = NO_FUNDING): FiguresBefore {
+  const f = lazyMarginFigures(state, holdingsToEntries(h, state, funding))
+  return { equity: figureToWad(f.equity, 'equity'), maintenanceMargin: figureToWad(f.maintenanceMargin, 'maintenance margin') }
+}
+
+/** Whether a float figure's wad fits the rule's comparisons (finite, well inside int256). */
+const comparable = (x: number) => Number.isFinite(x) && Math.abs(x) < 1e50
+
+/**
+ * SPEC 4's rule for an account whose holdings after the call are `after`: undefined when the
+ * call stands, else the account's exact figures after it (for the refusal). IM's expected
+ * shortfall — the rule's costliest part — is computed only when equity falls between IM's
+ * bounds (`lazyMarginFigures`); outside them the comparison is already decided, to the wei, as
+ * with the exact figure, since rounding to wad is monotone.
+ */
+export function marginRuleRefusal(
+  before: FiguresBefore,
+  after: Holdings,
+  state: MarketState,
+  funding: FundingIndexes = NO_FUNDING,
+): MarginFigures | undefined {
+  const f = lazyMarginFigures(state, holdingsToEntries(after, state, funding))
+  const equity = figureToWad(f.equity, 'equity')
+  const maintenanceMargin = figureToWad(f.maintenanceMargin, 'maintenance margin')
+  if (comparable(f.initialMarginHigh) && equity >= figureToWad(f.initialMarginHigh, 'initial margin')) return undefined
+  const exact = { equity, maintenanceMargin, initialMargin: figureToWad(f.initialMargin(), 'initial margin') }
+  return passesMarginRule(before, exact) ? undefined : exact
+}
+
 /**
  * SPEC section 4: a risk-increasing call stands if afterwards equity ≥ IM, or it strictly lowers
  * MM without lowering equity − MM.
  */
-export function passesMarginRule(before: MarginFigures, after: MarginFigures): boolean {
+export function passesMarginRule(before: FiguresBefore, after: MarginFigures): boolean {
   if (after.equity >= after.initialMargin) return true
   return (
     after.maintenanceMargin < before.maintenanceMargin && after.equity - after.maintenanceMargin >= before.equity - before.maintenanceMargin

@@ -36,7 +36,7 @@ import {
   ZeroAmountError,
   ZeroSizeError,
 } from '../errors.ts'
-import { type MarginFigures, marginFiguresOfHoldings, passesMarginRule, underlyingsOf } from '../margin/accountMargin.ts'
+import { type FiguresBefore, figuresBeforeOfHoldings, marginRuleRefusal, underlyingsOf } from '../margin/accountMargin.ts'
 import { type FundingPayment, readFundingIndexes } from '../margin/funding.ts'
 import { lendingMarkets } from '../margin/interest.ts'
 import { marketAt, type PricedMarket } from '../margin/marketAt.ts'
@@ -115,12 +115,12 @@ async function underMarginRule(
     config.market.underlyings.map((u) => u.id),
   )
   const priced = marketAt(config, prices, call.block.timestamp, await readFundingIndexes(store, config))
-  const before = new Map<Hex, MarginFigures>()
+  const before = new Map<Hex, FiguresBefore>()
   const heldBefore = new Map<Hex, Holdings>()
   for (const a of accounts) {
     const h = await store.holdings(a)
     heldBefore.set(a, h)
-    before.set(a, marginFiguresOfHoldings(h, priced.state, priced.funding))
+    before.set(a, figuresBeforeOfHoldings(h, priced.state, priced.funding))
   }
   const pools = await poolsOf(store, config)
   await mutate(store, config, priced)
@@ -131,8 +131,8 @@ async function underMarginRule(
     for (const symbol of underlyingsOf(holdings, priced.state)) {
       if (priced.stale.has(symbol)) throw new StaleOracleError(symbol)
     }
-    const figures = marginFiguresOfHoldings(holdings, priced.state, priced.funding)
-    if (!passesMarginRule(before.get(a)!, figures)) throw new InsufficientMarginError(a, figures.equity, figures.initialMargin, named)
+    const refused = marginRuleRefusal(before.get(a)!, holdings, priced.state, priced.funding)
+    if (refused) throw new InsufficientMarginError(a, refused.equity, refused.initialMargin, named)
   }
   // The pools' rules after the margin rule: a call no account could carry is refused for that.
   for (const a of accounts) refuseNewDebt(a, heldBefore.get(a)!, after.get(a)!, config)
