@@ -39,6 +39,8 @@ export interface PeerOptions {
   nodeArgs?: string[]
   /** Forward the peer's stdout/stderr to ours. */
   verbose?: boolean
+  /** Our node only: run the dev price feeder (dev account 9), as `npm start` does (default off). */
+  feeder?: boolean
 }
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -154,8 +156,8 @@ export async function startNodePeer(opts: PeerOptions = {}): Promise<Peer> {
     '--log-level',
     'warn',
     // Like Anvil and Hardhat: no dev price feeder, whose oracle updates come from dev account 9,
-    // one of the benchmark's senders.
-    '--no-feeder',
+    // one of the benchmark's senders (bench:fills runs it: fills need fresh prices).
+    ...(opts.feeder ? [] : ['--no-feeder']),
   ]
   const child = track(spawn(process.execPath, args, { cwd: repoRoot, stdio: stdio(opts) }))
   try {
