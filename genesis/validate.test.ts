@@ -20,7 +20,9 @@ describe('parseGenesis', () => {
     expect(g.chainId).toBe(BigInt(DEV_CHAIN_ID))
     // 10 dev accounts and the three example venues.
     expect(Object.keys(g.alloc)).toHaveLength(13)
-    expect(g.alloc[DEV_BATCH_VENUE].storage).toEqual({ [`0x${'0'.repeat(64)}`]: `0x${DEV_ACCOUNTS[0][0].slice(2).toLowerCase().padStart(64, '0')}` })
+    expect(g.alloc[DEV_BATCH_VENUE].storage).toEqual({
+      [`0x${'0'.repeat(64)}`]: `0x${DEV_ACCOUNTS[0][0].slice(2).toLowerCase().padStart(64, '0')}`,
+    })
     expect(g.alloc[DEV_ACCOUNTS[0][0].toLowerCase() as `0x${string}`].balance).toBe(10n ** 22n)
   })
 
