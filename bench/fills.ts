@@ -128,6 +128,58 @@ function peakRssMb(pid: number | undefined): number | undefined {
   return m ? Math.round(Number(m[1]) / 1024) : undefined
 }
 
+/** Off the clock: traders 1-8 consent to both venues, makers 1-4 post one deep quote each. */
+async function setUp(url: string, nonces: Map<number, number>): Promise<{ perp: number; price: bigint; firstQuote: bigint }> {
+  const markets = await rpc<{ underlyings: { symbol: string; price: string }[]; instruments: { id: number; name: string }[] }>(
+    url,
+    'margin_getMarkets',
+  )
+  const perp = markets.instruments.find((i) => i.name === 'ETH-PERP')!.id
+  const price = BigInt(Math.round(Number(markets.underlyings.find((u) => u.symbol === 'ETH')!.price))) * W
+  say(`node ${url}, feeder running; setting up traders and quotes…`)
+  // Off the clock: consent to both venues, and one deep standing quote per maker.
+  const setup: Call[] = []
+  for (let who = 1; who <= 8; who++) {
+    for (const venue of [DEV_PERP_VENUE, DEV_BATCH_VENUE])
+      setup.push({ from: who, to: MARGIN_ADDRESS, data: setOperator(venue), gas: 200_000n })
+  }
+  for (let maker = 1; maker <= 4; maker++) {
+    setup.push({
+      from: maker,
+      to: DEV_PERP_VENUE,
+      data: encodeFunctionData({ abi: perpAbi, functionName: 'quote', args: [perp, 1_000_000n * W, price, true] }),
+      gas: 500_000n,
+    })
+  }
+  const s = await run(url, await sign(url, setup, nonces))
+  if (s.failed > 0) throw new Error(`${s.failed} set-up transactions failed`)
+  const quoteCount = await rpc<Hex>(url, 'eth_call', [
+    { to: DEV_PERP_VENUE, data: encodeFunctionData({ abi: perpAbi, functionName: 'quoteCount' }) },
+    'latest',
+  ])
+  const firstQuote = BigInt(quoteCount) - 3n
+
+  return { perp, price, firstQuote }
+}
+
+/** 200 fills a call among accounts 1-8, buyers and sellers alternating so positions stay small. */
+function batchCalls(perp: number, price: bigint): Call[] {
+  return Array.from({ length: BATCHES }, (_, b) => {
+    const trades = Array.from({ length: BATCH_FILLS }, (_, k) => {
+      const x = 1 + ((k + b) % 8)
+      const y = 1 + ((k + b + 1 + (k % 3)) % 8)
+      const [buyer, seller] = (k + b) % 2 === 0 ? [x, y] : [y, x]
+      return { buyer: accounts[buyer].address, seller: accounts[seller].address, instrumentId: perp, size: W / 100n, price }
+    })
+    return {
+      from: 0,
+      to: DEV_BATCH_VENUE,
+      data: encodeFunctionData({ abi: batchAbi, functionName: 'settle', args: [trades] }),
+      gas: 15_000_000n,
+    }
+  })
+}
+
 const setOperator = (venue: Hex) => encodeFunctionData({ abi: MARGIN_ABI, functionName: 'setOperator', args: [venue, true] })
 
 async function main() {
@@ -135,34 +187,7 @@ async function main() {
   const url = peer.url
   const nonces = new Map<number, number>()
   try {
-    const markets = await rpc<{ underlyings: { symbol: string; price: string }[]; instruments: { id: number; name: string }[] }>(
-      url,
-      'margin_getMarkets',
-    )
-    const perp = markets.instruments.find((i) => i.name === 'ETH-PERP')!.id
-    const price = BigInt(Math.round(Number(markets.underlyings.find((u) => u.symbol === 'ETH')!.price))) * W
-    say(`node ${url}, feeder running; setting up traders and quotes…`)
-    // Off the clock: consent to both venues, and one deep standing quote per maker.
-    const setup: Call[] = []
-    for (let who = 1; who <= 8; who++) {
-      for (const venue of [DEV_PERP_VENUE, DEV_BATCH_VENUE])
-        setup.push({ from: who, to: MARGIN_ADDRESS, data: setOperator(venue), gas: 200_000n })
-    }
-    for (let maker = 1; maker <= 4; maker++) {
-      setup.push({
-        from: maker,
-        to: DEV_PERP_VENUE,
-        data: encodeFunctionData({ abi: perpAbi, functionName: 'quote', args: [perp, 1_000_000n * W, price, true] }),
-        gas: 500_000n,
-      })
-    }
-    const s = await run(url, await sign(url, setup, nonces))
-    if (s.failed > 0) throw new Error(`${s.failed} set-up transactions failed`)
-    const quoteCount = await rpc<Hex>(url, 'eth_call', [
-      { to: DEV_PERP_VENUE, data: encodeFunctionData({ abi: perpAbi, functionName: 'quoteCount' }) },
-      'latest',
-    ])
-    const firstQuote = BigInt(quoteCount) - 3n
+    const { perp, price, firstQuote } = await setUp(url, nonces)
 
     const lines: Record<string, { perSecond: number }> = {}
     const report = async (mode: string, calls: Call[], fills: number) => {
@@ -205,21 +230,7 @@ async function main() {
     const warmFills = await run(url, await sign(url, fills.slice(0, FILLS / 4), nonces))
     say(`warm-up: ${FILLS / 4} fills in ${warmFills.seconds.toFixed(1)} s (${warmFills.failed} failed)`)
     await report('fills', fills, FILLS)
-    // 200 fills a call among accounts 1-8, buyers and sellers alternating so positions stay small.
-    const batches: Call[] = Array.from({ length: BATCHES }, (_, b) => {
-      const trades = Array.from({ length: BATCH_FILLS }, (_, k) => {
-        const x = 1 + ((k + b) % 8)
-        const y = 1 + ((k + b + 1 + (k % 3)) % 8)
-        const [buyer, seller] = (k + b) % 2 === 0 ? [x, y] : [y, x]
-        return { buyer: accounts[buyer].address, seller: accounts[seller].address, instrumentId: perp, size: W / 100n, price }
-      })
-      return {
-        from: 0,
-        to: DEV_BATCH_VENUE,
-        data: encodeFunctionData({ abi: batchAbi, functionName: 'settle', args: [trades] }),
-        gas: 15_000_000n,
-      }
-    })
+    const batches = batchCalls(perp, price)
     await report('batch', batches, BATCHES * BATCH_FILLS)
     const fillsRatio = lines.fills.perSecond / lines.transfers.perSecond
     print({

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest'
 import type { Hex } from '../state/types.ts'
 import { BlockHashes } from './blockHashes.ts'
 import { type CallContext, call, callGas, estimateCap, estimateGas, RPC_GAS_CAP } from './call.ts'
+import { ExecutionFailedError } from './callErrors.ts'
 import { createChainCommon } from './common.ts'
-import { ExecutionFailedError } from './errors.ts'
 import { WorkBudget, WorkBudgetExceeded } from './workBudget.ts'
 
 const common = createChainCommon(31338n)

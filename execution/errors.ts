@@ -1,7 +1,6 @@
 /**
- * Domain errors of execution: outcomes of running code against a state that callers report as
- * errors, and the refusals of the system precompiles (SPEC section 4). They know nothing of
- * JSON-RPC; `rpc/errors.ts` maps them to codes.
+ * The refusals of the system precompiles (SPEC section 4), domain errors that know nothing of
+ * JSON-RPC: `rpc/errors.ts` maps them to codes (a call's own errors: callErrors.ts).
  *
  * A refusal ({@link RefusalError}) ends the precompile call that met it as a revert with
  * `Error(shortMessage)` (execution/precompiles/definePrecompile.ts): the short message is the
@@ -11,34 +10,12 @@
 import type { Hex } from 'viem'
 import { BaseError } from '../lib/errors.ts'
 
-/** eth_estimateGas of a call that reverts whatever the gas; carries the revert data. */
-export class ExecutionRevertedError extends BaseError {
-  override name = 'ExecutionRevertedError'
-  constructor(
-    readonly data: Hex,
-    readonly reason?: string,
-  ) {
-    super(reason ? `execution reverted: ${reason}` : 'execution reverted')
-  }
-}
-
-/** eth_estimateGas/eth_call that fails for a reason other than a revert (out of gas, bad opcode). */
-export class ExecutionFailedError extends BaseError {
-  override name = 'ExecutionFailedError'
-  constructor(reason: string) {
-    super(reason)
-  }
-}
-
-/**
- * A call refused by a rule of the margin system: the precompile reverts with
- * `Error(shortMessage)`. Every refusal has its own class below; this is their common base.
- */
+/** A call refused by a rule of the margin system (reverts `Error(shortMessage)`): the base of all below. */
 export abstract class RefusalError extends BaseError {
   override name = 'RefusalError'
 }
 
-// --- Margin (0x…0a00): transfer, settleTrade, withdraw --------------------------------------
+// --- Margin (0x…0a00): transfer, settleTrade(s), withdraw -------------------------------------
 
 /**
  * SPEC 4's rule failed for `account` after a risk-increasing call: equity < initial margin, and

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InsufficientFundsError, NonceTooLowError, UnknownBlockError } from '../chain/errors.ts'
-import { ExecutionRevertedError } from '../execution/errors.ts'
+import { ExecutionRevertedError } from '../execution/callErrors.ts'
 import { InvalidPortfolioError } from '../risk/index.ts'
 import { InvalidParamsError, toRpcError } from './errors.ts'
 

@@ -6,6 +6,7 @@
  */
 import * as bridgeErrors from '../bridge/errors.ts'
 import * as chainErrors from '../chain/errors.ts'
+import * as callErrors from '../execution/callErrors.ts'
 import type { RefusalError } from '../execution/errors.ts'
 import * as executionErrors from '../execution/errors.ts'
 import { encodeRevertReason } from '../execution/revertData.ts'
@@ -202,9 +203,11 @@ const DOMAIN_ERRORS: Entry[] = [
     // Infura's words, which log-paging clients read the retry range from.
     TooManyLogsError: (e) => new LimitExceededError(e.shortMessage),
   }),
-  ...entries(executionErrors, {
+  ...entries(callErrors, {
     ExecutionRevertedError: (e) => new ExecutionRevertedRpcError(e.data, e.reason),
     ExecutionFailedError: (e) => new ServerError(e.shortMessage),
+  }),
+  ...entries(executionErrors, {
     // The refusals of the system precompiles (SPEC section 4), each a revert with its reason.
     InsufficientMarginError: reverted,
     EmptyBatchError: reverted,

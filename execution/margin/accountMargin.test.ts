@@ -1,7 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { devMarket, devRiskParams } from '../../risk/devMarket.ts'
-import { buildMarketState } from '../../risk/index.ts'
+import { buildMarketState, devMarket, devRiskParams } from '../../risk/index.ts'
 import type { Holdings } from '../../state/system/umaStore.ts'
 import {
   figuresBeforeOfHoldings,
