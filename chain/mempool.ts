@@ -281,15 +281,19 @@ export class Mempool {
    * transaction, with its sender's lower nonces before it; then each sender's executable run
    * merged best effective tip first, nonce order within a sender, ties to the lower address. A
    * sender's run stops at a transaction whose fee cap is below `baseFee`, and at a sender
-   * `opts.blocked` names. The runs are taken when iteration starts; later changes to the pool
-   * do not show.
+   * `opts.blocked` names. The runs are taken when it is called (not at the first `next`), so
+   * the producer can choose before it stamps the block; later changes to the pool do not show.
    */
-  *executable(baseFee: bigint, opts: SelectOptions = {}): Generator<PoolTx> {
+  executable(baseFee: bigint, opts: SelectOptions = {}): Generator<PoolTx> {
     const runs: PoolTx[][] = []
     for (const sender of this.senders()) {
       const s = this.bySender.get(sender)!
       if (s.pending > 0) runs.push(s.txs.slice(0, s.pending))
     }
+    return this.inBlockOrder(runs, baseFee, opts)
+  }
+
+  private *inBlockOrder(runs: PoolTx[][], baseFee: bigint, opts: SelectOptions): Generator<PoolTx> {
     const pos = runs.map(() => 0)
     const open = (p: PoolTx) => p.maxFee >= baseFee && opts.blocked?.has(p.sender) !== true
     if (opts.isPriority !== undefined) {
@@ -300,11 +304,7 @@ export class Mempool {
         while (pos[r] <= last && open(runs[r][pos[r]])) yield runs[r][pos[r]++]
       }
     }
-    interface Head {
-      r: number
-      tip: bigint
-    }
-    const heap = new IndexedHeap<Head>((a, b) => a.tip > b.tip || (a.tip === b.tip && a.r < b.r))
+    const heap = new IndexedHeap<{ r: number; tip: bigint }>((a, b) => a.tip > b.tip || (a.tip === b.tip && a.r < b.r))
     for (let r = 0; r < runs.length; r++) {
       const p = runs[r][pos[r]]
       if (p !== undefined && open(p)) heap.update({ r, tip: effectiveTip(p, baseFee) })

@@ -5,11 +5,12 @@ import { bytesToHex } from '@ethereumjs/util'
 import pino from 'pino'
 import { encodeFunctionData, hexToBytes, parseEther, parseGwei } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { priceUpdateHash } from '../execution/oracle/priceUpdateHash.ts'
 import { oracleAbi } from '../execution/precompiles/oracleAbi.ts'
 import { DEV_ACCOUNTS, devGenesis } from '../genesis/dev.ts'
 import { ORACLE_ADDRESS } from '../state/system/addresses.ts'
+import { BlockClock } from './blockClock.ts'
 import {
   AlreadyKnownError,
   FeeTooLowError,
@@ -47,6 +48,28 @@ afterEach(async () => {
   for (const n of nodes.splice(0)) await n.close()
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
+
+/** A dev feeder's (account 9) signed `submitPrices` of ETH at 3,001, stamped `timestamp`. */
+async function priceUpdate(timestamp: bigint, nonce: number): Promise<Uint8Array> {
+  const feeder = privateKeyToAccount(DEV_ACCOUNTS[9][1])
+  const body = { underlyingIds: [1], prices: [3001n * 10n ** 18n], vols: [6n * 10n ** 17n], timestamp }
+  const sig = await feeder.signMessage({ message: { raw: priceUpdateHash(31338n, body) } })
+  const raw = await feeder.signTransaction({
+    chainId: 31338,
+    type: 'eip1559',
+    to: ORACLE_ADDRESS,
+    data: encodeFunctionData({
+      abi: oracleAbi,
+      functionName: 'submitPrices',
+      args: [body.underlyingIds, body.prices, body.vols, body.timestamp, [sig]],
+    }),
+    nonce,
+    gas: 300_000n,
+    maxFeePerGas: parseGwei('10'),
+    maxPriorityFeePerGas: parseGwei('0.001'),
+  })
+  return hexToBytes(raw)
+}
 
 async function transfer(
   nonce: number,
@@ -186,6 +209,34 @@ describe('Node', () => {
     expect(block.transactions).toHaveLength(3)
   })
 
+  it('never runs a price update in a block stamped before the second it was signed in', async () => {
+    const { node } = await open()
+    // The feeder signs the wall clock's second; the block is stamped with it when it opens. A
+    // signed update admitted while a block opens (its stamp read, its transactions not yet
+    // chosen) must wait for the next block, or it is "future timestamp" in this one.
+    const second = (await node.getBlockByNumber(0n))!.header.timestamp + 10n
+    const update = await priceUpdate(second + 1n, 0)
+    const next = BlockClock.prototype.next
+    let admitted: Promise<string> | undefined
+    const clock = vi.spyOn(BlockClock.prototype, 'next').mockImplementation(function (this: BlockClock, parent: bigint) {
+      next.call(this, parent)
+      admitted ??= node.sendRawTransaction(update)
+      return second
+    })
+    try {
+      const first = (await node.produceBlock())!
+      const hash = await admitted!
+      clock.mockImplementation(() => second + 1n)
+      const after = (await node.produceBlock())!
+      const receipt = (await node.getReceipt(hash as `0x${string}`))!
+      expect(receipt.status).toBe(1)
+      expect(receipt.blockNumber).toBe(after.header.number)
+      expect(first.transactions).toHaveLength(0)
+    } finally {
+      clock.mockRestore()
+    }
+  })
+
   it('holds a nonce gap until it is filled', async () => {
     const { node } = await open()
     const later = await node.sendRawTransaction(await transfer(1))
@@ -216,7 +267,9 @@ describe('Node', () => {
     const b = await open()
     const raws = [await transfer(0, { value: 5n }), await transfer(0, { from: bob, to: alice.address, value: 6n })]
     for (const { node } of [a, b]) for (const raw of raws) await node.sendRawTransaction(raw)
-    const [ba, bb] = [(await a.node.produceBlock())!, (await b.node.produceBlock())!]
+    // One stamp for both: the block's interest accrual and funding read it, so the root does.
+    const timestamp = genesis.timestamp + 30n
+    const [ba, bb] = [(await a.node.produceBlock({ timestamp }))!, (await b.node.produceBlock({ timestamp }))!]
     expect(bytesToHex(ba.header.stateRoot)).toBe(bytesToHex(bb.header.stateRoot))
     expect(bytesToHex(ba.header.transactionsTrie)).toBe(bytesToHex(bb.header.transactionsTrie))
     expect(bytesToHex(ba.header.receiptTrie)).toBe(bytesToHex(bb.header.receiptTrie))

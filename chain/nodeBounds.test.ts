@@ -121,8 +121,13 @@ describe('Node: shutdown during a heavy block', () => {
     // The heavy block is under way once the mempool has handed out its transaction.
     const executable = node.mempool.executable.bind(node.mempool)
     node.mempool.executable = (...args) => {
-      started()
-      return executable(...args)
+      const txs = executable(...args)
+      return (function* () {
+        for (const ptx of txs) {
+          started()
+          yield ptx
+        }
+      })()
     }
     node.startProducing()
     await picked

@@ -30,19 +30,14 @@ import { isStoreFailure, StoreFailureError } from '../lib/errors.ts'
 import type { ChainDb } from '../state/chainDb.ts'
 import { openStateManager, stateRootReadable } from '../state/stateManager.ts'
 import type { Hex, StoredReceipt } from '../state/types.ts'
+import { type Chosen, chooseFromPool, pacer } from './blockChoice.ts'
 import type { BlockClock } from './blockClock.ts'
 import type { BlockReads } from './blockReads.ts'
 import { BlockImportError, ShuttingDownError } from './errors.ts'
 import { nextBaseFee } from './fees.ts'
-import type { Mempool, PoolTx } from './mempool.ts'
-import { isPriceSubmission } from './priceUpdatePriority.ts'
+import type { Mempool } from './mempool.ts'
 import { verifyImport } from './verifyImport.ts'
 
-/**
- * Longest stretch, in ms, that block production runs transactions without letting the event
- * loop answer RPC requests. Anvil mines on its own thread; ours shares the one JS thread.
- */
-const MAX_BUSY_MS = 4
 /**
  * How long `stop` lets the block in progress finish, ms; then the transaction running is
  * stopped at its next jump and the block dropped (a block's worth of gas can take seconds).
@@ -206,8 +201,14 @@ export class BlockProducer {
     if (this.stopped) throw new ShuttingDownError()
     const d = this.deps
     const parent = this.head
-    const now = at ?? d.clock.next(parent.header.timestamp)
     const baseFee = this.nextBaseFee(parent)
+    const feeders = await d.feedersAt(parent)
+    const pace = pacer()
+    // The transactions are chosen before the block's stamp is read: everything it runs was
+    // admitted before that instant, so a price update signed with the wall clock's second is
+    // never ahead of the block that carries it ("future timestamp"; issue 17, oracle first).
+    const chosen = await chooseFromPool(d.mempool, { baseFee, feeders, nonceOf: (a) => this.nonceOf(a), pace, log: d.log })
+    const now = at ?? d.clock.next(parent.header.timestamp)
     const env: BlockEnv = {
       number: parent.header.number + 1n,
       parentHash: parent.hash(),
@@ -216,38 +217,18 @@ export class BlockProducer {
       baseFeePerGas: baseFee,
       coinbase: d.genesis.coinbase,
     }
-    const feeders = await d.feedersAt(parent)
-    const block = await this.build(env, undefined, undefined, () => this.fillFromPool(baseFee, feeders))
+    const block = await this.build(env, undefined, undefined, () => this.runChosen(chosen, pace))
     if (at === undefined) d.clock.spent(block.header.timestamp)
     return block
   }
 
-  /** Runs the pool's executable transactions into the open block, yielding to RPC every few ms. */
-  private async fillFromPool(baseFee: bigint, feeders: ReadonlySet<Hex>): Promise<void> {
+  /** Runs the chosen transactions into the open block, yielding to RPC every few ms. */
+  private async runChosen({ txs, blocked }: Chosen, pace: () => Promise<void>): Promise<void> {
     const { mempool, log } = this.deps
-    const expired = mempool.expire()
-    if (expired.length > 0) log.debug({ txs: expired.length }, 'queued transactions expired')
-    let busySince = performance.now()
-    const busy = () => performance.now() - busySince > MAX_BUSY_MS
-    const letRequestsIn = async () => {
-      // Waiting RPC requests read committed state only (the head, `stateAt`), never this
-      // block's, and a full block would otherwise hold them for 100+ ms.
-      await new Promise<void>((resolve) => setImmediate(resolve))
-      busySince = performance.now()
-    }
-    // Every sender's nonce at the parent (cold accounts of a full pool of 5,120 senders: ~200 ms).
-    for (const sender of mempool.senders()) {
-      if (busy()) await letRequestsIn()
-      mempool.reconcile(sender, await this.nonceOf(sender))
-    }
-    const blocked = new Set<Hex>()
-    // The pool's runs are taken when the loop starts: transactions admitted while the block
-    // yields (below) wait for the next block. Feeders' price updates go first.
-    const isPriority = (ptx: PoolTx) => feeders.has(ptx.sender) && isPriceSubmission(ptx.tx)
-    for (const ptx of mempool.executable(baseFee, { isPriority, blocked })) {
+    for (const ptx of txs) {
       // Shutting down: the block ends with what it has.
       if (this.stopped) break
-      if (busy()) await letRequestsIn()
+      await pace()
       if (blocked.has(ptx.sender)) continue
       if (this.executor.gasLeft < 21_000n) break
       if (ptx.tx.gasLimit > this.executor.gasLeft) {
